@@ -1,0 +1,28 @@
+# Two commands do all the set-up: `make demo` and `make test` (each creates .venv on first use).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/rnnkit: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch first, pinned: 2.13.0 is the CPU build; a bare `torch` would pull a multi-GB CUDA one.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+demo: $(BIN)/rnnkit
+	$(BIN)/rnnkit layers
+
+test: $(BIN)/rnnkit
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/rnnkit
+	$(BIN)/ruff check src tests benchmarks
+
+bench: $(BIN)/rnnkit
+	$(BIN)/python benchmarks/bench_layers.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,22 @@
+"""rnnkit: recurrent neural networks made real.
+
+The public API is imported lazily (PEP 562), so ``import rnnkit`` and ``rnnkit --help`` stay fast
+and do not load torch until a layer is used.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "RNN": "rnnkit.layers", "LSTM": "rnnkit.layers", "GRU": "rnnkit.layers",
+    "RNNCell": "rnnkit.cells", "LSTMCell": "rnnkit.cells", "GRUCell": "rnnkit.cells",
+    "InputError": "rnnkit._checks",
+}
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'rnnkit' has no attribute {name!r}")
