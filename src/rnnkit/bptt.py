@@ -35,7 +35,7 @@ class _ElmanBPTT(torch.autograd.Function):
             a.relu_() if relu else a.tanh_()
         ctx.save_for_backward(h, weight_hh)
         ctx.relu = relu
-        return h[1:]
+        return h[1:].clone()  # a copy: the buffer is saved for backward
 
     @staticmethod
     @once_differentiable
@@ -76,7 +76,7 @@ class _LSTMBPTT(torch.autograd.Function):
             torch.tanh(c[t + 1], out=tanh_c[t])
             torch.mul(o[t], tanh_c[t], out=h[t + 1])  # h_t = o ⊙ tanh(c_t)
         ctx.save_for_backward(sig, g, h, c, tanh_c, weight_hh)
-        return h[1:], c[T]
+        return h[1:].clone(), c[T].clone()  # copies: the buffers are saved for backward
 
     @staticmethod
     @once_differentiable
@@ -131,7 +131,7 @@ class _GRUBPTT(torch.autograd.Function):
             torch.lerp(n[t], h[t], z, out=h[t + 1])  # (1 - z) ⊙ n + z ⊙ h_{t-1}
         ctx.save_for_backward(h, h_proj, rz, n, weight_hh)
         ctx.has_bias = bias_hh is not None
-        return h[1:]
+        return h[1:].clone()  # a copy: the buffer is saved for backward
 
     @staticmethod
     @once_differentiable
@@ -182,7 +182,7 @@ class _GRUResetBeforeBPTT(torch.autograd.Function):
             torch.lerp(n[t], h[t], z, out=h[t + 1])
         ctx.save_for_backward(h, rz, rh, n, weight_hh)
         ctx.has_bias = bias_hh is not None
-        return h[1:]
+        return h[1:].clone()  # a copy: the buffer is saved for backward
 
     @staticmethod
     @once_differentiable

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from rnnkit._checks import InputError
+from rnnkit._checks import InputError, check_non_negative_int, check_positive_int
 
 
 def opt(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
@@ -30,6 +30,11 @@ class LayersJob:
     hidden_size: int = opt(100, "hidden units per layer")
     repeats: int = opt(7, "timed forward+backward passes per path; the median is reported")
     seed: int = opt(0, "seeds the weights and inputs")
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "seq_len", "input_size", "hidden_size", "repeats"):
+            check_positive_int(name, getattr(self, name))
+        check_non_negative_int("seed", self.seed)
 
 
 def add_job_arguments(parser: argparse.ArgumentParser, job_cls: type) -> None:
