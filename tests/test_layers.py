@@ -274,3 +274,9 @@ def test_bidirectional_is_forward_run_concat_reversed_run(name, steps):
     x = torch.randn(steps, 2, 3, dtype=torch.float64)
     expected = torch.cat([fwd(x)[0], rev(x.flip(0))[0].flip(0)], dim=-1)
     torch.testing.assert_close(bi(x)[0], expected)
+
+
+def test_input_dtype_must_match_the_parameters():
+    with pytest.raises(TypeError, match="input has dtype torch.float64 but the parameters are "
+                                        "torch.float32"):
+        rnn.GRU(3, 4)(torch.zeros(5, 2, 3, dtype=torch.float64))

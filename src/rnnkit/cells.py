@@ -120,12 +120,17 @@ def gru_step(
     return gru_update(F.linear(x, weight_ih, bias_ih), h, weight_hh, bias_hh, reset_after)
 
 
-def check_input(x: Tensor, name: str, rank: tuple[int, ...], size: int, what: str) -> None:
-    """Raise unless ``x`` is a floating tensor of one of the ranks ``rank``, last dim ``size``."""
+def check_input(
+    x: Tensor, name: str, rank: tuple[int, ...], size: int, what: str, dtype: torch.dtype
+) -> None:
+    """Raise unless ``x`` is a ``dtype`` tensor of one of the ranks ``rank``, last dim ``size``."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if x.dtype != dtype:
+        raise TypeError(f"{name} has dtype {x.dtype} but the parameters are {dtype}: convert "
+                        f"one to the other (e.g. module.to({x.dtype}))")
     if x.dim() not in rank or x.shape[-1] != size:
         raise InputError(f"{name} must have shape {what}, got {tuple(x.shape)}")
 
@@ -172,17 +177,20 @@ class _Cell(nn.Module):
             self.recurrent_init, getattr(self, "forget_bias", None),
         )
 
-    def _prepare(self, x: Tensor, hx: Tensor | None) -> tuple[Tensor, Tensor, bool]:
-        """Check x (B, F) or (F,) and hx, add a batch dim if missing; return (x, hx, batched)."""
+    def _prepare(
+        self, x: Tensor, hx: Tensor | None, name: str = "hx"
+    ) -> tuple[Tensor, Tensor, bool]:
+        """Check x (B, F) or (F,) and the state, add a batch dim if missing: (x, state, batched)."""
         check_input(x, "input", (1, 2), self.input_size, f"(B, {self.input_size}) or "
-                    f"({self.input_size},) for input_size={self.input_size}")
+                    f"({self.input_size},) for input_size={self.input_size}",
+                    self.weight_ih.dtype)
         batched = x.dim() == 2
         x = x if batched else x.unsqueeze(0)
         if hx is None:
             hx = x.new_zeros(x.shape[0], self.hidden_size)
         else:
             expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
-            check_state(hx, "hx", expected, x.dtype)
+            check_state(hx, name, expected, x.dtype)
             hx = hx if batched else hx.unsqueeze(0)
         return x, hx, batched
 
@@ -248,9 +256,11 @@ class LSTMCell(_Cell):
         self.reset_parameters()
 
     def forward(self, input: Tensor, hx: LSTMState | None = None) -> LSTMState:
+        if hx is not None and (not isinstance(hx, tuple | list) or len(hx) != 2):
+            raise TypeError(f"hx must be a tuple (h_0, c_0) for LSTMCell, got {type(hx).__name__}")
         h0, c0 = (None, None) if hx is None else hx
-        x, h, batched = self._prepare(input, h0)
-        _, c, _ = self._prepare(input, c0)
+        x, h, batched = self._prepare(input, h0, "h_0")
+        _, c, _ = self._prepare(input, c0, "c_0")
         h, c = lstm_step(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 

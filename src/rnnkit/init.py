@@ -26,8 +26,8 @@ INPUT_SCHEMES = ("uniform", "xavier", "he", "orthogonal")
 RECURRENT_SCHEMES = (*INPUT_SCHEMES, "identity")
 
 
-def init_block_(block: Tensor, scheme: str, hidden_size: int) -> None:
-    """Initialise one (H, K) gate block in place by ``scheme``."""
+def init_block_(block: Tensor, scheme: str, hidden_size: int, name: str = "weight") -> None:
+    """Initialise one (H, K) gate block of parameter ``name`` in place by ``scheme``."""
     if scheme == "uniform":
         bound = 1.0 / math.sqrt(hidden_size)
         nn.init.uniform_(block, -bound, bound)
@@ -39,7 +39,8 @@ def init_block_(block: Tensor, scheme: str, hidden_size: int) -> None:
         nn.init.orthogonal_(block)
     elif scheme == "identity":
         if block.shape[0] != block.shape[1]:
-            raise InputError(f"identity init needs a square block, got {tuple(block.shape)}")
+            raise InputError(f"identity init needs square gate blocks, but {name} has blocks of "
+                             f"shape {tuple(block.shape)}")
         with torch.no_grad():
             block.copy_(torch.eye(block.shape[0], dtype=block.dtype, device=block.device))
     else:  # guarded by check_choice in the callers
@@ -47,7 +48,7 @@ def init_block_(block: Tensor, scheme: str, hidden_size: int) -> None:
 
 
 def init_weights_(
-    weight: Tensor, num_gates: int, scheme: str, hidden_size: int
+    weight: Tensor, num_gates: int, scheme: str, hidden_size: int, name: str = "weight"
 ) -> None:
     """Initialise a stacked weight (num_gates * H, K) block by block."""
     if scheme == "uniform":  # one draw over the whole tensor, as torch.nn does
@@ -55,7 +56,7 @@ def init_weights_(
         return
     with torch.no_grad():
         for block in weight.chunk(num_gates, dim=0):
-            init_block_(block, scheme, hidden_size)
+            init_block_(block, scheme, hidden_size, name)
 
 
 def check_schemes(init: str, recurrent_init: str | None) -> tuple[str, str]:
@@ -84,7 +85,7 @@ def init_recurrent_parameters_(
     with torch.no_grad():
         for name, p in named_parameters.items():
             if name.startswith("weight_hh"):
-                init_weights_(p, num_gates, recurrent_init, hidden_size)
+                init_weights_(p, num_gates, recurrent_init, hidden_size, name)
             elif name.startswith("weight_hr"):
                 init_weights_(p, 1, init, hidden_size)
             elif name.startswith("weight_ih"):

@@ -146,13 +146,15 @@ class _RecurrentLayer(nn.Module):
         if packed:
             x, batch_sizes, sorted_indices, unsorted_indices = input
             check_input(x, "input.data", (2,), self.input_size,
-                        f"(N, {self.input_size}) for input_size={self.input_size}")
+                        f"(N, {self.input_size}) for input_size={self.input_size}",
+                        self.weight_ih_l0.dtype)
             batch = int(batch_sizes[0])
             batched = True
         else:
             layout = "(B, T, F)" if self.batch_first else "(T, B, F)"
             check_input(input, "input", (2, 3), self.input_size,
-                        f"{layout} or (T, F) with F = input_size = {self.input_size}")
+                        f"{layout} or (T, F) with F = input_size = {self.input_size}",
+                        self.weight_ih_l0.dtype)
             batched = input.dim() == 3
             x = input if batched else input.unsqueeze(1)
             if batched and self.batch_first:
