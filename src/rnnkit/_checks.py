@@ -12,6 +12,17 @@ class InputError(ValueError):
     """A user-supplied argument, file or column is unusable; the message says which and why."""
 
 
+class TrainingDiverged(RuntimeError):
+    """The loss or the gradient stopped being finite; the last good checkpoint is kept."""
+
+    def __init__(self, step: int, epoch: int, what: str, last_finite_loss: float | None) -> None:
+        last = "none" if last_finite_loss is None else f"{last_finite_loss:.6g}"
+        super().__init__(
+            f"training diverged at step {step} (epoch {epoch + 1}): {what} is not finite; last "
+            f"finite loss {last}. Lower --learning-rate or clip gradients (--grad-clip)")
+        self.step, self.epoch, self.last_finite_loss = step, epoch, last_finite_loss
+
+
 def check_positive_int(name: str, value: object) -> int:
     """Return ``value`` if it is an int >= 1, else raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int):

@@ -8,10 +8,137 @@ User errors (``InputError``) print one line, ``rnnkit: error: ...``, and return 
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from rnnkit import __version__
-from rnnkit._checks import InputError
-from rnnkit.config import LayersJob, add_job_arguments, job_from_args
+from rnnkit._checks import InputError, TrainingDiverged
+from rnnkit.config import (
+    ForecastJob,
+    LayersJob,
+    PredictJob,
+    add_job_arguments,
+    job_from_args,
+    job_record,
+)
+
+
+def _split_names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _read_data(name: str, date_column: str, columns: list[str]):
+    """The bundled AAPL table or a user's file, cleaned; returns (frame, description)."""
+    from rnnkit.io import AAPL_PROVENANCE, load_aapl, read_series
+
+    if name == "aapl":
+        frame = load_aapl()
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise InputError(f"--data aapl: no column {missing[0]!r}; columns: "
+                             f"{list(frame.columns)}")
+        return frame[columns], {"source": "aapl", "provenance": AAPL_PROVENANCE}
+    frame, report = read_series(name, date_column or None, columns)
+    return frame, {"source": name, "cleaning": report.to_dict()}
+
+
+def _prepare_out(path: str) -> Path:
+    """Create the output folder now, so an unwritable one fails before any training."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".rnnkit-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        raise InputError(f"--out: cannot write to {out}: {err.strerror}") from None
+    return out
+
+
+def run_forecast(job: ForecastJob) -> int:
+    import torch
+
+    from rnnkit.forecast import Forecaster, evaluate, walk_forward
+    from rnnkit.io import write_json_atomic, write_text_atomic
+    from rnnkit.plots import plot_forecast, plot_loss
+
+    covariates = _split_names(job.covariates)
+    frame, data_record = _read_data(job.data, job.date_column, [job.target, *covariates])
+    out = _prepare_out(job.out)
+    torch.manual_seed(job.train.seed)
+    forecaster = Forecaster(
+        model=job.model, hidden_size=job.hidden_size, num_layers=job.num_layers,
+        dropout=job.dropout, bidirectional=job.bidirectional, lookback=job.lookback,
+        horizon=job.horizon, target=job.target, covariates=covariates,
+        features=_split_names(job.features), target_kind=job.target_kind, scaler=job.scaler,
+        val_fraction=job.val_fraction, ensemble=job.ensemble, loss=job.loss, train=job.train)
+    bar = _progress_bar(job.train.epochs * job.ensemble, job.progress)
+    result = evaluate(forecaster, frame, job.test_fraction, checkpoint_dir=out / "checkpoints",
+                      resume=job.resume, on_epoch=bar.update_epoch)
+    bar.close()
+    future = forecaster.predict(frame, job.future)
+    metrics = result.metrics | {"data": data_record | {
+        "rows": len(frame), "first": str(frame.index[0].date()), "last":
+        str(frame.index[-1].date()), "test_rows": len(result.predictions)},
+        "config": job_record(job)}
+    if job.folds:
+        metrics["walk_forward"] = walk_forward(forecaster, frame, job.folds, job.test_fraction)
+    metrics["training"] = [{"epochs": len(h.records), "best_epoch": h.best_epoch,
+                            "stopped_early": h.stopped_early} for h in forecaster.history_]
+    train_rows = frame[job.target][frame.index < result.predictions["date"].iloc[0]]
+    plot_forecast(out / "forecast.png", train_rows, result.predictions, future, job.target,
+                  f"{job.target}: {job.model.upper()} vs naive on the test part")
+    plot_loss(out / "loss.png", [h.records for h in forecaster.history_])
+    forecaster.save(out / "model")
+    write_text_atomic(out / "predictions.csv", result.predictions.to_csv(index=False))
+    write_text_atomic(out / "future.csv", future.to_csv())
+    write_json_atomic(out / "metrics.json", metrics)
+    model, naive = metrics["model"], metrics["naive"]
+    print(f"test part: {len(result.predictions)} forecasts, {job.target} in its own units")
+    print(f"{'':8}{'MAE':>10}{'RMSE':>10}{'MAPE %':>9}{'MASE':>8}{'dir. acc':>10}")
+    for who in ("model", "naive", "drift"):
+        m = metrics[who]
+        print(f"{who:<8}{m['mae']:>10.4f}{m['rmse']:>10.4f}{m['mape']:>9.3f}{m['mase']:>8.3f}"
+              f"{m['directional_accuracy']:>10.3f}")
+    verdict = "beats" if model["mse"] < naive["mse"] else "loses to"
+    print(f"skill vs naive (1 - MSE/MSE_naive): {metrics['skill']:+.4f}: the model {verdict} "
+          f"the naive forecast")
+    print(f"wrote {out}/metrics.json, predictions.csv, future.csv, forecast.png, loss.png, model/")
+    return 0
+
+
+def run_predict(job: PredictJob) -> int:
+    from rnnkit.forecast import Forecaster
+    from rnnkit.io import write_text_atomic
+
+    forecaster = Forecaster.load(job.model)
+    columns = [forecaster.target, *forecaster.covariates]
+    frame, _ = _read_data(job.data, job.date_column, columns)
+    future = forecaster.predict(frame, job.steps or None)
+    if job.out:
+        write_text_atomic(job.out, future.to_csv())
+    else:
+        print(future.to_csv(), end="")
+    return 0
+
+
+class _progress_bar:
+    """A tqdm bar over epochs showing loss, validation loss and samples/s (or nothing)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="epoch", disable=not enabled, file=sys.stderr,
+                        dynamic_ncols=True)
+
+    def update_epoch(self, record: dict) -> None:
+        val = record["val_loss"]
+        self.bar.set_postfix(loss=f"{record['train_loss']:.4g}",
+                             val=("-" if val is None else f"{val:.4g}"),
+                             samples_s=f"{record['samples_per_s']:.0f}")
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def run_layers(job: LayersJob) -> int:
@@ -35,6 +162,8 @@ def run_layers(job: LayersJob) -> int:
 
 
 COMMANDS: dict[str, tuple[type, Callable[..., int]]] = {
+    "forecast": (ForecastJob, run_forecast),
+    "predict": (PredictJob, run_predict),
     "layers": (LayersJob, run_layers),
 }
 
@@ -55,6 +184,6 @@ def main(argv: list[str] | None = None) -> int:
     job_cls, run = COMMANDS[args.command]
     try:
         return run(job_from_args(job_cls, args))
-    except InputError as err:
+    except (InputError, TrainingDiverged) as err:
         print(f"rnnkit: error: {err}", file=sys.stderr)
         return 2

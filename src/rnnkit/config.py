@@ -8,16 +8,118 @@ Precedence: defaults < ``--config run.toml`` < flags. Imports no torch.
 
 import argparse
 import tomllib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from rnnkit._checks import InputError, check_non_negative_int, check_positive_int
+from rnnkit._checks import (
+    InputError,
+    check_choice,
+    check_in_range,
+    check_non_negative_int,
+    check_positive_int,
+)
 
 
 def opt(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
     """A dataclass field carrying its CLI help text (and choices, if any)."""
     return field(default=default, metadata={"help": help, "choices": choices})
+
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+LR_SCHEDULES = ("constant", "cosine", "plateau")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a model is trained: the shared loop of rnnkit.train (every job uses it)."""
+
+    epochs: int = opt(100, "passes over the training windows (an upper bound with --patience)")
+    batch_size: int = opt(64, "windows per optimizer step (mini-batched BPTT)")
+    learning_rate: float = opt(3e-3, "peak learning rate")
+    optimizer: str = opt("adam", "torch optimizer", OPTIMIZERS)
+    weight_decay: float = opt(0.0, "L2 penalty λ: adds λ·w to every weight's gradient")
+    grad_clip: float = opt(1.0, "max global gradient norm τ: g <- τ·g/‖g‖ if ‖g‖ > τ; 0 = off")
+    clip_value: float = opt(0.0, "clamp every gradient element to [-v, v] first; 0 = off")
+    lr_schedule: str = opt("cosine", "learning-rate schedule over the epochs", LR_SCHEDULES)
+    warmup_epochs: int = opt(0, "epochs of linear warm-up from 0 to the peak rate")
+    patience: int = opt(20, "stop after this many epochs without a better validation loss; "
+                            "0 = never stop early")
+    seed: int = opt(0, "seeds initialisation, batch order and dropout")
+
+    def __post_init__(self) -> None:
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_in_range("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_in_range("weight_decay", self.weight_decay, 0.0, 1.0)
+        check_in_range("grad_clip", self.grad_clip, 0.0, 1e12)
+        check_in_range("clip_value", self.clip_value, 0.0, 1e12)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_non_negative_int("warmup_epochs", self.warmup_epochs)
+        check_non_negative_int("patience", self.patience)
+        check_non_negative_int("seed", self.seed)
+
+
+def _forecast_training() -> TrainConfig:
+    return TrainConfig(epochs=60, batch_size=64, learning_rate=1e-3, patience=15)
+
+
+@dataclass(frozen=True)
+class ForecastJob:
+    """Forecast a series (default: the tutorial's AAPL Close) and score it against baselines."""
+
+    data: str = opt("aapl", "'aapl' (bundled, 2015-2020 daily) or a CSV/Parquet file")
+    date_column: str = opt("", "date column of the file; empty = detect it")
+    target: str = opt("Close", "column to forecast")
+    covariates: str = opt("", "comma-separated extra input columns, e.g. 'Volume,High'")
+    features: str = opt("log_return", "comma-separated inputs derived from the target: level "
+                        "(the value itself), return, log_return, ma<n>, vol<n> (e.g. ma20)")
+    target_kind: str = opt("log_return", "what the network predicts for step h: log_return "
+                           "log(p[t+h]/p[t]), diff p[t+h]-p[t], or level p[t+h] (the "
+                           "tutorial)", ("log_return", "diff", "level"))
+    model: str = opt("lstm", "recurrent cell", ("lstm", "gru", "rnn"))
+    hidden_size: int = opt(32, "hidden units per layer")
+    num_layers: int = opt(1, "stacked recurrent layers")
+    dropout: float = opt(0.0, "dropout between stacked layers")
+    bidirectional: bool = opt(False, "read each window in both directions")
+    lookback: int = opt(60, "input window length (the tutorial's 60 days)")
+    horizon: int = opt(1, "steps predicted at once (H > 1: direct multi-step)")
+    scaler: str = opt("standard", "input scaling, fitted on training rows only",
+                      ("standard", "minmax"))
+    loss: str = opt("mse", "training loss", ("mse", "mae", "huber"))
+    test_fraction: float = opt(0.2, "last part of the rows held out for testing (tutorial: 0.2)")
+    val_fraction: float = opt(0.1, "end of the training part used for validation and early "
+                              "stopping")
+    ensemble: int = opt(1, "models trained with consecutive seeds; the forecast is their mean")
+    future: int = opt(10, "steps forecast beyond the end of the data")
+    folds: int = opt(0, "walk-forward backtest over this many expanding folds; 0 = skip")
+    out: str = opt("runs/forecast", "output folder")
+    resume: bool = opt(False, "continue an interrupted run from OUT/checkpoints")
+    progress: bool = opt(True, "show a progress bar")
+    train: TrainConfig = field(default_factory=_forecast_training)
+
+    def __post_init__(self) -> None:
+        for name in ("hidden_size", "num_layers", "lookback", "horizon", "ensemble", "future"):
+            check_positive_int(name, getattr(self, name))
+        check_non_negative_int("folds", self.folds)
+        check_in_range("test_fraction", self.test_fraction, 0.0, 1.0, low_open=True,
+                       high_open=True)
+        check_in_range("dropout", self.dropout, 0.0, 1.0, high_open=True)
+
+
+@dataclass(frozen=True)
+class PredictJob:
+    """Forecast the next steps after the end of a data file with a saved model."""
+
+    model: str = opt("runs/forecast/model", "folder written by `rnnkit forecast` (model/)")
+    data: str = opt("aapl", "'aapl' or a CSV/Parquet file with the model's columns")
+    date_column: str = opt("", "date column of the file; empty = detect it")
+    steps: int = opt(0, "steps to forecast; 0 = the model's horizon")
+    out: str = opt("", "write the forecast to this CSV file; empty = print it")
+
+    def __post_init__(self) -> None:
+        check_non_negative_int("steps", self.steps)
 
 
 @dataclass(frozen=True)
@@ -37,13 +139,26 @@ class LayersJob:
         check_non_negative_int("seed", self.seed)
 
 
+def _flat_fields(job_cls: type, defaults: Any = None) -> list[tuple[Any, Any]]:
+    """(field, default) for every leaf field; a dataclass-typed field contributes its own."""
+    leaves = []
+    for f in fields(job_cls):
+        default = getattr(defaults, f.name) if defaults is not None else (
+            f.default_factory() if f.default is MISSING else f.default)
+        if is_dataclass(f.type):
+            leaves += _flat_fields(f.type, default)
+        else:
+            leaves.append((f, default))
+    return leaves
+
+
 def add_job_arguments(parser: argparse.ArgumentParser, job_cls: type) -> None:
-    """Add one ``--flag`` per field of ``job_cls``, typed and documented from the field."""
+    """Add one ``--flag`` per leaf field of ``job_cls``, typed and documented from the field."""
     parser.add_argument("--config", type=Path, metavar="TOML",
                         help="read flag values from a TOML file (flags given here win)")
-    for f in fields(job_cls):
+    for f, default in _flat_fields(job_cls):
         flag = "--" + f.name.replace("_", "-")
-        help_text = f"{f.metadata['help']} (default: {f.default})"
+        help_text = f"{f.metadata['help']} (default: {default})"
         if f.type is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
                                 help=help_text)
@@ -58,9 +173,22 @@ def job_from_args(job_cls: type, args: argparse.Namespace) -> Any:
     values = {}
     if args.config is not None:
         values |= _read_toml(args.config, job_cls)
-    values |= {f.name: getattr(args, f.name) for f in fields(job_cls)
+    values |= {f.name: getattr(args, f.name) for f, _ in _flat_fields(job_cls)
                if getattr(args, f.name) is not None}
-    return job_cls(**values)
+    return _build(job_cls, values)
+
+
+def _build(job_cls: type, values: dict, defaults: Any = None) -> Any:
+    """``job_cls`` from flat ``values``; nested dataclasses take the keys that are theirs."""
+    kwargs = {}
+    for f in fields(job_cls):
+        default = getattr(defaults, f.name) if defaults is not None else (
+            f.default_factory() if f.default is MISSING else f.default)
+        if is_dataclass(f.type):
+            kwargs[f.name] = _build(f.type, values, default)
+        else:
+            kwargs[f.name] = values.get(f.name, default)
+    return job_cls(**kwargs)
 
 
 def _read_toml(path: Path, job_cls: type) -> dict:
@@ -71,7 +199,7 @@ def _read_toml(path: Path, job_cls: type) -> dict:
         raise InputError(f"--config: file not found: {path}") from None
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"--config: {path} is not valid TOML: {err}") from None
-    known = {f.name: f for f in fields(job_cls)}
+    known = {f.name: f for f, _ in _flat_fields(job_cls)}
     values = {}
     for key, value in data.items():
         name = key.replace("-", "_")

@@ -1,0 +1,392 @@
+"""Forecasting data, pure: windows, chronological splits, scaling, target encodings, features.
+
+A series has N rows in time order, p_0 .. p_{N-1}. With lookback L and horizon H, window i
+(i = 0 .. M-1, M = N - L - H + 1) reads rows i .. i+L-1 and predicts rows i+L .. i+L+H-1. Its last
+observed row is t = i + L - 1, so its targets are p_{t+h} for h = 1 .. H. Everything learned
+from data (scalers, encodings) is fitted on the rows before the test part only; nothing here
+reads files or imports torch.
+"""
+
+import math
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from rnnkit._checks import (
+    InputError,
+    check_choice,
+    check_in_range,
+    check_positive_int,
+    check_shape,
+)
+
+SCALER_KINDS = ("minmax", "standard")
+TARGET_KINDS = ("level", "diff", "log_return")
+DERIVED_FORMS = "'return', 'log_return', 'ma{n}', 'vol{n}' (n >= 2, e.g. 'ma20', 'vol20')"
+_DERIVED = re.compile(r"return|log_return|ma(\d+)|vol(\d+)")
+
+
+def make_windows(
+    features: np.ndarray, targets: np.ndarray, lookback: int, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (input, target) window of a series, as read-only views (no copy, memory O(N)).
+
+    Math:
+        X[i] = features[i : i + L]            rows i .. i+L-1
+        Y[i] = targets[i + L : i + L + H]     rows i+L .. i+L+H-1
+    Shapes: features (N, F), targets (N,) -> X (M, L, F), Y (M, H), M = N - L - H + 1.
+
+    Raises
+    ------
+    InputError
+        Bad shapes, or N < L + H (no window).
+
+    Example
+    -------
+    >>> X, Y = make_windows(np.arange(12.0).reshape(6, 2), np.arange(6.0), lookback=3, horizon=2)
+    >>> X.shape, Y.shape
+    ((2, 3, 2), (2, 2))
+    >>> Y[1]
+    array([4., 5.])
+    """
+    check_positive_int("lookback", lookback)
+    check_positive_int("horizon", horizon)
+    features, targets = np.asarray(features), np.asarray(targets)
+    check_shape("features", features.shape, (None, None), "(N, F)")
+    n_rows = len(features)
+    check_shape("targets", targets.shape, (n_rows,), f"({n_rows},), one per row of features")
+    n_windows = n_rows - lookback - horizon + 1
+    if n_windows < 1:
+        raise InputError(f"lookback={lookback} + horizon={horizon} needs at least "
+                         f"{lookback + horizon} rows, the series has {n_rows}")
+    X = sliding_window_view(features, lookback, axis=0).transpose(0, 2, 1)[:n_windows]  # (M, L, F)
+    Y = sliding_window_view(targets[lookback:], horizon)  # (M, H)
+    return X, Y
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row boundaries of a chronological split of ``n_rows`` rows.
+
+    Rows [0, fit_end) fit the model, [fit_end, train_end) validate it (the end of the training
+    part) and [train_end, n_rows) are the held-out test part, the last rows of the series.
+    """
+
+    n_rows: int
+    fit_end: int
+    train_end: int
+
+
+def chronological_split(
+    n_rows: int, test_fraction: float = 0.2, val_fraction: float = 0.1
+) -> Split:
+    """Split rows in time order: fit, validation, then the last ``test_fraction`` as test.
+
+    Math:
+        train_end = ceil(n_rows (1 - test_fraction))       the tutorial's int(np.ceil(len * .8))
+        fit_end   = train_end - round(train_end val_fraction)
+    ``val_fraction`` is a fraction of the training part. Either fraction may be 0: no
+    validation rows, or no test part at all (train_end = n_rows, to fit on every row).
+
+    Raises
+    ------
+    InputError
+        A fraction outside [0, 1), no fit rows, or no test rows for a test_fraction > 0.
+
+    Example
+    -------
+    >>> chronological_split(1510)
+    Split(n_rows=1510, fit_end=1087, train_end=1208)
+    """
+    check_positive_int("n_rows", n_rows)
+    check_in_range("test_fraction", test_fraction, 0.0, 1.0, high_open=True)
+    check_in_range("val_fraction", val_fraction, 0.0, 1.0, high_open=True)
+    # round first: 10 * (1 - 0.7) is 3.0000000000000004 in floating point, whose ceil is 4
+    train_end = math.ceil(round(n_rows * (1 - test_fraction), 9))
+    fit_end = train_end - round(train_end * val_fraction)
+    if test_fraction > 0 and train_end == n_rows:
+        raise InputError(f"n_rows={n_rows} with test_fraction={test_fraction} leaves no test rows")
+    if fit_end < 1:
+        raise InputError(f"n_rows={n_rows} with test_fraction={test_fraction} and "
+                         f"val_fraction={val_fraction} leaves no rows to fit on")
+    return Split(n_rows, fit_end, train_end)
+
+
+def window_parts(split: Split, lookback: int, horizon: int) -> dict[str, slice]:
+    """The windows (of :func:`make_windows`) whose targets all lie in each part of ``split``.
+
+    Window i's targets are rows i+L .. i+L+H-1, so it belongs to the part [start, end) when
+    start <= i + L and i + L + H - 1 < end. A window whose targets straddle two parts is in
+    neither. Its inputs may reach back into an earlier part: the past is known at that time.
+
+    Returns
+    -------
+    dict
+        ``{"fit": slice, "val": slice, "test": slice}`` of window indices, in time order. "val"
+        may be empty (a warning says so when the validation part has rows but no window), and
+        so may "test" when the split has no test part (``test_fraction=0``).
+
+    Raises
+    ------
+    InputError
+        The fit part has fewer than L + H rows, or the test part has rows but fewer than H.
+
+    Example
+    -------
+    >>> window_parts(Split(n_rows=100, fit_end=70, train_end=80), lookback=10, horizon=5)
+    {'fit': slice(0, 56, None), 'val': slice(60, 66, None), 'test': slice(70, 86, None)}
+    """
+    check_positive_int("lookback", lookback)
+    check_positive_int("horizon", horizon)
+    bounds = {
+        "fit": (0, split.fit_end),
+        "val": (split.fit_end, split.train_end),
+        "test": (split.train_end, split.n_rows),
+    }
+    parts = {}
+    for name, (start, end) in bounds.items():
+        first = max(start - lookback, 0)  # first target row i + L >= start
+        parts[name] = slice(first, max(end - lookback - horizon + 1, first))  # last one < end
+    if parts["fit"].stop == parts["fit"].start:
+        raise InputError(f"the fit part has {split.fit_end} rows, fewer than lookback={lookback}"
+                         f" + horizon={horizon}: lower lookback or horizon, or test_fraction or "
+                         "val_fraction")
+    test_rows = split.n_rows - split.train_end
+    if test_rows and parts["test"].stop == parts["test"].start:
+        raise InputError(f"the test part has {test_rows} rows, fewer than horizon={horizon}: "
+                         "raise test_fraction or lower horizon")
+    val_rows = split.train_end - split.fit_end
+    if val_rows and parts["val"].stop == parts["val"].start:
+        warnings.warn(f"the validation part has {val_rows} rows, fewer than horizon={horizon}, "
+                      "so it has no window", stacklevel=2)
+    return parts
+
+
+class Scaler:
+    """Column-wise affine scaling, fitted on the training rows only (sklearn's two scalers).
+
+    Math (per column, over the fitted rows x):
+        minmax:   z = (x - min_) / scale_,    min_ = min x,    scale_ = max x - min x
+        standard: z = (x - mean_) / scale_,   mean_ = mean x,  scale_ = std x (ddof 0)
+        inverse:  x = z scale_ + (min_ or mean_)
+    minmax maps the fitted rows onto [0, 1] (the tutorial's MinMaxScaler), standard to mean 0
+    and std 1. A constant column gets scale_ = 1. Unlike sklearn's MinMaxScaler, ``scale_`` is
+    the divisor and ``min_`` the column minimum, for both kinds alike.
+
+    Example
+    -------
+    >>> scaler = Scaler("minmax").fit(np.array([[1.0, 5.0], [3.0, 5.0]]))
+    >>> scaler.transform(np.array([[2.0, 5.0], [5.0, 6.0]]))
+    array([[0.5, 0. ],
+           [2. , 1. ]])
+    """
+
+    def __init__(self, kind: str = "minmax") -> None:
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Scaler(kind={self.kind!r})"
+
+    def fit(self, X: np.ndarray) -> "Scaler":
+        """Learn the per-column offset and scale of X (N, F); returns self."""
+        check_choice("kind", self.kind, SCALER_KINDS)
+        X = np.asarray(X, dtype=np.float64)
+        check_shape("X", X.shape, (None, None), "(N, F)")
+        if len(X) == 0:
+            raise InputError("X must have at least one row to fit a Scaler, got shape (0, F)")
+        if not np.isfinite(X).all():
+            raise InputError("X must be finite to fit a Scaler; it has NaN or inf values")
+        if self.kind == "minmax":
+            self.min_ = X.min(axis=0)
+            spread = X.max(axis=0) - self.min_
+        else:
+            self.mean_ = X.mean(axis=0)
+            spread = X.std(axis=0)
+        self.scale_ = np.where(spread > 0, spread, 1.0)
+        self.num_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """z = (x - offset) / scale_, for X (..., F) with the fitted F columns."""
+        offset, scale = self._params(X)
+        return (np.asarray(X, dtype=np.float64) - offset) / scale
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        """x = z scale_ + offset, for Z (..., F): undoes :meth:`transform`."""
+        offset, scale = self._params(Z)
+        return np.asarray(Z, dtype=np.float64) * scale + offset
+
+    def fit_transform(self, X: np.ndarray) -> np.ndarray:
+        """``fit(X).transform(X)``."""
+        return self.fit(X).transform(X)
+
+    def to_dict(self) -> dict:
+        """The kind and learned parameters as JSON-ready lists, for :meth:`from_dict`."""
+        offset, scale = self._params()
+        name = "min_" if self.kind == "minmax" else "mean_"
+        return {"kind": self.kind, name: offset.tolist(), "scale_": scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, state: dict) -> "Scaler":
+        """A fitted Scaler from :meth:`to_dict`'s output."""
+        scaler = cls(check_choice("kind", state["kind"], SCALER_KINDS))
+        name = "min_" if scaler.kind == "minmax" else "mean_"
+        setattr(scaler, name, np.asarray(state[name], dtype=np.float64))
+        scaler.scale_ = np.asarray(state["scale_"], dtype=np.float64)
+        scaler.num_features_in_ = len(scaler.scale_)
+        return scaler
+
+    def _params(self, X: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(offset, scale_) after checking that the scaler is fitted and X has F columns."""
+        if not hasattr(self, "scale_"):
+            raise InputError("this Scaler is not fitted yet: call fit(X) first")
+        if X is not None and np.shape(X)[-1:] != (self.num_features_in_,):
+            raise InputError(f"X must have shape (..., {self.num_features_in_}) like the data "
+                             f"the Scaler was fitted on, got {np.shape(X)}")
+        offset = self.min_ if self.kind == "minmax" else self.mean_
+        return offset, self.scale_
+
+
+def _as_series(series: np.ndarray) -> np.ndarray:
+    p = np.asarray(series, dtype=np.float64)
+    check_shape("series", p.shape, (None,), "(N,)")
+    return p
+
+
+def encode_targets(series: np.ndarray, lookback: int, horizon: int, kind: str) -> np.ndarray:
+    """Targets of every window, relative to its last observed value (direct multi-step).
+
+    Math (t = i + L - 1 the last input row of window i, h = 1 .. H):
+        level:       y[i, h-1] = p_{t+h}
+        diff:        y[i, h-1] = p_{t+h} - p_t
+        log_return:  y[i, h-1] = log(p_{t+h} / p_t)
+    Shapes: series (N,) -> (M, H), M = N - L - H + 1 (the windows of :func:`make_windows`).
+
+    Raises
+    ------
+    InputError
+        Unknown kind, too short a series, or a value <= 0 with ``kind="log_return"``.
+
+    Example
+    -------
+    >>> encode_targets(np.array([1.0, 2.0, 4.0, 7.0]), lookback=2, horizon=2, kind="diff")
+    array([[2., 5.]])
+    """
+    check_choice("kind", kind, TARGET_KINDS)
+    p = _as_series(series)
+    if kind == "log_return" and (p <= 0).any():
+        k = int((p <= 0).argmax())
+        raise InputError(f"kind='log_return' needs positive values, but series[{k}] is {p[k]}")
+    _, future = make_windows(p[:, None], p, lookback, horizon)  # (M, H)
+    last = p[lookback - 1 : lookback - 1 + len(future), None]  # (M, 1): p_t
+    if kind == "level":
+        return future.copy()
+    if kind == "diff":
+        return future - last
+    return np.log(future / last)
+
+
+def last_values(series: np.ndarray, lookback: int, n_windows: int) -> np.ndarray:
+    """p_t, t = i + L - 1, the last observed value of windows i = 0 .. n_windows-1 (a copy).
+
+    ``n_windows`` may reach N - L + 1: the last window then ends at the series' last row and
+    its targets are the unknown future.
+    """
+    check_positive_int("lookback", lookback)
+    check_positive_int("n_windows", n_windows)
+    p = _as_series(series)
+    if lookback - 1 + n_windows > len(p):
+        raise InputError(f"n_windows={n_windows} windows of lookback={lookback} need "
+                         f"{lookback - 1 + n_windows} rows, the series has {len(p)}")
+    return p[lookback - 1 : lookback - 1 + n_windows].copy()
+
+
+def decode_targets(encoded: np.ndarray, last_values: np.ndarray, kind: str) -> np.ndarray:
+    """Prices from encoded targets: the inverse of :func:`encode_targets`.
+
+    Math (p_t = last_values[i]):
+        level:       p_{t+h} = y[i, h-1]
+        diff:        p_{t+h} = p_t + y[i, h-1]
+        log_return:  p_{t+h} = p_t exp(y[i, h-1])
+    Shapes: encoded (M, H), last_values (M,) -> (M, H).
+    """
+    check_choice("kind", kind, TARGET_KINDS)
+    y = np.asarray(encoded, dtype=np.float64)
+    check_shape("encoded", y.shape, (None, None), "(M, horizon)")
+    last = np.asarray(last_values, dtype=np.float64)
+    check_shape("last_values", last.shape, (len(y),), f"({len(y)},), one per row of encoded")
+    if kind == "level":
+        return y.copy()
+    if kind == "diff":
+        return y + last[:, None]
+    return last[:, None] * np.exp(y)
+
+
+def derive_features(
+    frame: pd.DataFrame, target: str, covariates: list[str], derived: list[str]
+) -> pd.DataFrame:
+    """The target, covariates and features derived from the target, from past and present only.
+
+    Math (p_t the target at row t, r_t = log(p_t / p_{t-1})):
+        "return":      p_t / p_{t-1} - 1
+        "log_return":  r_t
+        "ma{n}":       p_t / ((p_{t-n+1} + ... + p_t) / n) - 1
+        "vol{n}":      std(r_{t-n+1}, ..., r_t)      (sample std, ddof 1)
+    Each is causal: row t uses rows <= t only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Float64 columns ``[target, *covariates, *derived]`` on ``frame``'s index, without the
+        leading rows the rolling windows leave incomplete (``vol{n}`` needs n + 1 rows).
+
+    Raises
+    ------
+    InputError
+        An unknown column or derived name (the message lists the allowed forms), repeated
+        names, a target <= 0 for log features, or too few rows.
+
+    Example
+    -------
+    >>> frame = pd.DataFrame({"Close": [1.0, 2.0, 3.0, 6.0]})
+    >>> derive_features(frame, "Close", [], ["return", "ma2"])
+       Close  return       ma2
+    1    2.0     1.0  0.333333
+    2    3.0     0.5  0.200000
+    3    6.0     1.0  0.333333
+    """
+    for name in [target, *covariates]:
+        if name not in frame.columns:
+            available = ", ".join(repr(c) for c in frame.columns)
+            raise InputError(f"unknown column {name!r}; available: {available}")
+    names = [target, *covariates, *derived]
+    if len(set(names)) < len(names):
+        raise InputError(f"target, covariates and derived names must differ, got {names}")
+    out = frame[[target, *covariates]].astype(np.float64)
+    for name in derived:
+        out[name] = _derived_feature(out[target], name)
+    complete = out.notna().all(axis=1).to_numpy()
+    if not complete.any():
+        raise InputError(f"{len(frame)} rows are too few for the derived features {derived}")
+    return out.iloc[int(complete.argmax()) :]
+
+
+def _derived_feature(p: pd.Series, name: str) -> pd.Series:
+    """One derived column from the target ``p`` (see :func:`derive_features`)."""
+    match = _DERIVED.fullmatch(name)
+    n = int(match[1] or match[2] or 0) if match else 0
+    if match is None or (name not in ("return", "log_return") and n < 2):
+        raise InputError(f"unknown derived feature {name!r}; allowed: {DERIVED_FORMS}")
+    if name == "return":
+        return p / p.shift(1) - 1
+    if match[1]:
+        return p / p.rolling(n).mean() - 1
+    if (p <= 0).any():
+        raise InputError(f"{name!r} takes logs of {p.name!r}, which must be positive; "
+                         f"its minimum is {p.min()}")
+    log_return = np.log(p / p.shift(1))
+    return log_return if name == "log_return" else log_return.rolling(n).std()

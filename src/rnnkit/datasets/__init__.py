@@ -1,0 +1,1 @@
+"""Data files that ship with rnnkit; SOURCES.md says where each one comes from."""

@@ -1,0 +1,53 @@
+"""Heads on recurrent layers: models whose forward(x, targets=None) returns (prediction, loss).
+
+Built by name from ``CELLS``; everything here is batch first, x (B, T, F).
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rnnkit._checks import check_choice, check_positive_int
+from rnnkit.layers import GRU, LSTM, RNN
+
+CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss}
+
+
+class SequenceRegressor(nn.Module):
+    """A recurrent stack read at the end of the window, then a linear head: many-to-one.
+
+    Math:
+        h_T = RNN(x_1 .. x_T)                  (last layer; [h→_T, h←_1] if bidirectional)
+        y   = W_hy h_T + b_y                   (the tutorial's o_t = W_ho h_t + b_o, at t = T)
+    Shapes: x (B, T, F) -> y (B, output_size).
+
+    Example:
+        >>> model = SequenceRegressor(input_size=2, hidden_size=8, output_size=3)
+        >>> y, loss = model(torch.zeros(4, 10, 2), torch.zeros(4, 3))
+        >>> tuple(y.shape), float(loss) >= 0
+        ((4, 3), True)
+    """
+
+    def __init__(
+        self, input_size: int, hidden_size: int, output_size: int = 1, cell: str = "lstm",
+        num_layers: int = 1, dropout: float = 0.0, bidirectional: bool = False,
+        forget_bias: float | None = 1.0, loss: str = "mse",
+    ) -> None:
+        super().__init__()
+        check_choice("cell", cell, tuple(CELLS))
+        check_positive_int("output_size", output_size)
+        self.loss = check_choice("loss", loss, tuple(LOSSES))
+        extra = {"forget_bias": forget_bias} if cell == "lstm" else {}
+        self.rnn = CELLS[cell](input_size, hidden_size, num_layers, batch_first=True,
+                               dropout=dropout, bidirectional=bidirectional, **extra)
+        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), output_size)
+
+    def forward(self, x: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        _, state = self.rnn(x)
+        h_n = state[0] if isinstance(state, tuple) else state  # (L·D, B, H)
+        directions = 2 if self.rnn.bidirectional else 1
+        last = torch.cat(list(h_n[-directions:]), dim=-1)  # (B, D·H): the last layer's finals
+        y = self.head(last)
+        loss = None if targets is None else LOSSES[self.loss](y, targets)
+        return y, loss

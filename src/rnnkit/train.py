@@ -1,0 +1,241 @@
+"""The one training loop every rnnkit job uses: mini-batched BPTT with the usual safeguards.
+
+Per optimizer step, in nanoGPT's order: set the learning rate -> forward -> loss -> backward ->
+clip (by value, then by global norm: g <- τ·g/‖g‖ if ‖g‖ > τ, the norm before clipping is kept)
+-> step -> zero the gradients. Per epoch: the validation loss, early stopping on it, one history
+record, and checkpoints of the last and the best epoch (safetensors + JSON, written atomically)
+from which ``train(..., resume=True)`` carries on exactly.
+
+Nothing here prints or reads globals beyond torch's RNG, which is re-seeded at each epoch from
+(seed, epoch) so that dropout and batch order are reproducible across a resume. Callbacks receive
+each epoch's record (a progress bar, a log line); ``is_main_process=False`` (other DDP ranks)
+trains the same way but writes nothing.
+"""
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from rnnkit._checks import TrainingDiverged
+from rnnkit.config import TrainConfig
+from rnnkit.io import load_safetensors, save_safetensors_atomic, write_text_atomic
+
+
+class Batches:
+    """Mini-batches of windows (x (M, T, F), y (M, H)), reshuffled each epoch from the seed.
+
+    The arrays may be read-only strided views (rnnkit.data.make_windows): only the rows of one
+    batch are gathered (copied) at a time, so memory stays O(rows of the series).
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
+                 seed: int = 0) -> None:
+        self.x, self.y = x, y
+        self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.x) / self.batch_size)
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.x)
+
+    def epoch(self, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
+        order = np.arange(len(self.x))
+        if self.shuffle:
+            order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            yield (torch.from_numpy(self.x[rows].astype(np.float32)),
+                   torch.from_numpy(self.y[rows].astype(np.float32)))
+
+
+@dataclass
+class History:
+    """One record per finished epoch (train_loss, val_loss, lr, grad_norm, ...), and the outcome."""
+
+    records: list[dict] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_val_loss: float = math.inf
+    stopped_early: bool = False
+
+    def to_jsonl(self) -> str:
+        import json
+
+        return "".join(json.dumps(r) + "\n" for r in self.records)
+
+
+def lr_at(step: int, total_steps: int, warmup_steps: int, cfg: TrainConfig) -> float:
+    """The learning rate at optimizer step ``step`` (nanoGPT's get_lr with explicit inputs).
+
+    Linear warm-up to the peak over ``warmup_steps``; then constant ("constant", "plateau" before
+    any reduction) or a cosine decay to a tenth of the peak at ``total_steps`` ("cosine").
+
+    >>> cfg = TrainConfig(learning_rate=1.0, lr_schedule="cosine")
+    >>> lr_at(0, 100, 0, cfg), round(lr_at(50, 100, 0, cfg), 3), round(lr_at(100, 100, 0, cfg), 3)
+    (1.0, 0.55, 0.1)
+    """
+    peak = cfg.learning_rate
+    if step < warmup_steps:
+        return peak * (step + 1) / (warmup_steps + 1)
+    if cfg.lr_schedule != "cosine":
+        return peak
+    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+    return peak * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """Adam, AdamW or SGD (momentum 0.9) with L2 weight decay λ."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    kinds = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.learning_rate, momentum=0.9,
+                               weight_decay=cfg.weight_decay)
+    return kinds[cfg.optimizer](params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, batches: Batches) -> float:
+    """Mean loss per sample over all batches, in eval mode (dropout off); the mode is restored."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    for x, y in batches.epoch(0):
+        _, loss = model(x, y)
+        total += loss.item() * len(x)
+        count += len(x)
+    model.train(was_training)
+    return total / max(count, 1)
+
+
+def train(
+    model: nn.Module,
+    batches: Batches,
+    cfg: TrainConfig,
+    *,
+    val_batches: Batches | None = None,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
+    on_epoch: Callable[[dict], None] | None = None,
+    is_main_process: bool = True,
+    record: dict | None = None,
+) -> History:
+    """Train ``model`` (forward(x, y) -> (prediction, loss)) and return its History.
+
+    With ``val_batches`` the best epoch's weights are restored at the end and ``cfg.patience``
+    stops training early. With ``checkpoint_dir``: ``last.safetensors`` and ``best.safetensors``
+    (model and optimizer tensors; config, epoch and history as JSON metadata) and
+    ``history.jsonl`` are rewritten atomically after every epoch; ``resume=True`` continues from
+    ``last.safetensors`` when it exists. ``record`` (e.g. the job) is stored in the checkpoints.
+
+    Raises TrainingDiverged when a loss or gradient norm is NaN or infinite.
+    """
+    optimizer = make_optimizer(model, cfg)
+    steps_per_epoch = len(batches)
+    total_steps = cfg.epochs * steps_per_epoch
+    warmup_steps = cfg.warmup_epochs * steps_per_epoch
+    history, start_epoch, plateau_scale, best_state = History(), 0, 1.0, None
+    directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    if resume and directory is not None and (directory / "last.safetensors").exists():
+        meta = _load_checkpoint(directory / "last.safetensors", model, optimizer)
+        history = History(meta["history"], meta["best_epoch"], meta["best_val_loss"])
+        start_epoch, plateau_scale = meta["epoch"] + 1, meta["plateau_scale"]
+        if (directory / "best.safetensors").exists():
+            best_state = load_safetensors(directory / "best.safetensors")[0]
+            best_state = {k[len("model."):]: v for k, v in best_state.items()
+                          if k.startswith("model.")}
+    last_finite = history.records[-1]["train_loss"] if history.records else None
+    step = start_epoch * steps_per_epoch
+    params = [p for p in model.parameters() if p.requires_grad]
+    max_norm = cfg.grad_clip if cfg.grad_clip > 0 else math.inf
+    for epoch in range(start_epoch, cfg.epochs):
+        torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout masks, reproducible per epoch
+        model.train()
+        started = time.perf_counter()
+        loss_sum, norm_sum, norm_max, seen = 0.0, 0.0, 0.0, 0
+        for x, y in batches.epoch(epoch):
+            lr = lr_at(step, total_steps, warmup_steps, cfg) * plateau_scale
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            _, loss = model(x, y)
+            loss_value = loss.item()
+            if not math.isfinite(loss_value):
+                raise TrainingDiverged(step, epoch, "the loss", last_finite)
+            loss.backward()
+            if cfg.clip_value > 0:
+                nn.utils.clip_grad_value_(params, cfg.clip_value)
+            norm = float(nn.utils.clip_grad_norm_(params, max_norm))  # the norm before clipping
+            if not math.isfinite(norm):
+                raise TrainingDiverged(step, epoch, "the gradient norm", loss_value)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            last_finite = loss_value
+            loss_sum += loss_value * len(x)
+            norm_sum += norm
+            norm_max = max(norm_max, norm)
+            seen += len(x)
+            step += 1
+        seconds = time.perf_counter() - started
+        val_loss = evaluate(model, val_batches) if val_batches is not None else None
+        entry = {
+            "epoch": epoch + 1, "step": step, "train_loss": loss_sum / max(seen, 1),
+            "val_loss": val_loss, "lr": lr, "grad_norm": norm_sum / max(steps_per_epoch, 1),
+            "grad_norm_max": norm_max, "seconds": seconds, "samples_per_s": seen / seconds,
+        }
+        history.records.append(entry)
+        monitored = val_loss if val_loss is not None else entry["train_loss"]
+        improved = monitored < history.best_val_loss
+        if improved:
+            history.best_epoch, history.best_val_loss = epoch + 1, monitored
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        since_best = epoch + 1 - (history.best_epoch or 0)
+        if cfg.lr_schedule == "plateau" and not improved and since_best % max(
+                1, cfg.patience // 4 or 5) == 0:
+            plateau_scale *= 0.5
+        if directory is not None and is_main_process:
+            meta = {"epoch": epoch, "history": history.records, "best_epoch": history.best_epoch,
+                    "best_val_loss": history.best_val_loss, "plateau_scale": plateau_scale,
+                    "train_config": asdict(cfg), "record": record or {}}
+            if improved:
+                _save_checkpoint(directory / "best.safetensors", model, None, meta)
+            _save_checkpoint(directory / "last.safetensors", model, optimizer, meta)
+            write_text_atomic(directory / "history.jsonl", history.to_jsonl())
+        if on_epoch is not None:
+            on_epoch(entry)
+        if cfg.patience and val_batches is not None and since_best >= cfg.patience:
+            history.stopped_early = True
+            break
+    if best_state is not None and val_batches is not None:
+        model.load_state_dict(best_state)
+    return history
+
+
+def _save_checkpoint(path: Path, model: nn.Module, optimizer, meta: dict) -> None:
+    tensors = {f"model.{k}": v.detach().contiguous() for k, v in model.state_dict().items()}
+    if optimizer is not None:
+        state = optimizer.state_dict()
+        for index, values in state["state"].items():
+            for key, value in values.items():
+                if isinstance(value, Tensor):
+                    tensors[f"optim.{index}.{key}"] = value.detach().contiguous()
+        meta = meta | {"param_groups": state["param_groups"]}
+    save_safetensors_atomic(path, tensors, meta)
+
+
+def _load_checkpoint(path: Path, model: nn.Module, optimizer) -> dict:
+    tensors, meta = load_safetensors(path)
+    model.load_state_dict({k[len("model."):]: v for k, v in tensors.items()
+                           if k.startswith("model.")})
+    state: dict[int, dict] = {}
+    for key, value in tensors.items():
+        if key.startswith("optim."):
+            _, index, name = key.split(".", 2)
+            state.setdefault(int(index), {})[name] = value
+    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    return meta
