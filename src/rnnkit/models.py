@@ -25,7 +25,7 @@ class SequenceRegressor(nn.Module):
     Example:
         >>> model = SequenceRegressor(input_size=2, hidden_size=8, output_size=3)
         >>> y, loss = model(torch.zeros(4, 10, 2), torch.zeros(4, 3))
-        >>> tuple(y.shape), float(loss) >= 0
+        >>> tuple(y.shape), loss.item() >= 0
         ((4, 3), True)
     """
 

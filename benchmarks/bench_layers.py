@@ -1,0 +1,103 @@
+"""rnnkit.nn against torch.nn on this CPU: speed and agreement of every path, as a Markdown table.
+
+Each row is one (shape, layer, path) from :func:`rnnkit.verify.compare_layers`: one forward +
+backward of ``out.sum()`` with weights copied from torch.nn, timed round-robin against it
+(median of ``repeats``), ratio = ours / torch.nn in sequences per second (> 1: ours is faster),
+and the largest difference relative to torch.nn's scale over output, state and gradients.
+
+    python benchmarks/bench_layers.py                      # both shapes, 2 threads
+    python benchmarks/bench_layers.py --shapes small --repeats 41 --out rows.json
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+
+import torch
+
+from rnnkit.verify import compare_layers
+
+# name -> (batch_size B, seq_len T, input_size F, hidden_size H), default repeats
+SHAPES = {
+    "small": ((64, 60, 1, 100), 21),  # the tutorial's sine regression
+    "large": ((64, 256, 64, 512), 5),  # matmul-bound: minutes in all, so fewer repeats
+}
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--shapes",
+        default="small,large",
+        help=f"comma-separated, from {', '.join(SHAPES)} (default: all)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="timed passes per path, for every shape (default: small 21, large 5)",
+    )
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
+    parser.add_argument("--seed", type=int, default=0, help="seeds weights and input")
+    parser.add_argument("--out", default=None, help="write the rows as JSON to this path")
+    args = parser.parse_args(argv)
+    args.shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+    unknown = [s for s in args.shapes if s not in SHAPES]
+    if unknown or not args.shapes:
+        parser.error(f"--shapes must name some of {', '.join(SHAPES)}, got {unknown or 'none'}")
+    if args.repeats is not None and args.repeats < 1:
+        parser.error(f"--repeats must be a positive int, got {args.repeats}")
+    return args
+
+
+def _shape_label(dims: tuple[int, int, int, int]) -> str:
+    return "B={} T={} F={} H={}".format(*dims)
+
+
+def markdown_table(rows: list[dict]) -> str:
+    lines = [
+        "| shape | layer | path | seq/s | torch.nn seq/s | ratio (ours/torch.nn) | max rel diff |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['shape_label']} | {r['layer']} | {r['path']} | {r['seq_per_s']:,.0f} | "
+            f"{r['torch_seq_per_s']:,.0f} | {r['ratio']:.2f} | {r['max_rel_diff']:.1e} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    torch.set_num_threads(args.threads)
+    rows = []
+    for name in args.shapes:
+        dims, default_repeats = SHAPES[name]
+        repeats = args.repeats or default_repeats
+        start = time.perf_counter()
+        shape_rows = compare_layers(*dims, repeats=repeats, seed=args.seed)
+        elapsed = time.perf_counter() - start
+        print(f"{name} {_shape_label(dims)}: {repeats} repeats, {elapsed:.0f} s", flush=True)
+        for r in shape_rows:
+            rows.append({"shape": name, "shape_label": _shape_label(dims), "repeats": repeats, **r})
+    print()
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
+    )
+    print()
+    print(markdown_table(rows))
+    if args.out:
+        for r in rows:
+            r |= {"threads": args.threads, "seed": args.seed, "torch": torch.__version__}
+        tmp = args.out + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(rows, f, indent=2)
+        os.replace(tmp, args.out)  # never a half-written file
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
