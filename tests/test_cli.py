@@ -74,3 +74,100 @@ def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "rnnkit", "--version"], capture_output=True,
                             text=True, check=True)
     assert result.stdout.startswith("rnnkit ")
+
+
+def _run(argv, capsys):
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def forecast_run(tmp_path_factory):
+    """One small end-to-end run on the bundled AAPL data, shared by the checks below."""
+    out = tmp_path_factory.mktemp("run") / "forecast"
+    code = main(["forecast", "--epochs", "3", "--hidden-size", "8", "--no-progress",
+                 "--future", "5", "--out", str(out)])
+    return code, out
+
+
+def test_forecast_writes_every_output(forecast_run):
+    import json
+
+    import pandas as pd
+
+    code, out = forecast_run
+    assert code == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"model", "naive", "drift", "data", "config"} <= set(metrics)
+    for who in ("model", "naive", "drift"):
+        assert {"mse", "mae", "rmse", "mape", "mase"} <= set(metrics[who])
+    assert metrics["data"]["test_rows"] == 302  # the tutorial's split of 1510 days
+    assert metrics["config"]["train"]["epochs"] == 3
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert list(predictions.columns[:4]) == ["date", "actual", "model", "naive"]
+    assert len(predictions) == 302
+    assert predictions["date"].iloc[0] == "2019-10-21"  # row ceil(0.8 * 1510) = 1208
+    assert len(pd.read_csv(out / "future.csv")) == 5
+    for png in ("forecast.png", "loss.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "model" / "weights.safetensors").exists()
+    assert not list(out.rglob("*.tmp"))
+    history = (out / "checkpoints" / "m0" / "history.jsonl").read_text().splitlines()
+    assert len(history) == 3
+
+
+def test_predict_with_the_saved_model(forecast_run, capsys):
+    _, out = forecast_run
+    code, stdout, _ = _run(["predict", "--model", str(out / "model"), "--steps", "3"], capsys)
+    assert code == 0
+    lines = stdout.splitlines()
+    assert lines[0] == "date,Close" and len(lines) == 4
+    assert lines[1].startswith("2020-12-31")
+
+
+def test_resume_continues_from_the_last_epoch(forecast_run, capsys):
+    import json
+
+    _, out = forecast_run
+    code, _, _ = _run(["forecast", "--epochs", "5", "--hidden-size", "8", "--no-progress",
+                       "--out", str(out), "--resume"], capsys)
+    assert code == 0
+    history = (out / "checkpoints" / "m0" / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in history] == [1, 2, 3, 4, 5]
+
+
+def _csv(path, rows):
+    path.write_text("Date,Close\n" + "".join(f"{d},{v}\n" for d, v in rows))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "flags", "message"),
+    [
+        (lambda p: p / "missing.csv", [], "missing.csv"),
+        (lambda p: _csv(p / "bad.csv", [("2020-01-01", "1"), ("2020-01-02", "n/a")]), [],
+         "bad.csv line 3: 'Close' is 'n/a'"),
+        (lambda p: _csv(p / "short.csv", [(f"2020-01-{d:02d}", d) for d in range(1, 20)]), [],
+         "too few rows"),
+        (lambda p: _csv(p / "flat.csv", [(str(d.date()), 5) for d in
+                                         __import__("pandas").bdate_range("2020-01-01",
+                                                                          periods=200)]),
+         ["--features", "level", "--target-kind", "level"], "constant"),
+        (lambda p: _csv(p / "ok.csv", [("2020-01-01", "1")]), ["--target", "Open"], "Open"),
+    ],
+)
+def test_bad_data_is_one_line_exit_2_nothing_written(tmp_path, capsys, make, flags, message):
+    out = tmp_path / "out"
+    code, _, err = _run(["forecast", "--data", str(make(tmp_path)), "--out", str(out),
+                         "--no-progress", "--epochs", "1", *flags], capsys)
+    assert code == 2
+    assert err.startswith("rnnkit: error: ") and message in err and err.count("\n") == 1
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_unwritable_output_folder(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = _run(["forecast", "--out", str(blocker / "sub"), "--epochs", "1"], capsys)
+    assert code == 2 and err.startswith("rnnkit: error: --out: cannot write to")

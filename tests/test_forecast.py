@@ -1,0 +1,171 @@
+"""The Forecaster: scikit-learn habits, no leakage, honest scoring, persistence."""
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit._checks import InputError
+from rnnkit.config import TrainConfig
+from rnnkit.forecast import Forecaster, evaluate, walk_forward
+
+FAST = TrainConfig(epochs=3, batch_size=32, learning_rate=3e-3, patience=0)
+
+
+def _series(n=260, seed=0):
+    rng = np.random.default_rng(seed)
+    index = pd.bdate_range("2019-01-01", periods=n, name="date")
+    close = 50 * np.exp(np.cumsum(rng.normal(0.001, 0.01, n)))
+    volume = rng.uniform(1e6, 2e6, n)
+    return pd.DataFrame({"Close": close, "Volume": volume}, index=index)
+
+
+def _small(**kwargs):
+    params = {"hidden_size": 8, "lookback": 20, "train": FAST} | kwargs
+    return Forecaster(**params)
+
+
+def test_sklearn_habits():
+    frame = _series()
+    f = _small()
+    before = f.get_params()
+    assert not any(name.endswith("_") for name in vars(f))
+    with pytest.raises(InputError, match="not fitted"):
+        f.predict(frame)
+    assert f.fit(frame) is f
+    assert f.get_params() == before  # hyperparameters untouched by fit
+    learned = [name for name in vars(f) if name not in before]
+    assert learned and all(name.endswith("_") for name in learned)
+
+
+def test_fit_twice_equals_one_fit_on_the_second_data():
+    a, b = _series(seed=1), _series(seed=2)
+    twice = _small().fit(a).fit(b)
+    once = _small().fit(b)
+    np.testing.assert_array_equal(twice.predict_windows(b).mean, once.predict_windows(b).mean)
+
+
+def test_same_seed_same_forecast_other_seed_differs():
+    frame = _series()
+    one = _small().fit(frame).predict_windows(frame).mean
+    same = _small().fit(frame).predict_windows(frame).mean
+    other = _small(train=replace(FAST, seed=1)).fit(frame).predict_windows(frame).mean
+    np.testing.assert_array_equal(one, same)
+    assert not np.array_equal(one, other)
+
+
+def test_no_leakage_the_test_part_cannot_change_the_fitted_model():
+    """Scalers and weights come from the training rows only: editing the test part (here,
+    multiplying it by 10) leaves every forecast made from training-only windows unchanged."""
+    frame = _series()
+    edited = frame.copy()
+    cut = int(np.ceil(len(frame) * 0.8))
+    edited.iloc[cut:, 0] *= 10
+    a = evaluate(_small(features=("level", "log_return"), scaler="minmax"), frame)
+    b = evaluate(_small(features=("level", "log_return"), scaler="minmax"), edited)
+    for attr in ("input_scaler_", "target_scaler_"):
+        assert getattr(a.forecaster, attr).to_dict() == getattr(b.forecaster, attr).to_dict()
+    inside = frame.iloc[:cut]
+    np.testing.assert_array_equal(a.forecaster.predict_windows(inside).mean,
+                                  b.forecaster.predict_windows(inside).mean)
+
+
+def test_evaluate_scores_everyone_on_the_same_test_targets():
+    frame = _series()
+    result = evaluate(_small(), frame)
+    cut = int(np.ceil(len(frame) * 0.8))
+    p = result.predictions
+    assert len(p) == len(frame) - cut  # the tutorial's split: every test day is a target
+    assert p["date"].iloc[0] == frame.index[cut]
+    np.testing.assert_allclose(p["actual"], frame["Close"].iloc[cut:])
+    np.testing.assert_allclose(p["naive"], frame["Close"].iloc[cut - 1 : -1])
+    mae_naive = np.mean(np.abs(p["naive"] - p["actual"]))
+    assert result.metrics["naive"]["mae"] == pytest.approx(mae_naive)
+    assert result.metrics["skill"] == pytest.approx(
+        1 - result.metrics["model"]["mse"] / result.metrics["naive"]["mse"])
+    assert set(result.metrics) >= {"model", "naive", "drift", "skill"}
+
+
+def test_multi_step_horizon_scores_every_step():
+    frame = _series()
+    result = evaluate(_small(horizon=3), frame)
+    assert len(result.metrics["model"]["per_step"]) == 3
+    cut = int(np.ceil(len(frame) * 0.8))
+    assert len(result.predictions) == len(frame) - cut - 2  # all three targets in the test part
+
+
+def test_level_target_recovers_a_learnable_signal():
+    """A smooth periodic series is learnable: the model must beat the naive forecast."""
+    index = pd.bdate_range("2019-01-01", periods=400, name="date")
+    frame = pd.DataFrame({"Close": 100 + 10 * np.sin(np.arange(400) * 2 * np.pi / 25)},
+                         index=index)
+    f = Forecaster(hidden_size=16, lookback=30, features=("level",), target_kind="diff",
+                   train=TrainConfig(epochs=40, batch_size=32, learning_rate=1e-2, patience=0))
+    result = evaluate(f, frame)
+    assert result.metrics["model"]["mae"] < 0.5 * result.metrics["naive"]["mae"]
+
+
+def test_predict_gives_business_days_after_the_data_and_rolls_past_the_horizon():
+    frame = _series()
+    f = _small(horizon=2).fit(frame)
+    future = f.predict(frame, steps=5)
+    assert list(future.columns) == ["Close"]
+    expected = pd.bdate_range(frame.index[-1] + pd.Timedelta(days=1), periods=5)
+    assert list(future.index) == list(expected)
+    direct = f.predict(frame)
+    np.testing.assert_allclose(future["Close"].iloc[:2], direct["Close"])
+
+
+def test_covariates_cannot_roll_past_the_horizon():
+    frame = _series()
+    f = _small(covariates=("Volume",)).fit(frame)
+    assert len(f.predict(frame)) == 1
+    with pytest.raises(InputError, match="covariates"):
+        f.predict(frame, steps=3)
+
+
+def test_ensemble_mean_and_spread():
+    frame = _series()
+    f = _small(ensemble=3).fit(frame)
+    members = [_small(train=replace(FAST, seed=s)).fit(frame).predict_windows(frame).mean
+               for s in range(3)]
+    windows = f.predict_windows(frame)
+    np.testing.assert_allclose(windows.mean, np.mean(members, axis=0), rtol=1e-6)
+    np.testing.assert_allclose(windows.spread, np.std(members, axis=0), rtol=1e-5, atol=1e-9)
+    assert "spread" in f.predict(frame).columns
+
+
+def test_save_load_round_trip(tmp_path):
+    frame = _series()
+    f = _small(covariates=("Volume",), features=("log_return", "ma5"), ensemble=2).fit(frame)
+    f.save(tmp_path / "model")
+    g = Forecaster.load(tmp_path / "model")
+    assert g.get_params() == f.get_params()
+    np.testing.assert_array_equal(g.predict_windows(frame).mean, f.predict_windows(frame).mean)
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_walk_forward_folds_and_summary():
+    frame = _series(n=300)
+    report = walk_forward(_small(), frame, folds=2)
+    assert len(report["folds"]) == 2
+    maes = [fold["model"]["mae"] for fold in report["folds"]]
+    assert report["summary"]["model"]["mae"]["mean"] == pytest.approx(np.mean(maes))
+    assert report["summary"]["model"]["mae"]["std"] == pytest.approx(np.std(maes))
+
+
+@pytest.mark.parametrize(
+    ("frame", "kwargs", "match"),
+    [
+        (_series(n=15), {}, "too few rows"),
+        (pd.DataFrame({"Close": np.ones(100)}, index=pd.bdate_range("2020-01-01", periods=100)),
+         {"features": ("level",), "target_kind": "level"}, "constant"),
+        (_series(), {"target": "Open"}, "target column 'Open' not found"),
+        (_series(), {"model": "transformer"}, "model must be one of"),
+        (_series(), {"features": ()}, "needs inputs"),
+    ],
+)
+def test_bad_input(frame, kwargs, match):
+    with pytest.raises(InputError, match=match):
+        _small(**kwargs).fit(frame)
