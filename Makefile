@@ -13,7 +13,7 @@ $(BIN)/rnnkit: pyproject.toml
 	touch $@
 
 demo: $(BIN)/rnnkit
-	$(BIN)/rnnkit layers
+	$(BIN)/rnnkit forecast
 
 test: $(BIN)/rnnkit
 	$(BIN)/python -m pytest
@@ -23,6 +23,8 @@ lint: $(BIN)/rnnkit
 
 bench: $(BIN)/rnnkit
 	$(BIN)/python benchmarks/bench_layers.py
+	$(BIN)/python benchmarks/bench_forecast.py
+	$(BIN)/python benchmarks/bench_trainer.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -169,3 +169,12 @@ def test_walk_forward_folds_and_summary():
 def test_bad_input(frame, kwargs, match):
     with pytest.raises(InputError, match=match):
         _small(**kwargs).fit(frame)
+
+
+def test_baselines_do_not_depend_on_the_models_inputs():
+    """Derived features drop leading rows; the naive and drift scores must not move with them."""
+    frame = _series()
+    plain = evaluate(_small(), frame).metrics
+    rolling = evaluate(_small(features=("log_return", "ma20", "vol20")), frame).metrics
+    assert plain["naive"] == rolling["naive"]
+    assert plain["drift"] == rolling["drift"]

@@ -38,7 +38,8 @@ class TrainConfig:
     batch_size: int = opt(64, "windows per optimizer step (mini-batched BPTT)")
     learning_rate: float = opt(3e-3, "peak learning rate")
     optimizer: str = opt("adam", "torch optimizer", OPTIMIZERS)
-    weight_decay: float = opt(0.0, "L2 penalty λ: adds λ·w to every weight's gradient")
+    weight_decay: float = opt(0.0, "L2 penalty λ: adds λ·w to every weight's gradient "
+                              "(with adamw: decoupled decay of the weights instead)")
     grad_clip: float = opt(1.0, "max global gradient norm τ: g <- τ·g/‖g‖ if ‖g‖ > τ; 0 = off")
     clip_value: float = opt(0.0, "clamp every gradient element to [-v, v] first; 0 = off")
     lr_schedule: str = opt("cosine", "learning-rate schedule over the epochs", LR_SCHEDULES)

@@ -160,7 +160,7 @@ class Forecaster:
             self.modules_.append(module)
             self.history_.append(history)
         self.num_features_in_ = x.shape[-1]
-        self.mase_scale_ = in_sample_naive_mae(prices.to_numpy(float))
+        self.mase_scale_ = in_sample_naive_mae(frame[self.target].to_numpy(float))
         self.train_end_ = frame.index[-1]
         return self
 
@@ -357,7 +357,9 @@ def evaluate(forecaster: Forecaster, data: pd.DataFrame | pd.Series, test_fracti
     last = windows.last[keep]
     model = windows.mean[keep]
     naive = naive_forecast(last, h)
-    drift = drift_forecast(windows.prices, origin_rows, h)
+    # the drift baseline sees the whole raw series up to each origin, whatever the model's inputs
+    raw = frame[forecaster.target].to_numpy(float)
+    drift = drift_forecast(raw, frame.index.get_indexer(windows.index[origin_rows]), h)
     scale = forecaster.mase_scale_
     metrics = {"model": forecast_metrics(actual, model, last, scale),
                "naive": forecast_metrics(actual, naive, last, scale),

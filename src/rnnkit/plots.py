@@ -1,4 +1,8 @@
-"""Figures (PNG) from results computed elsewhere; matplotlib is imported here only, headless."""
+"""Figures (PNG) from results computed elsewhere; matplotlib is imported here only.
+
+Figures are built on ``matplotlib.figure.Figure`` directly, not pyplot, so drawing a file never
+touches the session's backend (a notebook keeps its inline plots) and needs no screen.
+"""
 
 import io
 from pathlib import Path
@@ -8,13 +12,11 @@ import pandas as pd
 from rnnkit.io import write_bytes_atomic
 
 
-def _figure():
-    import matplotlib
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")  # no screen needed
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
 
 
 def _save(fig, path: str | Path) -> None:
@@ -27,8 +29,7 @@ def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFram
                   future: pd.DataFrame | None, target: str, title: str) -> None:
     """The tutorial's figure: training data, actual and predicted test values, plus the naive
     forecast and the future steps beyond the data."""
-    plt = _figure()
-    fig, ax = plt.subplots(figsize=(12, 6))
+    fig, ax = _figure(12, 6)
     ax.plot(history.index, history.to_numpy(), color="0.55", lw=1, label="training data")
     dates = pd.DatetimeIndex(predictions["date"])
     ax.plot(dates, predictions["actual"], color="black", lw=1.2, label="actual")
@@ -46,13 +47,11 @@ def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFram
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     _save(fig, path)
-    plt.close(fig)
 
 
 def plot_loss(path: str | Path, histories: list[list[dict]], title: str = "loss") -> None:
     """Training and validation loss per epoch (log scale), one pair of lines per model."""
-    plt = _figure()
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = _figure(8, 5)
     for k, records in enumerate(histories):
         epochs = [r["epoch"] for r in records]
         suffix = f" (member {k})" if len(histories) > 1 else ""
@@ -65,4 +64,3 @@ def plot_loss(path: str | Path, histories: list[list[dict]], title: str = "loss"
     ax.legend()
     ax.grid(alpha=0.3)
     _save(fig, path)
-    plt.close(fig)

@@ -150,11 +150,14 @@ def train(
             best_state = load_safetensors(directory / "best.safetensors")[0]
             best_state = {k[len("model."):]: v for k, v in best_state.items()
                           if k.startswith("model.")}
+        # a run that had already stopped early is finished: resuming it trains nothing more
+        history.stopped_early = bool(cfg.patience and val_batches is not None and
+                                     start_epoch - (history.best_epoch or 0) >= cfg.patience)
     last_finite = history.records[-1]["train_loss"] if history.records else None
     step = start_epoch * steps_per_epoch
     params = [p for p in model.parameters() if p.requires_grad]
     max_norm = cfg.grad_clip if cfg.grad_clip > 0 else math.inf
-    for epoch in range(start_epoch, cfg.epochs):
+    for epoch in range(start_epoch, start_epoch if history.stopped_early else cfg.epochs):
         torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout masks, reproducible per epoch
         model.train()
         started = time.perf_counter()
@@ -195,8 +198,9 @@ def train(
             history.best_epoch, history.best_val_loss = epoch + 1, monitored
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         since_best = epoch + 1 - (history.best_epoch or 0)
-        if cfg.lr_schedule == "plateau" and not improved and since_best % max(
-                1, cfg.patience // 4 or 5) == 0:
+        # "plateau": halve the rate after every `wait` epochs without a better loss
+        wait = max(1, cfg.patience // 4) if cfg.patience else 5
+        if cfg.lr_schedule == "plateau" and not improved and since_best % wait == 0:
             plateau_scale *= 0.5
         if directory is not None and is_main_process:
             meta = {"epoch": epoch, "history": history.records, "best_epoch": history.best_epoch,
