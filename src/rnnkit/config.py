@@ -46,6 +46,12 @@ class TrainConfig:
     warmup_epochs: int = opt(0, "epochs of linear warm-up from 0 to the peak rate")
     patience: int = opt(20, "stop after this many epochs without a better validation loss; "
                             "0 = never stop early")
+    tbptt_steps: int = opt(0, "truncated BPTT on streamed chunks: detach the carried state "
+                           "every k2 steps; 0 = once per chunk (k2 = k1)")
+    spectral_max: float = opt(0.0, "after each step clamp the singular values of every W_hh "
+                              "gate block to at most γ; 0 = off")
+    spectral_norm: bool = opt(False, "reparametrise every W_hh by torch's spectral_norm "
+                              "(W / σ_max(W))")
     seed: int = opt(0, "seeds initialisation, batch order and dropout")
 
     def __post_init__(self) -> None:
@@ -59,6 +65,8 @@ class TrainConfig:
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         check_non_negative_int("warmup_epochs", self.warmup_epochs)
         check_non_negative_int("patience", self.patience)
+        check_non_negative_int("tbptt_steps", self.tbptt_steps)
+        check_in_range("spectral_max", self.spectral_max, 0.0, 1e12)
         check_non_negative_int("seed", self.seed)
 
 

@@ -83,6 +83,7 @@ class _RecurrentLayer(nn.Module):
         out_size = proj_size or hidden_size
         gates_size = self.num_gates * hidden_size
         kw = {"device": device, "dtype": dtype}
+        self._flat_weight_names: list[str] = []  # torch's kernel order
         for layer in range(num_layers):  # torch's order, so seeded draws match torch.nn's
             for direction in range(self.num_directions):
                 layer_input = input_size if layer == 0 else out_size * self.num_directions
@@ -95,6 +96,7 @@ class _RecurrentLayer(nn.Module):
                     shapes |= {"weight_hr": (proj_size, hidden_size)}
                 for name, shape in shapes.items():
                     self.register_parameter(name + suffix, nn.Parameter(torch.empty(shape, **kw)))
+                    self._flat_weight_names.append(name + suffix)
 
     @property
     def _fused_mode(self) -> str | None:
@@ -118,7 +120,8 @@ class _RecurrentLayer(nn.Module):
         return [getattr(self, name + suffix, None) for name in names]
 
     def _flat_weights(self) -> list[Tensor]:
-        return [p for _, p in self.named_parameters()]
+        # by attribute, not named_parameters(): a parametrized weight (spectral_norm) still works
+        return [getattr(self, name) for name in self._flat_weight_names]
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

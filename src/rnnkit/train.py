@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit._checks import TrainingDiverged
+from rnnkit._checks import InputError, TrainingDiverged
 from rnnkit.config import TrainConfig
 from rnnkit.io import load_safetensors, save_safetensors_atomic, write_text_atomic
 
@@ -56,6 +56,64 @@ class Batches:
                    torch.from_numpy(self.y[rows].astype(np.float32)))
 
 
+class StreamBatches:
+    """A long series cut into B parallel streams, served as consecutive chunks (stateful).
+
+    Row b of every batch continues row b of the previous one: stream b is rows
+    [b·S, (b+1)·S) of the series, S = N // B, and chunk j holds its steps [j·k1, (j+1)·k1).
+    So a model may carry its state from chunk to chunk (truncated BPTT): ``train`` does that
+    for batches with ``stateful = True``. Shapes: x (N, F), y (N, ...) -> chunks (B, k1, ...).
+    """
+
+    stateful = True
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seq_len: int) -> None:
+        streams = len(x) // batch_size
+        if streams < 1:
+            raise InputError(f"batch_size={batch_size} is larger than the series ({len(x)} rows)")
+        usable = streams * batch_size  # the ragged tail rows are dropped
+        self.x = np.asarray(x)[:usable].reshape(batch_size, streams, *np.shape(x)[1:])
+        self.y = np.asarray(y)[:usable].reshape(batch_size, streams, *np.shape(y)[1:])
+        self.seq_len = seq_len
+
+    def __len__(self) -> int:
+        return math.ceil(self.x.shape[1] / self.seq_len)
+
+    @property
+    def num_samples(self) -> int:
+        return self.x.shape[0]
+
+    def epoch(self, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
+        for start in range(0, self.x.shape[1], self.seq_len):
+            chunk = slice(start, start + self.seq_len)
+            yield torch.from_numpy(self.x[:, chunk]), torch.from_numpy(self.y[:, chunk])
+
+
+def detach_state(state):
+    """Cut the graph behind a recurrent state (a tensor or a tuple of them); values stay."""
+    if state is None:
+        return None
+    return state.detach() if isinstance(state, Tensor) else tuple(s.detach() for s in state)
+
+
+def tbptt_loss(model: nn.Module, x: Tensor, y: Tensor, state, k2: int):
+    """The loss of one streamed chunk, the state carried in and detached every ``k2`` steps.
+
+    ``model(x, y, state)`` must return (prediction, loss, new_state). With k2 = 0 the whole
+    chunk is one segment: gradients flow back through the chunk and stop at its start.
+    Returns (mean loss over the chunk's steps, detached final state).
+    """
+    steps = x.shape[1]
+    k2 = k2 or steps
+    total = x.new_zeros(())
+    for start in range(0, steps, k2):
+        part = slice(start, start + k2)
+        _, loss, state = model(x[:, part], y[:, part], state)
+        total = total + loss * (min(k2, steps - start) / steps)
+        state = detach_state(state)
+    return total, state
+
+
 @dataclass
 class History:
     """One record per finished epoch (train_loss, val_loss, lr, grad_norm, ...), and the outcome."""
@@ -64,6 +122,7 @@ class History:
     best_epoch: int | None = None
     best_val_loss: float = math.inf
     stopped_early: bool = False
+    steps: list[dict] = field(default_factory=list)  # per step: loss, pre-clip grad_norm, lr
 
     def to_jsonl(self) -> str:
         import json
@@ -105,9 +164,12 @@ def evaluate(model: nn.Module, batches: Batches) -> float:
     """Mean loss per sample over all batches, in eval mode (dropout off); the mode is restored."""
     was_training = model.training
     model.eval()
-    total, count = 0.0, 0
+    total, count, state = 0.0, 0, None
     for x, y in batches.epoch(0):
-        _, loss = model(x, y)
+        if getattr(batches, "stateful", False):
+            _, loss, state = model(x, y, state)
+        else:
+            _, loss = model(x, y)
         total += loss.item() * len(x)
         count += len(x)
     model.train(was_training)
@@ -123,6 +185,7 @@ def train(
     checkpoint_dir: str | Path | None = None,
     resume: bool = False,
     on_epoch: Callable[[dict], None] | None = None,
+    on_step: Callable[[int, dict], None] | None = None,
     is_main_process: bool = True,
     record: dict | None = None,
 ) -> History:
@@ -134,9 +197,19 @@ def train(
     ``history.jsonl`` are rewritten atomically after every epoch; ``resume=True`` continues from
     ``last.safetensors`` when it exists. ``record`` (e.g. the job) is stored in the checkpoints.
 
+    Streamed batches (``stateful = True``, e.g. StreamBatches) train by truncated BPTT: the
+    model's state is carried from chunk to chunk within an epoch and detached every
+    ``cfg.tbptt_steps`` steps (see ``tbptt_loss``). ``on_step(step, record)`` sees every
+    optimizer step (loss, pre-clip gradient norm, learning rate), also kept in
+    ``History.steps``. ``cfg.spectral_norm`` reparametrises the model's recurrent weights in
+    place; ``cfg.spectral_max`` clamps their singular values after every step.
+
     Raises TrainingDiverged when a loss or gradient norm is NaN or infinite.
     """
+    if cfg.spectral_norm:
+        apply_spectral_norm_(model)
     optimizer = make_optimizer(model, cfg)
+    stateful = getattr(batches, "stateful", False)
     steps_per_epoch = len(batches)
     total_steps = cfg.epochs * steps_per_epoch
     warmup_steps = cfg.warmup_epochs * steps_per_epoch
@@ -144,7 +217,8 @@ def train(
     directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if resume and directory is not None and (directory / "last.safetensors").exists():
         meta = _load_checkpoint(directory / "last.safetensors", model, optimizer)
-        history = History(meta["history"], meta["best_epoch"], meta["best_val_loss"])
+        history = History(meta["history"], meta["best_epoch"], meta["best_val_loss"],
+                          steps=meta.get("steps", []))
         start_epoch, plateau_scale = meta["epoch"] + 1, meta["plateau_scale"]
         if (directory / "best.safetensors").exists():
             best_state = load_safetensors(directory / "best.safetensors")[0]
@@ -161,12 +235,15 @@ def train(
         torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout masks, reproducible per epoch
         model.train()
         started = time.perf_counter()
-        loss_sum, norm_sum, norm_max, seen = 0.0, 0.0, 0.0, 0
+        loss_sum, norm_sum, norm_max, seen, state = 0.0, 0.0, 0.0, 0, None
         for x, y in batches.epoch(epoch):
             lr = lr_at(step, total_steps, warmup_steps, cfg) * plateau_scale
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            _, loss = model(x, y)
+            if stateful:
+                loss, state = tbptt_loss(model, x, y, state, cfg.tbptt_steps)
+            else:
+                _, loss = model(x, y)
             loss_value = loss.item()
             if not math.isfinite(loss_value):
                 raise TrainingDiverged(step, epoch, "the loss", last_finite)
@@ -178,7 +255,13 @@ def train(
                 raise TrainingDiverged(step, epoch, "the gradient norm", loss_value)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
+            if cfg.spectral_max > 0:
+                clamp_recurrent_spectrum_(model, cfg.spectral_max)
             last_finite = loss_value
+            history.steps.append({"step": step + 1, "loss": loss_value, "grad_norm": norm,
+                                  "lr": lr})
+            if on_step is not None:
+                on_step(step + 1, history.steps[-1])
             loss_sum += loss_value * len(x)
             norm_sum += norm
             norm_max = max(norm_max, norm)
@@ -205,7 +288,8 @@ def train(
         if directory is not None and is_main_process:
             meta = {"epoch": epoch, "history": history.records, "best_epoch": history.best_epoch,
                     "best_val_loss": history.best_val_loss, "plateau_scale": plateau_scale,
-                    "train_config": asdict(cfg), "record": record or {}}
+                    "train_config": asdict(cfg), "record": record or {},
+                    "steps": history.steps}
             if improved:
                 _save_checkpoint(directory / "best.safetensors", model, None, meta)
             _save_checkpoint(directory / "last.safetensors", model, optimizer, meta)
@@ -218,6 +302,36 @@ def train(
     if best_state is not None and val_batches is not None:
         model.load_state_dict(best_state)
     return history
+
+
+def _recurrent_weights(model: nn.Module) -> Iterator[tuple[nn.Module, str, int]]:
+    """(module, parameter name, hidden size) for every recurrent matrix W_hh in ``model``."""
+    for module in model.modules():
+        hidden = getattr(module, "hidden_size", None)
+        for name, _ in module.named_parameters(recurse=False):
+            if hidden is not None and name.startswith("weight_hh"):
+                yield module, name, hidden
+
+
+@torch.no_grad()
+def clamp_recurrent_spectrum_(model: nn.Module, gamma: float) -> None:
+    """W ← U min(Σ, γ) Vᵀ for every gate block of every W_hh: all singular values ≤ γ.
+
+    With every singular value of W_hh at most γ ≤ 1, repeated multiplication by W_hh can no
+    longer amplify a gradient (the tutorial's "spectral constraints" against explosion).
+    """
+    for module, name, hidden in _recurrent_weights(model):
+        for block in getattr(module, name).split(hidden, dim=0):  # (H, H) per gate
+            u, sigma, vh = torch.linalg.svd(block, full_matrices=False)
+            block.copy_((u * sigma.clamp(max=gamma)) @ vh)
+
+
+def apply_spectral_norm_(model: nn.Module) -> None:
+    """Reparametrise every W_hh as W / σ_max(W) (torch's spectral_norm, power iteration)."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    for module, name, _ in list(_recurrent_weights(model)):
+        spectral_norm(module, name=name)
 
 
 def _save_checkpoint(path: Path, model: nn.Module, optimizer, meta: dict) -> None:

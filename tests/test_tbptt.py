@@ -1,0 +1,152 @@
+"""Truncated BPTT on streamed chunks, per-step gradient norms, spectral constraints."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rnnkit.config import TrainConfig
+from rnnkit.layers import GRU, LSTM
+from rnnkit.train import StreamBatches, tbptt_loss, train
+
+
+class StatefulTagger(nn.Module):
+    """y_t = W h_t + b at every step; forward carries the state: (prediction, loss, state)."""
+
+    def __init__(self, hidden: int = 8, layer=GRU) -> None:
+        super().__init__()
+        self.rnn = layer(1, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(self, x, y, state=None):
+        out, state = self.rnn(x, state)
+        prediction = self.head(out)
+        return prediction, F.mse_loss(prediction, y), state
+
+
+def _series(n=400, seed=0):
+    x = np.random.default_rng(seed).choice([-1.0, 1.0], size=(n, 1)).astype(np.float32)
+    y = np.roll(x, 1, axis=0)  # y_t = x_{t-1}: the first step of a chunk needs the last one
+    y[0] = 0
+    return x, y
+
+
+def test_stream_batches_continue_each_row():
+    x = np.arange(40, dtype=np.float32)[:, None]
+    batches = StreamBatches(x, x, batch_size=4, seq_len=3)
+    chunks = [c for c, _ in batches.epoch(0)]
+    assert len(batches) == len(chunks) == 4  # 10 steps per stream: chunks of 3, 3, 3, 1
+    streams = torch.cat(chunks, dim=1)[..., 0]
+    assert streams.tolist() == [list(range(b * 10, b * 10 + 10)) for b in range(4)]
+
+
+@pytest.mark.parametrize("k2", [0, 2])
+def test_truncation_keeps_forward_values(k2):
+    """Chunked, state-carrying forward equals one forward over the whole stream."""
+    torch.manual_seed(0)
+    model = StatefulTagger(layer=LSTM)
+    x = torch.randn(3, 12, 1)
+    y = torch.randn(3, 12, 1)
+    full = F.mse_loss(model(x, y)[0], y)
+    state, total = None, 0.0
+    for start in range(0, 12, 4):
+        loss, state = tbptt_loss(model, x[:, start:start + 4], y[:, start:start + 4], state, k2)
+        total += loss.item() / 3
+    assert total == pytest.approx(full.item(), rel=1e-5)
+
+
+def test_gradients_stop_every_k2_steps():
+    torch.manual_seed(0)
+    model = StatefulTagger()
+    x = torch.randn(2, 6, 1, requires_grad=True)
+    y = torch.randn(2, 6, 1)
+    loss, _ = tbptt_loss(model, x, y, None, k2=3)
+    grad = torch.autograd.grad(loss, x)[0]
+    # the first segment's inputs only feel the first segment's loss
+    first_only = torch.autograd.grad(model(x[:, :3], y[:, :3])[1] * 0.5, x)[0]
+    torch.testing.assert_close(grad[:, :3], first_only[:, :3])
+    assert grad[:, 3:].abs().sum() > 0
+
+
+def test_carried_state_is_what_makes_the_boundary_learnable():
+    """y_t = x_{t-1}: with chunks of 4, one target in four needs the previous chunk's state.
+    Streamed training (state carried) learns it; the same chunks with a fresh state cannot."""
+    x, y = _series()
+    cfg = TrainConfig(epochs=40, learning_rate=3e-2, lr_schedule="constant", patience=0)
+
+    def final_loss(batches):
+        torch.manual_seed(0)
+        model = StatefulTagger()
+        train(model, batches, cfg)
+        return model, batches
+
+    carried, batches = final_loss(StreamBatches(x, y, batch_size=8, seq_len=4))
+    with torch.no_grad():
+        state, errors = None, []
+        for cx, cy in batches.epoch(0):
+            prediction, _, state = carried(cx, cy, state)
+            errors.append((prediction - cy)[:, 0].abs().mean().item())  # chunk-boundary steps
+    assert np.mean(errors[1:]) < 0.1
+
+    class Forgetful(StreamBatches):
+        stateful = False  # same chunks, but the trainer calls model(x, y): no state carried
+
+    torch.manual_seed(0)
+    fresh = StatefulTagger()
+    model_two = _TwoTuple(fresh)
+    train(model_two, Forgetful(x, y, batch_size=8, seq_len=4), cfg)
+    with torch.no_grad():
+        errors = [(fresh(cx, cy)[0] - cy)[:, 0].abs().mean().item()
+                  for cx, cy in batches.epoch(0)]
+    assert np.mean(errors[1:]) > 0.5  # the first step of a chunk is a coin toss
+
+
+class _TwoTuple(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x, y):
+        prediction, loss, _ = self.inner(x, y)
+        return prediction, loss
+
+
+def test_every_step_reports_its_pre_clip_norm():
+    x, y = _series(n=64)
+    seen = []
+    torch.manual_seed(0)
+    history = train(StatefulTagger(), StreamBatches(x, y, 4, 4),
+                    TrainConfig(epochs=2, grad_clip=1e-3, patience=0),
+                    on_step=lambda step, record: seen.append((step, record["grad_norm"])))
+    assert [s for s, _ in seen] == list(range(1, 9))
+    assert [r["grad_norm"] for r in history.steps] == [n for _, n in seen]
+    assert all(n > 1e-3 for _, n in seen)  # recorded before clipping to 1e-3
+
+
+def test_spectral_max_clamps_every_gate_block():
+    x, y = _series(n=64)
+    torch.manual_seed(0)
+    model = StatefulTagger(layer=LSTM)
+    with torch.no_grad():
+        model.rnn.weight_hh_l0.mul_(20)  # singular values far above 0.5
+    train(model, StreamBatches(x, y, 4, 4), TrainConfig(epochs=1, spectral_max=0.5, patience=0))
+    for block in model.rnn.weight_hh_l0.detach().split(8):
+        assert torch.linalg.matrix_norm(block, ord=2) <= 0.5 + 1e-5
+
+
+def test_spectral_norm_reparametrises_and_the_fused_path_still_runs():
+    x, y = _series(n=64)
+    torch.manual_seed(0)
+    model = StatefulTagger(layer=LSTM)
+    train(model, StreamBatches(x, y, 4, 4), TrainConfig(epochs=2, spectral_norm=True,
+                                                        patience=0))
+    sigma_max = torch.linalg.matrix_norm(model.rnn.weight_hh_l0.detach(), ord=2).item()
+    assert sigma_max == pytest.approx(1.0, abs=0.05)
+    model.rnn(torch.zeros(2, 3, 1))
+    assert model.rnn.last_backend == "fused"
+
+
+def test_stream_batches_too_short():
+    with pytest.raises(ValueError, match="batch_size=8 is larger than the series"):
+        StreamBatches(np.zeros((5, 1)), np.zeros((5, 1)), 8, 2)
