@@ -53,8 +53,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seq-len", type=int, default=100)
     parser.add_argument("--hidden-size", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     series = np.sin(np.arange(args.steps + 1) / 20).astype(np.float32) + rng.normal(
         0, 0.1, args.steps + 1).astype(np.float32)

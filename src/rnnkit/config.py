@@ -21,9 +21,11 @@ from rnnkit._checks import (
 )
 
 
-def opt(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:
-    """A dataclass field carrying its CLI help text (and choices, if any)."""
-    return field(default=default, metadata={"help": help, "choices": choices})
+def opt(default: Any, help: str, choices: tuple[str, ...] | None = None,
+        positional: bool = False) -> Any:
+    """A dataclass field carrying its CLI help text (and choices; a positional argument)."""
+    return field(default=default, metadata={"help": help, "choices": choices,
+                                            "positional": positional})
 
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
@@ -168,7 +170,10 @@ def add_job_arguments(parser: argparse.ArgumentParser, job_cls: type) -> None:
     for f, default in _flat_fields(job_cls):
         flag = "--" + f.name.replace("_", "-")
         help_text = f"{f.metadata['help']} (default: {default})"
-        if f.type is bool:
+        if f.metadata.get("positional"):
+            parser.add_argument(f.name, nargs="?", default=None, help=help_text,
+                                choices=f.metadata.get("choices"))
+        elif f.type is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
                                 help=help_text)
         else:
