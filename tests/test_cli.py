@@ -171,3 +171,40 @@ def test_unwritable_output_folder(tmp_path, capsys):
     blocker.write_text("")
     code, _, err = _run(["forecast", "--out", str(blocker / "sub"), "--epochs", "1"], capsys)
     assert code == 2 and err.startswith("rnnkit: error: --out: cannot write to")
+
+
+def test_diagnose_writes_the_gradient_curve(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "diag"
+    code, stdout, _ = _run(["diagnose", "--model", "rnn", "--length", "30",
+                            "--spectral-radius", "0.5", "--out", str(out)], capsys)
+    assert code == 0 and "lag" in stdout
+    report = json.loads((out / "gradients.json").read_text())
+    g = report["grad_norm"]
+    assert len(g) == 30 and report["spectral_radius"] == pytest.approx(0.5, abs=1e-6)
+    assert g[0] < 1e-4 * g[-1]  # radius 0.5 and tanh: the curve falls geometrically
+    assert set(report["comparison"]) >= {"rnn (tanh)", "lstm (forget bias 1)", "gru",
+                                         "lstm (forget bias 0)"}
+    assert (out / "gradients.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_task_command_trains_and_scores(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "task"
+    code, stdout, _ = _run(["task", "adding", "--model", "gru", "--length", "10", "--steps",
+                            "20", "--hidden-size", "8", "--no-progress", "--out", str(out)],
+                           capsys)
+    assert code == 0 and "solved" in stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"test_mse", "baseline_mse", "solved"} <= set(metrics)
+    assert metrics["baseline_mse"] == pytest.approx(1 / 6, abs=0.02)
+    assert (out / "learning_curve.png").exists()
+
+
+def test_task_rejects_an_unknown_task(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["task", "parity"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'parity'" in capsys.readouterr().err

@@ -13,9 +13,11 @@ from pathlib import Path
 from rnnkit import __version__
 from rnnkit._checks import InputError, TrainingDiverged
 from rnnkit.config import (
+    DiagnoseJob,
     ForecastJob,
     LayersJob,
     PredictJob,
+    TaskJob,
     add_job_arguments,
     job_from_args,
     job_record,
@@ -121,6 +123,69 @@ def run_predict(job: PredictJob) -> int:
     return 0
 
 
+def run_diagnose(job: DiagnoseJob) -> int:
+    from rnnkit.diagnostics import run_diagnosis
+    from rnnkit.io import write_json_atomic
+    from rnnkit.plots import plot_gradient_flow
+
+    out = _prepare_out(job.out)
+    settings = {"hidden_size": job.hidden_size, "batch_size": job.batch_size,
+                "init": job.init, "recurrent_init": job.recurrent_init or None,
+                "spectral_radius": job.spectral_radius or None, "seed": job.seed}
+    cell_settings = {"rnn": {"nonlinearity": job.nonlinearity},
+                     "lstm": {"forget_bias": job.forget_bias}, "gru": {}}
+    report = run_diagnosis(job.model, job.length, **settings, **cell_settings[job.model])
+    # the same set-up for the other cells, and the LSTM with its forget gate half shut
+    curves = {}
+    for cell, label in (("rnn", f"rnn ({job.nonlinearity})"),
+                        ("lstm", f"lstm (forget bias {job.forget_bias:g})"), ("gru", "gru")):
+        curves[label] = (report if cell == job.model else run_diagnosis(
+            cell, job.length, **settings, **cell_settings[cell]))["grad_norm"]
+    contrast = 0.0 if job.forget_bias != 0 else 1.0
+    curves[f"lstm (forget bias {contrast:g})"] = run_diagnosis(
+        "lstm", job.length, **settings, forget_bias=contrast)["grad_norm"]
+    report["comparison"] = curves
+    write_json_atomic(out / "gradients.json", report)
+    plot_gradient_flow(out / "gradients.png", curves,
+                       f"‖∂L/∂h_t‖, loss at t = {job.length - 1}, hidden {job.hidden_size}")
+    g = report["grad_norm"]
+    print(f"{job.model}: spectral radius of W_hh {report['spectral_radius']:.4f}, largest "
+          f"singular value {report['largest_singular_value']:.4f}")
+    for lag in sorted({0, 10, 50, 100, job.length - 1} & set(range(job.length))):
+        print(f"  lag {lag:>5}: ‖∂L/∂h_t‖ = {g[job.length - 1 - lag]:.3e}")
+    print(f"wrote {out}/gradients.json, gradients.png")
+    return 0
+
+
+def run_task(job: TaskJob) -> int:
+    from rnnkit.io import write_json_atomic
+    from rnnkit.plots import plot_loss
+    from rnnkit.tasks import run_task as train_on_task
+
+    out = _prepare_out(job.out)
+    epochs = max(1, job.steps // 100)
+    bar = _progress_bar(epochs, job.progress)
+    result = train_on_task(job.task, job.model, job.length, steps=job.steps,
+                           hidden_size=job.hidden_size, learning_rate=job.learning_rate,
+                           batch_size=job.batch_size, grad_clip=job.grad_clip, seed=job.seed,
+                           on_epoch=bar.update_epoch)
+    bar.close()
+    result["config"] = job_record(job)
+    if job.task == "adding":
+        result["baseline"] = "always predict 1.0"
+    plot_loss(out / "learning_curve.png", [result["history"]],
+              f"{job.task}, T = {job.length}: {job.model}")
+    write_json_atomic(out / "metrics.json", result)
+    score = (f"test MSE {result['test_mse']:.4g} (baseline {result['baseline_mse']:.4g})"
+             if job.task == "adding" else
+             f"recall accuracy {result['test_accuracy']:.3f}, test loss "
+             f"{result['test_loss']:.4g} (baseline {result['baseline_loss']:.4g})")
+    print(f"{job.task} T={job.length}, {job.model}: {score}; solved: {result['solved']} "
+          f"({result['seconds']:.0f} s)")
+    print(f"wrote {out}/metrics.json, learning_curve.png")
+    return 0
+
+
 class _progress_bar:
     """A tqdm bar over epochs showing loss, validation loss and samples/s (or nothing)."""
 
@@ -164,6 +229,8 @@ def run_layers(job: LayersJob) -> int:
 COMMANDS: dict[str, tuple[type, Callable[..., int]]] = {
     "forecast": (ForecastJob, run_forecast),
     "predict": (PredictJob, run_predict),
+    "diagnose": (DiagnoseJob, run_diagnose),
+    "task": (TaskJob, run_task),
     "layers": (LayersJob, run_layers),
 }
 

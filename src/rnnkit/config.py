@@ -134,6 +134,51 @@ class PredictJob:
 
 
 @dataclass(frozen=True)
+class DiagnoseJob:
+    """Show how far back gradients reach: ‖∂L/∂h_t‖ for every step t, and the W_hh spectra."""
+
+    model: str = opt("rnn", "recurrent cell to diagnose", ("rnn", "lstm", "gru"))
+    length: int = opt(100, "time steps T; the loss is taken at the last one")
+    hidden_size: int = opt(32, "hidden units")
+    batch_size: int = opt(16, "random N(0, 1) input sequences averaged over")
+    nonlinearity: str = opt("tanh", "σ of the Elman cell", ("tanh", "relu"))
+    init: str = opt("uniform", "input weight scheme", ("uniform", "xavier", "he", "orthogonal"))
+    recurrent_init: str = opt("", "W_hh scheme: uniform, xavier, he, orthogonal, identity; "
+                              "empty = same as --init")
+    forget_bias: float = opt(1.0, "LSTM forget-gate bias b_f (0 is about torch's init, f ≈ 0.5)")
+    spectral_radius: float = opt(0.0, "rescale W_hh to this spectral radius; 0 = leave it")
+    seed: int = opt(0, "seeds the weights, the inputs and the readout")
+    out: str = opt("runs/diagnose", "output folder")
+
+    def __post_init__(self) -> None:
+        for name in ("length", "hidden_size", "batch_size"):
+            check_positive_int(name, getattr(self, name))
+        check_in_range("spectral_radius", self.spectral_radius, 0.0, 1e6)
+
+
+@dataclass(frozen=True)
+class TaskJob:
+    """Train a cell on a long-memory task (adding problem, copy task) and score it."""
+
+    task: str = opt("adding", "the task", ("adding", "copy"), positional=True)
+    model: str = opt("lstm", "cell: rnn (tanh), irnn (ReLU, W_hh = I), lstm, gru",
+                     ("rnn", "irnn", "lstm", "gru"))
+    length: int = opt(50, "sequence length T (copy: blanks before the recall)")
+    steps: int = opt(2000, "optimizer updates, each on a fresh batch")
+    hidden_size: int = opt(64, "hidden units")
+    learning_rate: float = opt(3e-3, "peak learning rate (Adam, cosine decay)")
+    batch_size: int = opt(64, "sequences per update")
+    grad_clip: float = opt(1.0, "max global gradient norm; 0 = off")
+    seed: int = opt(0, "seeds weights and data")
+    out: str = opt("runs/task", "output folder")
+    progress: bool = opt(True, "show a progress bar")
+
+    def __post_init__(self) -> None:
+        for name in ("length", "steps", "hidden_size", "batch_size"):
+            check_positive_int(name, getattr(self, name))
+
+
+@dataclass(frozen=True)
 class LayersJob:
     """Check rnnkit.nn against torch.nn on this machine: agreement and speed of each path."""
 

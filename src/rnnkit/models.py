@@ -51,3 +51,44 @@ class SequenceRegressor(nn.Module):
         y = self.head(last)
         loss = None if targets is None else LOSSES[self.loss](y, targets)
         return y, loss
+
+
+class SequenceTagger(nn.Module):
+    """A recurrent stack read at every step, then a linear head over classes: many-to-many.
+
+    Math:
+        h_1 .. h_T = RNN(x_1 .. x_T)           (last layer; [h→_t, h←_t] if bidirectional)
+        z_t = W_hy h_t + b_y                   (logits over C classes, at every t)
+        L   = -1/(B·T) Σ_b Σ_t log softmax(z_t)[y_t]      (mean cross-entropy per step)
+    Shapes: x (B, T, F), targets (B, T) int64 in [0, C) -> logits (B, T, C), loss scalar.
+
+    ``forget_bias`` sets the LSTM forget-gate bias b_f (ignored by the other cells); the
+    remaining keywords go to the layer (e.g. ``nonlinearity="relu", recurrent_init="identity"``
+    for Le et al.'s IRNN, ``dropout``, ``bidirectional``).
+
+    Example:
+        >>> model = SequenceTagger(input_size=10, hidden_size=8, num_classes=9)
+        >>> logits, loss = model(torch.zeros(4, 7, 10), torch.zeros(4, 7, dtype=torch.int64))
+        >>> tuple(logits.shape), loss.item() > 0
+        ((4, 7, 9), True)
+    """
+
+    def __init__(
+        self, input_size: int, hidden_size: int, num_classes: int, cell: str = "lstm",
+        num_layers: int = 1, forget_bias: float | None = 1.0, **layer_kwargs,
+    ) -> None:
+        super().__init__()
+        check_choice("cell", cell, tuple(CELLS))
+        self.num_classes = check_positive_int("num_classes", num_classes)
+        extra = {"forget_bias": forget_bias} if cell == "lstm" else {}
+        self.rnn = CELLS[cell](input_size, hidden_size, num_layers, batch_first=True,
+                               **extra, **layer_kwargs)
+        self.head = nn.Linear(hidden_size * (2 if self.rnn.bidirectional else 1), num_classes)
+
+    def forward(self, x: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        out, _ = self.rnn(x)  # (B, T, D·H)
+        logits = self.head(out)  # (B, T, C)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, self.num_classes), targets.reshape(-1))
+        return logits, loss

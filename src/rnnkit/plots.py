@@ -64,3 +64,49 @@ def plot_loss(path: str | Path, histories: list[list[dict]], title: str = "loss"
     ax.legend()
     ax.grid(alpha=0.3)
     _save(fig, path)
+
+
+def plot_gradient_flow(path: str | Path, curves: dict[str, list[float]],
+                       title: str = "gradient flow") -> None:
+    """‖∂L/∂h_t‖ against the lag T-1-t (log scale), one line per label: how far back L reaches.
+
+    ``curves`` maps a label (e.g. the cell) to g_0 .. g_{T-1} as
+    :func:`rnnkit.diagnostics.gradient_flow` returns them; a straight falling line is a
+    geometrically vanishing gradient, a rising one an exploding gradient.
+    """
+    fig, ax = _figure(8, 5)
+    for k, (label, norms) in enumerate(curves.items()):
+        lags = range(len(norms))  # lag T-1-t: the last step first
+        ax.plot(lags, list(reversed(norms)), color=f"C{k}", lw=1.2, label=label)
+    ax.set(title=title, xlabel="time lag T-1-t (steps back from the loss)",
+           ylabel="‖∂L/∂h_t‖ (batch mean)", yscale="log")
+    ax.legend()
+    ax.grid(alpha=0.3, which="both")
+    _save(fig, path)
+
+
+def plot_gradient_heatmap(path: str | Path, snapshots: list[dict],
+                          title: str = "gradient flow during training") -> None:
+    """log10 ‖∂L/∂h_t‖ over (training step × time step t), from GradientFlowTracker snapshots.
+
+    One row per snapshot (its "step"), one column per time step; zero norms (underflow) are
+    left blank.
+    """
+    import numpy as np
+
+    from rnnkit._checks import InputError
+
+    if not snapshots:
+        raise InputError("snapshots must hold at least one snapshot, got none")
+    norms = np.array([s["grad_norm"] for s in snapshots], dtype=float)  # (snapshots, T)
+    with np.errstate(divide="ignore"):
+        image = np.ma.masked_invalid(np.log10(norms))
+    steps = [s["step"] for s in snapshots]
+    fig, ax = _figure(9, 5)
+    mesh = ax.pcolormesh(np.arange(norms.shape[1] + 1) - 0.5, np.arange(len(steps) + 1) - 0.5,
+                         image, cmap="viridis", shading="flat")
+    every = max(1, len(steps) // 10)  # at most ~10 step labels
+    ax.set_yticks(range(0, len(steps), every), [str(s) for s in steps[::every]])
+    ax.set(title=title, xlabel="time step t (loss at T-1)", ylabel="training step")
+    fig.colorbar(mesh, ax=ax, label="log10 ‖∂L/∂h_t‖")
+    _save(fig, path)
