@@ -98,6 +98,24 @@ def test_per_step_gradients_equal_autograd_from_a_leaf_state(cls, kw):
     torch.testing.assert_close(grads[0][-1], w.expand(B, -1))  # ∂L/∂h_{T-1} = w
 
 
+@pytest.mark.parametrize("cls, kw", LAYERS, ids=IDS)
+def test_per_step_gradients_equal_retain_grad_and_backward(cls, kw):
+    # the recipe, literally: retain_grad() on every h_t (and c_t), L.backward(), read .grad
+    layer, x = _layer(cls, kw), _x(3, 6, 2)
+    update, x_proj, initial = layer_recurrence(layer, x)
+    w = readout_vector(initial[0].shape[-1], dtype=torch.float64)
+    state, kept = [s.clone().requires_grad_(True) for s in initial], []
+    for t in range(6):
+        state = update(x_proj[t], state)
+        for s in state:
+            s.retain_grad()
+        kept.append(state)
+    (state[0] @ w).sum().backward()
+    ours = per_step_gradients(update, x_proj, initial, w)
+    for i, g in enumerate(ours):
+        assert torch.equal(g, torch.stack([k[i].grad for k in kept]))
+
+
 def test_per_step_gradients_equal_finite_differences():
     # a third way, on a tiny float64 tanh RNN: central differences of L in h_t
     layer, x = _layer(RNN, {}, hidden_size=3), _x(2, 5, 2)
@@ -315,7 +333,7 @@ def test_tracker_records_every_n_steps_during_training():
         torch.manual_seed(0)
         model = SequenceRegressor(input_size=1, hidden_size=8, cell="lstm")
     x, y = _x(4, 10, 1, dtype=torch.float32), _x(4, 1, seed=1, dtype=torch.float32)
-    tracker = GradientFlowTracker(model, (x, y), every=3)
+    tracker = GradientFlowTracker(model, (x, y), every=3, cell_state=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
 
     def on_step(step, record):  # what a trainer's hook would call
@@ -337,6 +355,16 @@ def test_tracker_records_every_n_steps_during_training():
     assert record["every"] == 3 and record["cell"] == "lstm" and record["seq_len"] == 10
     assert all(len(s["grad_norm"]) == 10 and len(s["cell_grad_norm"]) == 10
                for s in record["snapshots"])
+
+
+@pytest.mark.parametrize("cls, kw", LAYERS, ids=IDS)
+def test_tracker_snapshot_equals_the_one_off_functions(cls, kw):
+    layer, x = _layer(cls, kw), _x(2, 5, 2)
+    snapshot = GradientFlowTracker(layer, x, every=1, seed=4)(0)
+    flow = {k: v for k, v in snapshot.items() if "grad_norm" in k}
+    assert flow == {"grad_norm": gradient_flow(layer, x, seed=4)["grad_norm"]}  # no c by default
+    radius = weight_spectra(layer)["weight_hh_l0"]["spectral_radius"]
+    assert snapshot["spectral_radius"] == (None if radius is None else pytest.approx(radius))
 
 
 def test_tracker_can_diagnose_another_model_and_checks_its_arguments():

@@ -45,9 +45,9 @@ NUM_SYMBOL_KINDS = 8
 COPY_CHANNELS = 10  # one-hot input: blank, a_1 .. a_8, delimiter
 COPY_CLASSES = 9  # outputs: blank, a_1 .. a_8 (the delimiter is never a target)
 
-# run_task defaults: an LSTM solves the adding problem at T = 50 with them in about two minutes
-# on a 2-core CPU (measured; see the README's long-memory table)
-STEPS = 2000
+# run_task defaults: with them an LSTM solves the adding problem at T = 50 in ~18 s on a 2-core
+# CPU (seeds 0-4: test MSE 1.5e-4 .. 5.5e-4, below 0.01 after 900-1300 of the 3000 steps)
+STEPS = 3000
 HIDDEN_SIZE = 64
 LEARNING_RATE = 3e-3
 BATCH_SIZE = 64
