@@ -18,6 +18,8 @@ from rnnkit.config import (
     LayersJob,
     PredictJob,
     TaskJob,
+    TextGenerateJob,
+    TextTrainJob,
     add_job_arguments,
     job_from_args,
     job_record,
@@ -186,6 +188,110 @@ def run_task(job: TaskJob) -> int:
     return 0
 
 
+def _read_corpus(name: str) -> str:
+    """The bundled Tiny Shakespeare or a UTF-8 text file; binary or empty files are refused."""
+    from importlib import resources
+
+    if name == "shakespeare":
+        return (resources.files("rnnkit.datasets") / "tinyshakespeare.txt").read_text("utf-8")
+    try:
+        data = Path(name).read_bytes()
+    except OSError as err:
+        raise InputError(f"--corpus: cannot read {name}: {err.strerror}") from None
+    if b"\x00" in data:
+        raise InputError(f"--corpus: {name} looks binary (it has NUL bytes), not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"--corpus: {name} is not UTF-8 text (byte {err.start})") from None
+    if not text:
+        raise InputError(f"--corpus: {name} is empty")
+    return text
+
+
+def run_text_train(job: TextTrainJob) -> int:
+    import math
+
+    import torch
+
+    from rnnkit.io import save_safetensors_atomic, write_json_atomic, write_text_atomic
+    from rnnkit.plots import plot_loss
+    from rnnkit.text import CharLM, CharVocab, generate
+    from rnnkit.train import StreamBatches, evaluate, train
+
+    text = _read_corpus(job.corpus)
+    vocab = CharVocab.from_text(text)  # over the whole corpus: characters, not statistics
+    ids = vocab.encode(text)
+    cut = len(ids) - int(len(ids) * job.val_fraction)
+    cfg = job.train
+    if cut - 1 < cfg.batch_size * job.seq_len or len(ids) - cut - 1 < job.seq_len:
+        raise InputError(f"--corpus: {len(ids)} characters are too few for batch_size "
+                         f"{cfg.batch_size} x seq_len {job.seq_len} and a validation part")
+    out = _prepare_out(job.out)
+    train_batches = StreamBatches(ids[: cut - 1], ids[1:cut], cfg.batch_size, job.seq_len)
+    val_streams = max(1, min(cfg.batch_size, (len(ids) - cut - 1) // job.seq_len))
+    val_batches = StreamBatches(ids[cut:-1], ids[cut + 1 :], val_streams, job.seq_len)
+    torch.manual_seed(cfg.seed)
+    model = CharLM(len(vocab), job.hidden_size, job.num_layers, job.model, job.dropout)
+    steps = cfg.max_steps or cfg.epochs * len(train_batches)
+    bar = _progress_bar(math.ceil(steps / len(train_batches)), job.progress)
+    history = train(model, train_batches, cfg, checkpoint_dir=out / "checkpoints",
+                    resume=job.resume, on_epoch=bar.update_epoch, record=job_record(job))
+    bar.close()
+    val_loss = evaluate(model, val_batches)
+    seconds = sum(r["seconds"] for r in history.records)
+    tokens = len(history.steps) * cfg.batch_size * job.seq_len
+    metrics = {"train_loss": history.records[-1]["train_loss"], "val_loss": val_loss,
+               "val_bpc": val_loss / math.log(2), "tokens_per_s": tokens / seconds,
+               "steps": len(history.steps), "seconds": seconds, "vocab_size": len(vocab),
+               "characters": len(ids), "config": job_record(job)}
+    config = {"vocab": vocab.chars, "model": job.model, "num_layers": job.num_layers,
+              "hidden_size": job.hidden_size, "dropout": job.dropout}
+    save_safetensors_atomic(out / "model" / "weights.safetensors",
+                            {k: v.contiguous() for k, v in model.state_dict().items()},
+                            {"kind": "CharLM"})
+    write_json_atomic(out / "model" / "config.json", config)
+    sample = generate(model, vocab, job.prompt, job.sample_length,
+                      temperature=job.temperature, seed=cfg.seed)
+    write_text_atomic(out / "samples.txt", job.prompt + sample + "\n")
+    plot_loss(out / "loss.png", [history.records], "cross-entropy (nats/char)")
+    write_json_atomic(out / "metrics.json", metrics)
+    print(f"train {metrics['train_loss']:.4f} nats/char, validation {val_loss:.4f} nats/char "
+          f"({metrics['val_bpc']:.3f} bits/char), {metrics['tokens_per_s']:.0f} tokens/s")
+    print(f"wrote {out}/metrics.json, samples.txt, loss.png, model/")
+    return 0
+
+
+def _load_char_model(path: str):
+    import json
+
+    from rnnkit.io import load_safetensors
+    from rnnkit.text import CharLM, CharVocab
+
+    folder = Path(path)
+    try:
+        config = json.loads((folder / "config.json").read_text())
+    except FileNotFoundError:
+        raise InputError(f"--model: no text model in {folder} (config.json missing)") from None
+    vocab = CharVocab(config["vocab"])
+    model = CharLM(len(vocab), config["hidden_size"], config["num_layers"], config["model"],
+                   config["dropout"])
+    tensors, _ = load_safetensors(folder / "weights.safetensors")
+    model.load_state_dict(tensors)
+    return model.eval(), vocab
+
+
+def run_text_generate(job: TextGenerateJob) -> int:
+    from rnnkit.text import generate
+
+    model, vocab = _load_char_model(job.model)
+    print(job.prompt, end="", flush=True)
+    generate(model, vocab, job.prompt, job.length, temperature=job.temperature,
+             top_k=job.top_k, seed=job.seed, on_text=lambda c: print(c, end="", flush=True))
+    print()
+    return 0
+
+
 class _progress_bar:
     """A tqdm bar over epochs showing loss, validation loss and samples/s (or nothing)."""
 
@@ -226,9 +332,11 @@ def run_layers(job: LayersJob) -> int:
     return 0
 
 
-COMMANDS: dict[str, tuple[type, Callable[..., int]]] = {
+COMMANDS: dict[str, tuple[type, Callable[..., int]] | dict] = {
     "forecast": (ForecastJob, run_forecast),
     "predict": (PredictJob, run_predict),
+    "text": {"train": (TextTrainJob, run_text_train),
+             "generate": (TextGenerateJob, run_text_generate)},
     "diagnose": (DiagnoseJob, run_diagnose),
     "task": (TaskJob, run_task),
     "layers": (LayersJob, run_layers),
@@ -240,15 +348,26 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rnnkit", description="Recurrent neural networks: cells, training and jobs.")
     parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (job_cls, _) in COMMANDS.items():
-        summary = job_cls.__doc__.strip().splitlines()[0]
-        add_job_arguments(sub.add_parser(name, help=summary, description=summary), job_cls)
+    for name, entry in COMMANDS.items():
+        if isinstance(entry, dict):  # a group: `rnnkit text train`, `rnnkit text generate`
+            group = sub.add_parser(name, help=f"{name} commands: {', '.join(entry)}")
+            inner = group.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+            for inner_name, (job_cls, _) in entry.items():
+                _add_command(inner, inner_name, job_cls)
+        else:
+            _add_command(sub, name, entry[0])
     return parser
+
+
+def _add_command(sub, name: str, job_cls: type) -> None:
+    summary = job_cls.__doc__.strip().splitlines()[0]
+    add_job_arguments(sub.add_parser(name, help=summary, description=summary), job_cls)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    job_cls, run = COMMANDS[args.command]
+    entry = COMMANDS[args.command]
+    job_cls, run = entry[args.subcommand] if isinstance(entry, dict) else entry
     try:
         return run(job_from_args(job_cls, args))
     except (InputError, TrainingDiverged) as err:

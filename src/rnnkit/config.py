@@ -48,6 +48,7 @@ class TrainConfig:
     warmup_epochs: int = opt(0, "epochs of linear warm-up from 0 to the peak rate")
     patience: int = opt(20, "stop after this many epochs without a better validation loss; "
                             "0 = never stop early")
+    max_steps: int = opt(0, "stop after this many optimizer updates; 0 = run all epochs")
     tbptt_steps: int = opt(0, "truncated BPTT on streamed chunks: detach the carried state "
                            "every k2 steps; 0 = once per chunk (k2 = k1)")
     spectral_max: float = opt(0.0, "after each step clamp the singular values of every W_hh "
@@ -68,6 +69,7 @@ class TrainConfig:
         check_non_negative_int("warmup_epochs", self.warmup_epochs)
         check_non_negative_int("patience", self.patience)
         check_non_negative_int("tbptt_steps", self.tbptt_steps)
+        check_non_negative_int("max_steps", self.max_steps)
         check_in_range("spectral_max", self.spectral_max, 0.0, 1e12)
         check_non_negative_int("seed", self.seed)
 
@@ -176,6 +178,54 @@ class TaskJob:
     def __post_init__(self) -> None:
         for name in ("length", "steps", "hidden_size", "batch_size"):
             check_positive_int(name, getattr(self, name))
+
+
+def _text_training() -> TrainConfig:
+    return TrainConfig(epochs=1, batch_size=32, learning_rate=2e-3, patience=0)
+
+
+@dataclass(frozen=True)
+class TextTrainJob:
+    """Train a character-level language model on a text file and sample from it."""
+
+    corpus: str = opt("shakespeare", "'shakespeare' (bundled Tiny Shakespeare) or a text file")
+    model: str = opt("lstm", "recurrent cell", ("lstm", "gru", "rnn"))
+    num_layers: int = opt(2, "stacked recurrent layers")
+    hidden_size: int = opt(256, "hidden units per layer (and embedding size: weights tied)")
+    dropout: float = opt(0.0, "dropout between layers and before the output layer")
+    seq_len: int = opt(128, "truncated-BPTT chunk length k1, in characters")
+    val_fraction: float = opt(0.1, "end of the text held out for validation")
+    prompt: str = opt("ROMEO:", "primes samples.txt")
+    sample_length: int = opt(500, "characters in samples.txt")
+    temperature: float = opt(0.8, "sampling temperature for samples.txt")
+    out: str = opt("runs/text", "output folder")
+    resume: bool = opt(False, "continue an interrupted run from OUT/checkpoints")
+    progress: bool = opt(True, "show a progress bar")
+    train: TrainConfig = field(default_factory=_text_training)
+
+    def __post_init__(self) -> None:
+        for name in ("num_layers", "hidden_size", "seq_len", "sample_length"):
+            check_positive_int(name, getattr(self, name))
+        check_in_range("val_fraction", self.val_fraction, 0.0, 0.5, low_open=True)
+        check_in_range("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        check_in_range("temperature", self.temperature, 0.0, 100.0, low_open=True)
+
+
+@dataclass(frozen=True)
+class TextGenerateJob:
+    """Sample text from a trained character-level model, streaming it to the terminal."""
+
+    model: str = opt("runs/text/model", "folder written by `rnnkit text train` (model/)")
+    prompt: str = opt("ROMEO:", "text that primes the model (its characters must be known)")
+    length: int = opt(500, "characters to generate")
+    temperature: float = opt(0.8, "softmax temperature: < 1 sharper, > 1 more random")
+    top_k: int = opt(0, "sample only among the k most likely characters; 0 = all")
+    seed: int = opt(1, "seeds the sampling")
+
+    def __post_init__(self) -> None:
+        check_positive_int("length", self.length)
+        check_in_range("temperature", self.temperature, 0.0, 100.0, low_open=True)
+        check_non_negative_int("top_k", self.top_k)
 
 
 @dataclass(frozen=True)

@@ -285,13 +285,19 @@ def save_safetensors_atomic(path: PathLike, tensors: dict[str, "Tensor"], metada
     """Save ``tensors`` and ``metadata`` to one .safetensors file, atomically.
 
     ``metadata`` is stored as one JSON string under the header's metadata key "rnnkit"
-    (safetensors metadata holds only strings). The tensors must be contiguous and must not share
-    memory (safetensors' rules).
+    (safetensors metadata holds only strings). Tensors that share memory (tied weights) are
+    written as separate copies, which ``load_state_dict`` ties again on loading.
     """
     from safetensors.torch import save
 
     header = {"rnnkit": json.dumps(metadata)}
-    write_bytes_atomic(path, save(tensors, metadata=header))
+    seen: set[int] = set()
+    own = {}
+    for name, t in tensors.items():
+        shared = t.untyped_storage().data_ptr() in seen
+        seen.add(t.untyped_storage().data_ptr())
+        own[name] = t.detach().clone() if shared else t.detach().contiguous()
+    write_bytes_atomic(path, save(own, metadata=header))
 
 
 def load_safetensors(path: PathLike) -> tuple[dict[str, "Tensor"], dict]:
