@@ -235,8 +235,9 @@ def run_text_train(job: TextTrainJob) -> int:
     model = CharLM(len(vocab), job.hidden_size, job.num_layers, job.model, job.dropout)
     steps = cfg.max_steps or cfg.epochs * len(train_batches)
     bar = _progress_bar(math.ceil(steps / len(train_batches)), job.progress)
-    history = train(model, train_batches, cfg, checkpoint_dir=out / "checkpoints",
-                    resume=job.resume, on_epoch=bar.update_epoch, record=job_record(job))
+    history = train(model, train_batches, cfg, val_batches=val_batches,
+                    checkpoint_dir=out / "checkpoints", resume=job.resume,
+                    on_epoch=bar.update_epoch, record=job_record(job))
     bar.close()
     val_loss = evaluate(model, val_batches)
     seconds = sum(r["seconds"] for r in history.records)
