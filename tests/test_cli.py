@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from rnnkit.cli import COMMANDS, main
+from rnnkit.config import _flat_fields
 
 
 def test_help_lists_every_command_without_importing_torch():
@@ -25,12 +26,17 @@ def test_help_lists_every_command_without_importing_torch():
 
 
 def test_every_flag_has_help(capsys):
-    for command in COMMANDS:
+    leaves = [[name, *([sub] if sub else [])] for name, entry in COMMANDS.items()
+              for sub in (entry if isinstance(entry, dict) else [None])]
+    assert ["text", "generate"] in leaves
+    for argv in leaves:
+        entry = COMMANDS[argv[0]]
+        job_cls = (entry[argv[1]] if isinstance(entry, dict) else entry)[0]
         with pytest.raises(SystemExit):
-            main([command, "--help"])
-        text = capsys.readouterr().out
-        assert "(default:" in text
-        assert "--hidden-size" in text or command != "layers"
+            main([*argv, "--help"])
+        text = " ".join(capsys.readouterr().out.split())  # undo argparse's line wrapping
+        for f, default in _flat_fields(job_cls):
+            assert f"{f.metadata['help']} (default: {default})" in text, (argv, f.name)
 
 
 def test_layers_command_reports_agreement(capsys):
