@@ -60,7 +60,7 @@ def main() -> None:
     vocab = CharVocab.from_text(text)
     ids = vocab.encode(text)
     batches = StreamBatches(ids[:-1], ids[1:], 32, 128)
-    cfg = TrainConfig(epochs=1, max_steps=args.chunks, learning_rate=2e-3, patience=0,
+    cfg = TrainConfig(epochs=1, steps=args.chunks, learning_rate=2e-3, patience=0,
                       lr_schedule="constant")
     times = {"torch.nn loop": [], "rnnkit": []}
     for _ in range(args.repeats):

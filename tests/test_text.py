@@ -97,7 +97,7 @@ def test_text_train_and_generate_commands(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["text", "train", "--corpus", str(corpus), "--hidden-size", "16",
                  "--num-layers", "1", "--seq-len", "16", "--batch-size", "4",
-                 "--max-steps", "30", "--sample-length", "20", "--prompt", "the",
+                 "--steps", "30", "--sample-length", "20", "--prompt", "the",
                  "--no-progress", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"train_loss", "val_loss", "val_bpc", "tokens_per_s"} <= set(metrics)

@@ -233,8 +233,8 @@ def run_text_train(job: TextTrainJob) -> int:
     val_batches = StreamBatches(ids[cut:-1], ids[cut + 1 :], val_streams, job.seq_len)
     torch.manual_seed(cfg.seed)
     model = CharLM(len(vocab), job.hidden_size, job.num_layers, job.model, job.dropout)
-    steps = cfg.max_steps or cfg.epochs * len(train_batches)
-    bar = _progress_bar(math.ceil(steps / len(train_batches)), job.progress)
+    steps = cfg.steps or cfg.epochs * len(train_batches)
+    bar = _progress_bar(math.ceil(steps / len(train_batches)), job.progress, job.seq_len)
     history = train(model, train_batches, cfg, val_batches=val_batches,
                     checkpoint_dir=out / "checkpoints", resume=job.resume,
                     on_epoch=bar.update_epoch, record=job_record(job))
@@ -294,19 +294,22 @@ def run_text_generate(job: TextGenerateJob) -> int:
 
 
 class _progress_bar:
-    """A tqdm bar over epochs showing loss, validation loss and samples/s (or nothing)."""
+    """A tqdm bar over epochs: loss, validation loss and throughput (samples/s or tokens/s)."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, total: int, enabled: bool, tokens_per_sample: int = 0) -> None:
         from tqdm import tqdm
 
         self.bar = tqdm(total=total, unit="epoch", disable=not enabled, file=sys.stderr,
                         dynamic_ncols=True)
+        self.tokens_per_sample = tokens_per_sample
 
     def update_epoch(self, record: dict) -> None:
         val = record["val_loss"]
+        rate = record["samples_per_s"]
+        speed = ({"tokens_s": f"{rate * self.tokens_per_sample:.0f}"} if self.tokens_per_sample
+                 else {"samples_s": f"{rate:.0f}"})
         self.bar.set_postfix(loss=f"{record['train_loss']:.4g}",
-                             val=("-" if val is None else f"{val:.4g}"),
-                             samples_s=f"{record['samples_per_s']:.0f}")
+                             val=("-" if val is None else f"{val:.4g}"), **speed)
         self.bar.update(1)
 
     def close(self) -> None:

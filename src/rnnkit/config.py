@@ -48,7 +48,7 @@ class TrainConfig:
     warmup_epochs: int = opt(0, "epochs of linear warm-up from 0 to the peak rate")
     patience: int = opt(20, "stop after this many epochs without a better validation loss; "
                             "0 = never stop early")
-    max_steps: int = opt(0, "stop after this many optimizer updates; 0 = run all epochs")
+    steps: int = opt(0, "stop after this many optimizer updates; 0 = run all epochs")
     tbptt_steps: int = opt(0, "truncated BPTT on streamed chunks: detach the carried state "
                            "every k2 steps; 0 = once per chunk (k2 = k1)")
     spectral_max: float = opt(0.0, "after each step clamp the singular values of every W_hh "
@@ -69,7 +69,7 @@ class TrainConfig:
         check_non_negative_int("warmup_epochs", self.warmup_epochs)
         check_non_negative_int("patience", self.patience)
         check_non_negative_int("tbptt_steps", self.tbptt_steps)
-        check_non_negative_int("max_steps", self.max_steps)
+        check_non_negative_int("steps", self.steps)
         check_in_range("spectral_max", self.spectral_max, 0.0, 1e12)
         check_non_negative_int("seed", self.seed)
 

@@ -212,8 +212,8 @@ def train(
     stateful = getattr(batches, "stateful", False)
     steps_per_epoch = len(batches)
     total_steps = cfg.epochs * steps_per_epoch
-    if cfg.max_steps:
-        total_steps = min(total_steps, cfg.max_steps)
+    if cfg.steps:
+        total_steps = min(total_steps, cfg.steps)
     warmup_steps = cfg.warmup_epochs * steps_per_epoch
     history, start_epoch, plateau_scale, best_state = History(), 0, 1.0, None
     directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
@@ -239,7 +239,7 @@ def train(
         started = time.perf_counter()
         loss_sum, norm_sum, norm_max, seen, state = 0.0, 0.0, 0.0, 0, None
         for x, y in batches.epoch(epoch):
-            if cfg.max_steps and step >= cfg.max_steps:
+            if cfg.steps and step >= cfg.steps:
                 break
             lr = lr_at(step, total_steps, warmup_steps, cfg) * plateau_scale
             for group in optimizer.param_groups:
@@ -303,7 +303,7 @@ def train(
         if cfg.patience and val_batches is not None and since_best >= cfg.patience:
             history.stopped_early = True
             break
-        if cfg.max_steps and step >= cfg.max_steps:
+        if cfg.steps and step >= cfg.steps:
             break
     if best_state is not None and val_batches is not None:
         model.load_state_dict(best_state)
