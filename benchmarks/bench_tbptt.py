@@ -34,10 +34,14 @@ class StreamModel(nn.Module):
         return prediction, F.mse_loss(prediction, y), state
 
 
-def plain_loop(model: nn.Module, batches: StreamBatches, lr: float) -> None:
+def plain_loop(model: nn.Module, batches: StreamBatches, lr: float,
+               chunks: int | None = None) -> None:
+    """The hand-written reference: carried state, Adam, clipping at 1.0, first ``chunks``."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     state = None
-    for x, y in batches.epoch(0):
+    for k, (x, y) in enumerate(batches.epoch(0)):
+        if k == chunks:
+            break
         _, loss, state = model(x, y, state)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)

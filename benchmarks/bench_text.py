@@ -14,11 +14,12 @@ from importlib import resources
 
 import torch
 import torch.nn.functional as F
+from bench_tbptt import plain_loop  # the same reference loop (benchmarks/ is on sys.path)
 from torch import nn
 
 from rnnkit.config import TrainConfig
 from rnnkit.text import CharLM, CharVocab
-from rnnkit.train import StreamBatches, detach_state, train
+from rnnkit.train import StreamBatches, train
 
 
 class TorchCharLM(nn.Module):
@@ -33,20 +34,6 @@ class TorchCharLM(nn.Module):
         out, state = self.rnn(self.embedding(x), state)
         logits = self.head(out)
         return logits, F.cross_entropy(logits.flatten(0, 1), y.flatten()), state
-
-
-def plain_loop(model, batches, chunks: int) -> None:
-    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
-    state = None
-    for k, (x, y) in enumerate(batches.epoch(0)):
-        if k == chunks:
-            break
-        _, loss, state = model(x, y, state)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        state = detach_state(state)
 
 
 def main() -> None:
@@ -69,7 +56,7 @@ def main() -> None:
         reference = TorchCharLM(len(vocab), 256, 2)
         reference.load_state_dict(ours.state_dict())
         start = time.perf_counter()
-        plain_loop(reference, batches, args.chunks)
+        plain_loop(reference, batches, 2e-3, args.chunks)
         times["torch.nn loop"].append(time.perf_counter() - start)
         start = time.perf_counter()
         train(ours, batches, cfg)
