@@ -163,10 +163,10 @@ def run_task(job: TaskJob) -> int:
     from rnnkit.io import write_json_atomic
     from rnnkit.plots import plot_loss
     from rnnkit.tasks import run_task as train_on_task
+    from rnnkit.tasks import steps_per_epoch
 
     out = _prepare_out(job.out)
-    epochs = max(1, job.steps // 100)
-    bar = _progress_bar(epochs, job.progress)
+    bar = _progress_bar(job.steps // steps_per_epoch(job.steps), job.progress)
     result = train_on_task(job.task, job.model, job.length, steps=job.steps,
                            hidden_size=job.hidden_size, learning_rate=job.learning_rate,
                            batch_size=job.batch_size, grad_clip=job.grad_clip, seed=job.seed,

@@ -166,7 +166,7 @@ class TaskJob:
     model: str = opt("lstm", "cell: rnn (tanh), irnn (ReLU, W_hh = I), lstm, gru",
                      ("rnn", "irnn", "lstm", "gru"))
     length: int = opt(50, "sequence length T (copy: blanks before the recall)")
-    steps: int = opt(2000, "optimizer updates, each on a fresh batch")
+    steps: int = opt(3000, "optimizer updates, each on a fresh batch")
     hidden_size: int = opt(64, "hidden units")
     learning_rate: float = opt(3e-3, "peak learning rate (Adam, cosine decay)")
     batch_size: int = opt(64, "sequences per update")
