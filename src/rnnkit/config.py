@@ -74,6 +74,35 @@ class TrainConfig:
         check_non_negative_int("seed", self.seed)
 
 
+ACTIVATIONS = ("tanh", "identity")
+
+
+@dataclass(frozen=True)
+class ReservoirConfig:
+    """An echo state network's hyperparameters (rnnkit.esn); one place for defaults and checks."""
+
+    units: int = opt(500, "reservoir units N")
+    spectral_radius: float = opt(1.25, "largest |eigenvalue| of W_hh, set exactly")
+    leak_rate: float = opt(0.3, "a in h_t = (1 - a) h_{t-1} + a f(...), in (0, 1]")
+    input_scaling: float = opt(1.0, "W_xh ~ U(-s, s)")
+    bias_scaling: float = opt(0.2, "b ~ U(-s, s)")
+    connectivity: float = opt(0.1, "fraction of nonzero W_hh entries (sparse for large N)")
+    activation: str = opt("tanh", "reservoir nonlinearity f", ACTIVATIONS)
+    ridge: float = opt(1e-6, "ridge penalty λ of the closed-form readout")
+    washout: int = opt(100, "first steps of each sequence left out of the readout's fit")
+
+    def __post_init__(self) -> None:
+        check_positive_int("units", self.units)
+        check_in_range("spectral_radius", self.spectral_radius, 0.0, 1e6, low_open=True)
+        check_in_range("leak_rate", self.leak_rate, 0.0, 1.0, low_open=True)
+        check_in_range("input_scaling", self.input_scaling, 0.0, 1e6)
+        check_in_range("bias_scaling", self.bias_scaling, 0.0, 1e6)
+        check_in_range("connectivity", self.connectivity, 0.0, 1.0, low_open=True)
+        check_choice("activation", self.activation, ACTIVATIONS)
+        check_in_range("ridge", self.ridge, 0.0, 1e12)
+        check_non_negative_int("washout", self.washout)
+
+
 def _forecast_training() -> TrainConfig:
     return TrainConfig(epochs=60, batch_size=64, learning_rate=1e-3, patience=15)
 
