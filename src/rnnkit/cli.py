@@ -14,6 +14,7 @@ from rnnkit import __version__
 from rnnkit._checks import InputError, TrainingDiverged
 from rnnkit.config import (
     DiagnoseJob,
+    EsnJob,
     ForecastJob,
     LayersJob,
     PredictJob,
@@ -188,6 +189,70 @@ def run_task(job: TaskJob) -> int:
     return 0
 
 
+def run_esn(job: EsnJob) -> int:
+    import math
+    from dataclasses import asdict
+
+    from rnnkit.esn import ESN, random_search, score_series, standardize
+    from rnnkit.io import write_json_atomic, write_text_atomic
+    from rnnkit.plots import plot_predictions, plot_search
+
+    if job.data == "mackey-glass":
+        from rnnkit.chaos import mackey_glass
+
+        series = mackey_glass(job.length, discard=500)
+        data_record = {"source": "mackey-glass", "tau": 17, "values": job.length}
+    else:
+        frame, data_record = _read_data(job.data, job.date_column, [job.target])
+        series = frame[job.target].to_numpy(float)
+    out = _prepare_out(job.out)
+    train_end = math.ceil(len(series) * (1 - job.test_fraction))
+    if not 1 < train_end < len(series):
+        raise InputError(f"--test-fraction {job.test_fraction} leaves no training or no "
+                         f"held-out values of the {len(series)}")
+    params = asdict(job.reservoir) | {"readout": job.readout, "seed": job.seed}
+    written = ["metrics.json", "predictions.csv", "prediction.png", "model/"]
+    if job.search:
+        from tqdm import tqdm
+
+        z = standardize(series, train_end)[0][:train_end]
+        bar = tqdm(total=job.search, unit="trial", disable=not job.progress, file=sys.stderr)
+        table = random_search(z[:-1], z[1:], int(0.8 * (train_end - 1)), job.search,
+                              search_seed=job.seed, on_trial=lambda row: bar.update(1),
+                              **params)
+        bar.close()
+        best = table.iloc[0]
+        params |= {name: float(best[name]) for name in table.columns
+                   if name not in ("trial", "nrmse")}
+        write_text_atomic(out / "search.csv", table.to_csv(index=False))
+        plot_search(out / "search.png", table, title=f"random search, {job.search} trials: "
+                    "validation one-step NRMSE")
+        written += ["search.csv", "search.png"]
+    horizons = tuple(int(h) for h in job.horizons.split(","))
+    esn = ESN(**params)
+    metrics, predictions = score_series(esn, series, train_end, horizons)
+    metrics |= {"params": esn.get_params(), "data": data_record, "config": job_record(job)}
+    steps = predictions["closed_loop"].notna().sum()
+    plot_predictions(out / "prediction.png", [
+        (f"one step ahead, held out: NRMSE {metrics['nrmse']:.2e}", predictions["actual"],
+         predictions["one_step"]),
+        (f"closed loop, {steps} steps: {metrics['valid_steps']} within 10% of the range",
+         predictions["actual"][:steps], predictions["closed_loop"][:steps])],
+        start=train_end)
+    esn.save(out / "model")
+    write_text_atomic(out / "predictions.csv", predictions.to_csv(index=False))
+    write_json_atomic(out / "metrics.json", metrics)
+    print(f"one step, {metrics['test_values']} held-out values: NRMSE {metrics['nrmse']:.3e} "
+          f"(naive x[t+1] = x[t]: {metrics['naive_nrmse']:.3e})")
+    for h, score in metrics["closed_loop"].items():
+        print(f"closed loop, {h:>4} steps: NRMSE {score:.3e} (naive constant: "
+              f"{metrics['naive_closed_loop'][h]:.3e})")
+    print(f"closed loop stays within 10% of the range for {metrics['valid_steps']} steps; "
+          f"NRMSE <= 1e-2 up to {metrics['horizon_at_1e-2']} steps")
+    print(f"wrote {out}/{', '.join(written)}")
+    return 0
+
+
 def _read_corpus(name: str) -> str:
     """The bundled Tiny Shakespeare or a UTF-8 text file; binary or empty files are refused."""
     from importlib import resources
@@ -344,6 +409,7 @@ COMMANDS: dict[str, tuple[type, Callable[..., int]] | dict] = {
     "diagnose": (DiagnoseJob, run_diagnose),
     "task": (TaskJob, run_task),
     "layers": (LayersJob, run_layers),
+    "esn": (EsnJob, run_esn),
 }
 
 

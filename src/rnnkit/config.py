@@ -274,6 +274,38 @@ class LayersJob:
         check_non_negative_int("seed", self.seed)
 
 
+@dataclass(frozen=True)
+class EsnJob:
+    """Fit an echo state network to a series; score one-step and closed-loop NRMSE held out."""
+
+    data: str = opt("mackey-glass", "'mackey-glass' (τ = 17, generated) or a CSV/Parquet file")
+    date_column: str = opt("", "date column of the file; empty = detect it")
+    target: str = opt("Close", "column of the file to model")
+    length: int = opt(2500, "Mackey-Glass values generated (after a 500-value transient)")
+    test_fraction: float = opt(0.2, "last part of the series held out for scoring")
+    horizons: str = opt("84,500", "comma-separated closed-loop horizons scored")
+    search: int = opt(0, "random-search trials over spectral radius, leak rate, input scaling "
+                      "and ridge before the fit (last 20%% of the training part validates); "
+                      "0 = off")
+    readout: str = opt("ridge", "ridge (closed form) or rls (recursive least squares, online)",
+                       ("ridge", "rls"))
+    seed: int = opt(0, "seeds the reservoir (and the search)")
+    out: str = opt("runs/esn", "output folder")
+    progress: bool = opt(True, "show a progress bar during the search")
+    reservoir: ReservoirConfig = field(default_factory=ReservoirConfig)
+
+    def __post_init__(self) -> None:
+        check_positive_int("length", self.length)
+        check_in_range("test_fraction", self.test_fraction, 0.0, 1.0, low_open=True,
+                       high_open=True)
+        check_non_negative_int("search", self.search)
+        check_non_negative_int("seed", self.seed)
+        horizons = self.horizons.split(",")
+        if not all(h.strip().isdigit() and int(h) > 0 for h in horizons):
+            raise InputError(f"--horizons must be positive ints separated by commas, got "
+                             f"{self.horizons!r}")
+
+
 def _flat_fields(job_cls: type, defaults: Any = None) -> list[tuple[Any, Any]]:
     """(field, default) for every leaf field; a dataclass-typed field contributes its own."""
     leaves = []

@@ -480,6 +480,65 @@ def _shift_right(y: np.ndarray) -> np.ndarray:
     return shifted
 
 
+def standardize(series: np.ndarray, train_end: int) -> tuple[np.ndarray, float, float]:
+    """(z, mean, std): the series scaled by the mean and std of its first ``train_end`` values
+    only, so nothing of the held-out part leaks into the inputs."""
+    series = np.asarray(series, float)
+    mean, std = series[:train_end].mean(), series[:train_end].std()
+    if not std > 0:
+        raise InputError(f"the training part ({train_end} values) is constant: nothing to learn")
+    return (series - mean) / std, float(mean), float(std)
+
+
+def score_series(esn: ESN, series: np.ndarray, train_end: int,
+                 horizons: tuple[int, ...] = (84, 500)) -> tuple[dict, pd.DataFrame]:
+    """Fit ``esn`` to predict x_{t+1} from x_1 .. x_t on series[:train_end]; score the rest.
+
+    One step: teacher-forced predictions of every held-out value (the inputs are observed
+    values, never a future one), NRMSE = RMSE / std of the held-out values, beside the naive
+    forecast x̂_{t+1} = x_t. Closed loop: from the end of the training part the network runs
+    on its own predictions; NRMSE over the first h held-out values for each horizon h (those
+    longer than the held-out part are left out), beside the naive constant forecast. Also
+    ``valid_steps``: closed-loop steps before the error first exceeds 10% of the training
+    part's range, and ``horizon_at_1e-2``: the longest h whose NRMSE stays <= 1e-2.
+    Values are scaled by the training part's mean and std inside; results are in the
+    series' units. Returns (metrics, per-step predictions).
+    """
+    series = np.asarray(series, float).ravel()
+    n = len(series)
+    if not 1 < train_end < n:
+        raise InputError(f"train_end must leave training and held-out values, got {train_end} "
+                         f"of {n}")
+    z, mean, std = standardize(series, train_end)
+    esn.fit(z[: train_end - 1], z[1:train_end])
+    actual = series[train_end:]
+    one_step = esn.predict(z[:-1])[train_end - 1 :, 0] * std + mean
+    naive = series[train_end - 1 : -1]
+    steps = min(max(horizons), len(actual))
+    closed = esn.generate(steps, warmup=z[:train_end])[:, 0] * std + mean
+    last = series[train_end - 1]
+    error = np.abs(closed - actual[:steps])
+    beyond = np.flatnonzero(error > 0.1 * np.ptp(series[:train_end]))
+    running = [nrmse(actual[:h], closed[:h]) for h in range(2, steps + 1)]
+    within = [h for h, score in zip(range(2, steps + 1), running, strict=True) if score <= 1e-2]
+    metrics = {
+        "nrmse": nrmse(actual, one_step),
+        "naive_nrmse": nrmse(actual, naive),
+        "closed_loop": {str(h): nrmse(actual[:h], closed[:h]) for h in horizons if h <= steps},
+        "naive_closed_loop": {str(h): nrmse(actual[:h], np.full(h, last))
+                              for h in horizons if h <= steps},
+        "valid_steps": int(beyond[0]) if len(beyond) else steps,
+        "horizon_at_1e-2": max(within, default=0),
+        "train_values": train_end, "test_values": len(actual),
+    }
+    closed_column = np.full(len(actual), np.nan)
+    closed_column[:steps] = closed
+    predictions = pd.DataFrame({"step": np.arange(train_end, n), "actual": actual,
+                                "one_step": one_step, "naive": naive,
+                                "closed_loop": closed_column})
+    return metrics, predictions
+
+
 SEARCH_SPACE = {  # name: (low, high), drawn log-uniformly
     "spectral_radius": (0.1, 2.0),
     "leak_rate": (0.05, 1.0),
@@ -488,7 +547,7 @@ SEARCH_SPACE = {  # name: (low, high), drawn log-uniformly
 }
 
 
-def random_search(x, y, val_start: int, trials: int, *, seed: int = 0,
+def random_search(x, y, val_start: int, trials: int, *, search_seed: int = 0,
                   on_trial: Callable[[dict], None] | None = None, **fixed) -> pd.DataFrame:
     """Random search (Bergstra & Bengio 2012) over the four hyperparameters ESNs live by.
 
@@ -496,8 +555,8 @@ def random_search(x, y, val_start: int, trials: int, *, seed: int = 0,
     :data:`SEARCH_SPACE`, fits ``ESN(**fixed, **drawn)`` on steps [0, val_start) of the one
     sequence (x, y) and scores the one-step NRMSE of its teacher-forced outputs on steps
     [val_start, T), which it never fitted. The reservoir's own seed stays fixed (``fixed``), so
-    trials differ by their hyperparameters alone. Returns one row per trial, best first;
-    ``on_trial`` receives each row as it is scored.
+    trials differ by their hyperparameters alone; ``search_seed`` seeds the draws. Returns one
+    row per trial, best first; ``on_trial`` receives each row as it is scored.
     """
     check_positive_int("trials", trials)
     seqs = _as_sequences("x", x)
@@ -506,7 +565,7 @@ def random_search(x, y, val_start: int, trials: int, *, seed: int = 0,
         raise InputError(f"val_start ({val_start}) must fall inside the one sequence x "
                          f"({seqs.values.shape[1]} steps)")
     y = _as_sequences("y", y).values[0]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(search_seed)
     rows = []
     for trial in range(trials):
         drawn = {name: float(np.exp(rng.uniform(np.log(low), np.log(high))))
@@ -529,4 +588,4 @@ def nrmse(actual: np.ndarray, predicted: np.ndarray) -> float:
 
 
 __all__ = ["ESN", "SEARCH_SPACE", "RecursiveLeastSquares", "Reservoir", "nrmse", "random_search",
-           "ridge_readout", "spectral_radius_of"]
+           "ridge_readout", "score_series", "spectral_radius_of", "standardize"]
