@@ -210,7 +210,8 @@ def run_esn(job: EsnJob) -> int:
     if not 1 < train_end < len(series):
         raise InputError(f"--test-fraction {job.test_fraction} leaves no training or no "
                          f"held-out values of the {len(series)}")
-    params = asdict(job.reservoir) | {"readout": job.readout, "seed": job.seed}
+    params = asdict(job.reservoir) | {"readout": job.readout, "seed": job.seed,
+                                      "feedback_scaling": job.feedback_scaling}
     written = ["metrics.json", "predictions.csv", "prediction.png", "model/"]
     if job.search:
         from tqdm import tqdm

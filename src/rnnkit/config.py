@@ -289,6 +289,8 @@ class EsnJob:
                       "0 = off")
     readout: str = opt("ridge", "ridge (closed form) or rls (recursive least squares, online)",
                        ("ridge", "rls"))
+    feedback_scaling: float = opt(0.0, "W_fb ~ U(-s, s) feeds the previous output back into "
+                                  "the reservoir; 0 = no feedback")
     seed: int = opt(0, "seeds the reservoir (and the search)")
     out: str = opt("runs/esn", "output folder")
     progress: bool = opt(True, "show a progress bar during the search")
@@ -300,6 +302,7 @@ class EsnJob:
                        high_open=True)
         check_non_negative_int("search", self.search)
         check_non_negative_int("seed", self.seed)
+        check_in_range("feedback_scaling", self.feedback_scaling, 0.0, 1e6)
         horizons = self.horizons.split(",")
         if not all(h.strip().isdigit() and int(h) > 0 for h in horizons):
             raise InputError(f"--horizons must be positive ints separated by commas, got "

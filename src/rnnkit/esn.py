@@ -103,11 +103,11 @@ class Reservoir:
     def input_size(self) -> int:
         return self.weight_ih.shape[1]
 
-    def drive(self, x: np.ndarray, feedback: np.ndarray | None = None) -> np.ndarray:
-        """W_xh x_t + W_fb y_{t-1} + b for every step: (B, T, F) -> (B, T, N)."""
-        out = x @ self.weight_ih.T + self.bias
-        if feedback is not None:
-            out += feedback @ self.weight_fb.T
+    def drive(self, x_t: np.ndarray, y_prev: np.ndarray | None = None) -> np.ndarray:
+        """W_xh x_t + W_fb y_{t-1} + b as columns: x_t (B, F), y_prev (B, O) -> (N, B)."""
+        out = self.weight_ih @ x_t.T + self.bias[:, None]
+        if y_prev is not None:
+            out += self.weight_fb @ y_prev.T
         return out
 
     def step(self, h: np.ndarray, drive: np.ndarray) -> np.ndarray:
@@ -128,11 +128,10 @@ class Reservoir:
         ``washout`` states are computed but not kept. Returns (B, T - washout, N).
         """
         b, t_len, _ = x.shape
-        drive = self.drive(x, feedback)
         h = np.zeros((self.units, b)) if state is None else np.array(state, float).T
         states = np.empty((b, t_len - washout, self.units))
         for t in range(t_len):
-            h = self.step(h, drive[:, t].T)
+            h = self.step(h, self.drive(x[:, t], None if feedback is None else feedback[:, t]))
             if t >= washout:
                 states[:, t - washout] = h.T
         return states
@@ -373,12 +372,11 @@ class ESN:
 
     def _run_with_own_feedback(self, x: np.ndarray) -> np.ndarray:
         r = self.reservoir_
-        drive = r.drive(x)
         b, t_len, _ = x.shape
         h, y = np.zeros((self.units, b)), np.zeros((b, self.num_outputs_))
         out = np.empty((b, t_len, self.num_outputs_))
         for t in range(t_len):
-            h = r.step(h, drive[:, t].T + r.weight_fb @ y.T)
+            h = r.step(h, r.drive(x[:, t], y))
             y = out[:, t] = self._output(h.T)
         return out
 
@@ -398,10 +396,8 @@ class ESN:
         if not x.single:
             raise InputError("warmup must be one sequence (T,) or (T, F)")
         r = self.reservoir_
-        # teacher-forced warm-up; y_{t-1} for the feedback is the previous observed input
-        feedback = x.values if r.weight_fb is not None else None
-        states = r.run(x.values, feedback=_shift_right(feedback) if feedback is not None
-                       else None)
+        # teacher-forced warm-up: outputs are next inputs, so y_{t-1} (the feedback) is x_t
+        states = r.run(x.values, feedback=x.values if r.weight_fb is not None else None)
         h = states[0, -1][:, None]  # (N, 1)
         y = self._output(h.T)  # (1, O)
         out = np.empty((n_steps, self.num_outputs_))
@@ -409,10 +405,7 @@ class ESN:
             out[t] = y[0]
             if t + 1 == n_steps:
                 break
-            drive = r.weight_ih @ y.T + r.bias[:, None]
-            if r.weight_fb is not None:
-                drive += r.weight_fb @ y.T
-            h = r.step(h, drive)
+            h = r.step(h, r.drive(y, y if r.weight_fb is not None else None))
             y = self._output(h.T)
         return out
 
