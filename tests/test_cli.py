@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from rnnkit.cli import COMMANDS, main
@@ -170,6 +171,65 @@ def test_bad_data_is_one_line_exit_2_nothing_written(tmp_path, capsys, make, fla
     assert code == 2
     assert err.startswith("rnnkit: error: ") and message in err and err.count("\n") == 1
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_esn_on_mackey_glass_writes_every_output(tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    from rnnkit.esn import ESN
+
+    out = tmp_path / "esn"
+    code, stdout, _ = _run(["esn", "--units", "100", "--length", "1500", "--horizons", "50,200",
+                            "--search", "3", "--no-progress", "--out", str(out)], capsys)
+    assert code == 0, stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["test_values"] == 300 and metrics["train_values"] == 1200
+    assert metrics["nrmse"] < 1e-2 < metrics["naive_nrmse"]
+    assert set(metrics["closed_loop"]) == {"50", "200"}
+    assert len(pd.read_csv(out / "search.csv")) == 3
+    for png in ("prediction.png", "search.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the saved model reproduces the written one-step predictions
+    predictions = pd.read_csv(out / "predictions.csv")
+    esn = ESN.load(out / "model")
+    assert esn.get_params() == metrics["params"]
+    from rnnkit.chaos import mackey_glass
+    from rnnkit.esn import standardize
+
+    series = mackey_glass(1500, discard=500)
+    z, mean, std = standardize(series, 1200)
+    again = esn.predict(z[:-1])[1199:, 0] * std + mean
+    np.testing.assert_allclose(again, predictions["one_step"], rtol=1e-12)
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_esn_on_a_csv_file(tmp_path, capsys):
+    from rnnkit.io import load_aapl
+
+    path = tmp_path / "aapl.csv"
+    load_aapl()[["Close"]].iloc[:400].to_csv(path)
+    code, stdout, _ = _run(["esn", "--data", str(path), "--units", "50", "--ridge", "1e-2",
+                            "--horizons", "10", "--out", str(tmp_path / "out")], capsys)
+    assert code == 0
+    assert "naive x[t+1] = x[t]" in stdout
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--leak-rate", "1.5"], "leak_rate must lie in (0.0, 1.0], got 1.5"),
+        (["--units", "0"], "units must be a positive int, got 0"),
+        (["--washout", "2000"], "washout (2000) must be shorter than the sequences"),
+        (["--horizons", "5,x"], "--horizons must be positive ints"),
+        (["--data", "missing.csv"], "missing.csv"),
+    ],
+)
+def test_esn_bad_input_is_one_line_exit_2(tmp_path, capsys, flags, message):
+    code, _, err = _run(["esn", "--units", "20", "--out", str(tmp_path / "o"), *flags], capsys)
+    assert code == 2
+    assert err.startswith("rnnkit: error: ") and message in err and err.count("\n") == 1
 
 
 def test_unwritable_output_folder(tmp_path, capsys):

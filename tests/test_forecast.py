@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rnnkit._checks import InputError
-from rnnkit.config import TrainConfig
+from rnnkit.config import ReservoirConfig, TrainConfig
 from rnnkit.forecast import Forecaster, evaluate, walk_forward
 
 FAST = TrainConfig(epochs=3, batch_size=32, learning_rate=3e-3, patience=0)
@@ -144,6 +144,39 @@ def test_save_load_round_trip(tmp_path):
     assert g.get_params() == f.get_params()
     np.testing.assert_array_equal(g.predict_windows(frame).mean, f.predict_windows(frame).mean)
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_esn_member_is_its_ridge_readout_on_the_last_window_state(tmp_path):
+    """--model esn: the forecast is W_out h_L + b_out of each window, saved and reloaded."""
+    frame = _series()
+    f = _small(model="esn", reservoir=ReservoirConfig(units=40, ridge=1e-3), ensemble=2,
+               features=("log_return", "ma5")).fit(frame)
+    esn = f.modules_[0]
+    assert esn.washout == f.lookback - 1 and esn.units == 40 and f.modules_[1].seed == 1
+    windows = f.predict_windows(frame)
+    # member 0 by hand: its reservoir run over one window, the readout, the target decoding
+    x = f.input_scaler_.transform(f._inputs(frame)[0].to_numpy(float))[:20]
+    h = esn.reservoir_.run(x[None])[0, -1]
+    scaled = h @ esn.weight_out_.T + esn.bias_out_
+    member0 = f.target_scaler_.inverse_transform(scaled[None])[0]
+    both = np.stack([member0, f.target_scaler_.inverse_transform(
+        f.modules_[1].predict(x[None], washout=19)[:, 0])[0]])
+    expected = (windows.last[0] * np.exp(both)).mean(axis=0)  # members' prices averaged
+    np.testing.assert_allclose(windows.mean[0], expected, rtol=1e-10)
+    assert f.history_[0].records[0]["val_loss"] > 0
+    f.save(tmp_path / "esn")
+    g = Forecaster.load(tmp_path / "esn")
+    assert g.get_params() == f.get_params()
+    np.testing.assert_array_equal(g.predict_windows(frame).mean, windows.mean)
+
+
+def test_esn_with_a_strong_ridge_tends_to_the_naive_forecast():
+    """A readout shrunk to its intercept predicts the mean training return: nearly naive."""
+    frame = _series(n=400)
+    result = evaluate(_small(model="esn", reservoir=ReservoirConfig(units=30, ridge=1e8)),
+                      frame)
+    model, naive = result.metrics["model"]["mae"], result.metrics["naive"]["mae"]
+    assert abs(model - naive) / naive < 0.05
 
 
 def test_walk_forward_folds_and_summary():

@@ -75,7 +75,8 @@ def run_forecast(job: ForecastJob) -> int:
         dropout=job.dropout, bidirectional=job.bidirectional, lookback=job.lookback,
         horizon=job.horizon, target=job.target, covariates=covariates,
         features=_split_names(job.features), target_kind=job.target_kind, scaler=job.scaler,
-        val_fraction=job.val_fraction, ensemble=job.ensemble, loss=job.loss, train=job.train)
+        val_fraction=job.val_fraction, ensemble=job.ensemble, loss=job.loss, train=job.train,
+        reservoir=job.reservoir)
     bar = _progress_bar(job.train.epochs * job.ensemble, job.progress)
     result = evaluate(forecaster, frame, job.test_fraction, checkpoint_dir=out / "checkpoints",
                       resume=job.resume, on_epoch=bar.update_epoch)

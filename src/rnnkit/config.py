@@ -89,7 +89,8 @@ class ReservoirConfig:
     connectivity: float = opt(0.1, "fraction of nonzero W_hh entries (sparse for large N)")
     activation: str = opt("tanh", "reservoir nonlinearity f", ACTIVATIONS)
     ridge: float = opt(1e-6, "ridge penalty λ of the closed-form readout")
-    washout: int = opt(100, "first steps of each sequence left out of the readout's fit")
+    washout: int = opt(100, "first steps of each sequence left out of the readout's fit "
+                       "(forecast: each window's first lookback - 1)")
 
     def __post_init__(self) -> None:
         check_positive_int("units", self.units)
@@ -120,7 +121,9 @@ class ForecastJob:
     target_kind: str = opt("log_return", "what the network predicts for step h: log_return "
                            "log(p[t+h]/p[t]), diff p[t+h]-p[t], or level p[t+h] (the "
                            "tutorial)", ("log_return", "diff", "level"))
-    model: str = opt("lstm", "recurrent cell", ("lstm", "gru", "rnn"))
+    model: str = opt("lstm", "recurrent cell, or esn: an echo state network (a fixed "
+                     "reservoir, the --units ... --ridge flags; readout by ridge regression)",
+                     ("lstm", "gru", "rnn", "esn"))
     hidden_size: int = opt(32, "hidden units per layer")
     num_layers: int = opt(1, "stacked recurrent layers")
     dropout: float = opt(0.0, "dropout between stacked layers")
@@ -140,6 +143,7 @@ class ForecastJob:
     resume: bool = opt(False, "continue an interrupted run from OUT/checkpoints")
     progress: bool = opt(True, "show a progress bar")
     train: TrainConfig = field(default_factory=_forecast_training)
+    reservoir: ReservoirConfig = field(default_factory=ReservoirConfig)
 
     def __post_init__(self) -> None:
         for name in ("hidden_size", "num_layers", "lookback", "horizon", "ensemble", "future"):
@@ -285,8 +289,8 @@ class EsnJob:
     test_fraction: float = opt(0.2, "last part of the series held out for scoring")
     horizons: str = opt("84,500", "comma-separated closed-loop horizons scored")
     search: int = opt(0, "random-search trials over spectral radius, leak rate, input scaling "
-                      "and ridge before the fit (last 20%% of the training part validates); "
-                      "0 = off")
+                      "and ridge before the fit (the last fifth of the training part "
+                      "validates); 0 = off")
     readout: str = opt("ridge", "ridge (closed form) or rls (recursive least squares, online)",
                        ("ridge", "rls"))
     feedback_scaling: float = opt(0.0, "W_fb ~ U(-s, s) feeds the previous output back into "

@@ -22,7 +22,7 @@ import pandas as pd
 
 from rnnkit import __version__
 from rnnkit._checks import InputError, check_choice, check_in_range, check_positive_int
-from rnnkit.config import TrainConfig
+from rnnkit.config import ReservoirConfig, TrainConfig
 from rnnkit.data import (
     Scaler,
     chronological_split,
@@ -34,6 +34,7 @@ from rnnkit.data import (
 from rnnkit.metrics import drift_forecast, forecast_metrics, in_sample_naive_mae, naive_forecast
 
 TARGET_KINDS = ("log_return", "diff", "level")
+MODELS = ("lstm", "gru", "rnn", "esn")
 
 
 class Forecaster:
@@ -44,7 +45,8 @@ class Forecaster:
 
     Parameters
     ----------
-    model : "lstm", "gru" or "rnn"
+    model : "lstm", "gru", "rnn" or "esn" (an echo state network: a fixed reservoir of
+        ``reservoir.units`` read at each window's last step, readout by ridge regression)
     features : model inputs per time step: "level" (the target itself, scaled), derived series
         of the target ("log_return", "return", "ma20", "vol20", ...) and ``covariates``.
     target_kind : what the network predicts for step h: "log_return" log(p_{t+h}/p_t),
@@ -69,6 +71,7 @@ class Forecaster:
         features: tuple[str, ...] = ("log_return",), target_kind: str = "log_return",
         scaler: str = "standard", val_fraction: float = 0.1, ensemble: int = 1,
         loss: str = "mse", train: TrainConfig = TrainConfig(),
+        reservoir: ReservoirConfig = ReservoirConfig(),
     ) -> None:
         self.model = model
         self.hidden_size = hidden_size
@@ -86,6 +89,7 @@ class Forecaster:
         self.ensemble = ensemble
         self.loss = loss
         self.train = train
+        self.reservoir = reservoir
 
     def get_params(self) -> dict:
         """The constructor's arguments, as given (scikit-learn's get_params)."""
@@ -93,7 +97,7 @@ class Forecaster:
 
     # -- fitting ---------------------------------------------------------------------------
     def _check_params(self) -> None:
-        check_choice("model", self.model, ("lstm", "gru", "rnn"))
+        check_choice("model", self.model, MODELS)
         check_positive_int("lookback", self.lookback)
         check_positive_int("horizon", self.horizon)
         check_positive_int("ensemble", self.ensemble)
@@ -117,11 +121,6 @@ class Forecaster:
         The input scaler is fitted on the rows before the validation slice, the target scaler
         on the training windows' targets; nothing else of ``data`` is used to fit them.
         """
-        import torch
-
-        from rnnkit.models import SequenceRegressor
-        from rnnkit.train import Batches, train
-
         self._check_params()
         frame = _as_frame(data, self.target)
         inputs, prices = self._inputs(frame)
@@ -140,29 +139,65 @@ class Forecaster:
         self.target_scaler_ = Scaler("standard").fit(y[:fit_windows])
         y = self.target_scaler_.transform(y)
         val_start = split.fit_end - self.lookback  # first window whose targets are all validation
+        has_val = val_start < len(x) and split.fit_end < n
         cfg = self.train
-        val = Batches(x[val_start:], y[val_start:], 4096, shuffle=False) if (
-            val_start < len(x) and split.fit_end < n) else None
         self.modules_, self.history_ = [], []
         for member in range(self.ensemble):
             member_cfg = replace(cfg, seed=cfg.seed + member)
-            torch.manual_seed(member_cfg.seed)
-            module = SequenceRegressor(x.shape[-1], self.hidden_size, self.horizon, self.model,
-                                       self.num_layers, self.dropout, self.bidirectional,
-                                       loss=self.loss)
-            batches = Batches(x[:fit_windows], y[:fit_windows], cfg.batch_size, True,
-                              member_cfg.seed)
-            directory = None if checkpoint_dir is None else Path(checkpoint_dir) / f"m{member}"
-            history = train(module, batches, member_cfg, val_batches=val,
-                            checkpoint_dir=directory, resume=resume, on_epoch=on_epoch,
-                            record={"forecaster": _params_record(self.get_params())})
-            module.eval()
+            if self.model == "esn":
+                module, history = self._fit_reservoir(x, y, fit_windows, val_start, has_val,
+                                                      member_cfg.seed)
+            else:
+                module, history = self._fit_network(x, y, fit_windows, val_start, has_val,
+                                                    member_cfg, checkpoint_dir, member, resume,
+                                                    on_epoch)
             self.modules_.append(module)
             self.history_.append(history)
         self.num_features_in_ = x.shape[-1]
         self.mase_scale_ = in_sample_naive_mae(frame[self.target].to_numpy(float))
         self.train_end_ = frame.index[-1]
         return self
+
+    def _fit_network(self, x, y, fit_windows, val_start, has_val, cfg, checkpoint_dir, member,
+                     resume, on_epoch):
+        import torch
+
+        from rnnkit.models import SequenceRegressor
+        from rnnkit.train import Batches, train
+
+        val = Batches(x[val_start:], y[val_start:], 4096, shuffle=False) if has_val else None
+        torch.manual_seed(cfg.seed)
+        module = SequenceRegressor(x.shape[-1], self.hidden_size, self.horizon, self.model,
+                                   self.num_layers, self.dropout, self.bidirectional,
+                                   loss=self.loss)
+        batches = Batches(x[:fit_windows], y[:fit_windows], cfg.batch_size, True, cfg.seed)
+        directory = None if checkpoint_dir is None else Path(checkpoint_dir) / f"m{member}"
+        history = train(module, batches, cfg, val_batches=val, checkpoint_dir=directory,
+                        resume=resume, on_epoch=on_epoch,
+                        record={"forecaster": _params_record(self.get_params())})
+        return module.eval(), history
+
+    def _fit_reservoir(self, x, y, fit_windows, val_start, has_val, seed):
+        """An ESN read at each window's last step: ridge regression of the H targets on h_L.
+
+        Every window starts from the zero state; the first L - 1 states are its washout.
+        Its history is one record: the training and validation MSE (scaled units).
+        """
+        from rnnkit.esn import ESN
+        from rnnkit.train import History
+
+        last = self.lookback - 1
+        esn = ESN(**asdict(self.reservoir) | {"washout": last, "seed": seed})
+        per_step = np.broadcast_to(y[:, None, :], (len(y), self.lookback, y.shape[1]))
+        esn.fit(x[:fit_windows], per_step[:fit_windows])
+
+        def mse(rows: slice) -> float:
+            return float(np.mean((esn.predict(x[rows], washout=last)[:, 0] - y[rows]) ** 2))
+
+        record = {"epoch": 1, "train_loss": mse(slice(0, fit_windows)),
+                  "val_loss": mse(slice(val_start, None)) if has_val else None}
+        return esn, History(records=[record], best_epoch=1,
+                            best_val_loss=record["val_loss"] or math.inf)
 
     # -- forecasting -----------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -188,6 +223,9 @@ class Forecaster:
         members = []
         with torch.no_grad():
             for module in self.modules_:
+                if self.model == "esn":
+                    members.append(module.predict(x, washout=self.lookback - 1)[:, 0])
+                    continue
                 outs = [module(torch.from_numpy(x[i : i + 4096].astype(np.float32)))[0]
                         for i in range(0, len(x), 4096)]
                 members.append(torch.cat(outs).double().numpy())
@@ -242,7 +280,7 @@ class Forecaster:
         path = Path(path)
         tensors = {f"member{k}.{name}": t.detach().contiguous()
                    for k, module in enumerate(self.modules_)
-                   for name, t in module.state_dict().items()}
+                   for name, t in _member_tensors(module).items()}
         config = {
             "rnnkit_version": __version__, "params": _params_record(self.get_params()),
             "input_scaler": self.input_scaler_.to_dict(),
@@ -271,18 +309,25 @@ class Forecaster:
         params["train"] = TrainConfig(**params["train"])
         params["covariates"] = tuple(params["covariates"])
         params["features"] = tuple(params["features"])
+        params["reservoir"] = ReservoirConfig(**params["reservoir"])
         forecaster = cls(**params)
         tensors, _ = load_safetensors(path / "weights.safetensors")
         forecaster.modules_ = []
         for k in range(forecaster.ensemble):
-            module = SequenceRegressor(config["num_features_in"], forecaster.hidden_size,
-                                       forecaster.horizon, forecaster.model,
-                                       forecaster.num_layers, forecaster.dropout,
-                                       forecaster.bidirectional, loss=forecaster.loss)
             prefix = f"member{k}."
-            module.load_state_dict({n[len(prefix):]: t for n, t in tensors.items()
-                                    if n.startswith(prefix)})
-            module.eval()
+            own = {n[len(prefix):]: t for n, t in tensors.items() if n.startswith(prefix)}
+            if forecaster.model == "esn":
+                from rnnkit.esn import ESN
+
+                module = ESN(**asdict(forecaster.reservoir)).load_state_arrays(
+                    {name: t.numpy() for name, t in own.items()})
+            else:
+                module = SequenceRegressor(config["num_features_in"], forecaster.hidden_size,
+                                           forecaster.horizon, forecaster.model,
+                                           forecaster.num_layers, forecaster.dropout,
+                                           forecaster.bidirectional, loss=forecaster.loss)
+                module.load_state_dict(own)
+                module.eval()
             forecaster.modules_.append(module)
         forecaster.input_scaler_ = Scaler.from_dict(config["input_scaler"])
         forecaster.target_scaler_ = Scaler.from_dict(config["target_scaler"])
@@ -295,12 +340,23 @@ class Forecaster:
 
 _PARAMS = ("model", "hidden_size", "num_layers", "dropout", "bidirectional", "lookback",
            "horizon", "target", "covariates", "features", "target_kind", "scaler",
-           "val_fraction", "ensemble", "loss", "train")
+           "val_fraction", "ensemble", "loss", "train", "reservoir")
+
+
+def _member_tensors(module) -> dict:
+    """A member's weights as torch tensors: an nn.Module's state_dict, an ESN's arrays."""
+    import torch
+
+    if hasattr(module, "state_arrays"):
+        return {name: torch.from_numpy(np.ascontiguousarray(a))
+                for name, a in module.state_arrays().items()}
+    return module.state_dict()
 
 
 def _params_record(params: dict) -> dict:
     record = dict(params)
     record["train"] = asdict(params["train"])
+    record["reservoir"] = asdict(params["reservoir"])
     record["covariates"], record["features"] = list(params["covariates"]), list(
         params["features"])
     return record
