@@ -25,6 +25,8 @@ bench: $(BIN)/rnnkit
 	$(BIN)/python benchmarks/bench_layers.py
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_trainer.py
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/bench_esn.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

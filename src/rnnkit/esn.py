@@ -35,6 +35,7 @@ from rnnkit.config import ReservoirConfig
 
 ACTIVATIONS = {"tanh": np.tanh, "identity": None}  # config.ACTIVATIONS names them
 READOUTS = ("ridge", "rls")
+DRIVE_BLOCK = 256  # time steps whose input drive is computed at once: (B, 256, N) floats
 DENSE_EIGEN_MAX_UNITS = 64  # smaller reservoirs get all eigenvalues; larger ones ARPACK's largest
 
 
@@ -84,6 +85,7 @@ class Reservoir:
                         input_scaling=input_scaling, bias_scaling=bias_scaling,
                         connectivity=connectivity, activation=activation)  # checks them
         check_non_negative_int("feedback_size", feedback_size)
+        check_in_range("feedback_scaling", feedback_scaling, 0.0, 1e6)
         self.units, self.leak_rate, self.activation = units, leak_rate, activation
         rng_hh, rng_ih, rng_b, rng_fb = (np.random.default_rng(s) for s in
                                          np.random.SeedSequence(seed).spawn(4))
@@ -103,22 +105,25 @@ class Reservoir:
     def input_size(self) -> int:
         return self.weight_ih.shape[1]
 
-    def drive(self, x_t: np.ndarray, y_prev: np.ndarray | None = None) -> np.ndarray:
-        """W_xh x_t + W_fb y_{t-1} + b as columns: x_t (B, F), y_prev (B, O) -> (N, B)."""
-        out = self.weight_ih @ x_t.T + self.bias[:, None]
+    def drive(self, x: np.ndarray, y_prev: np.ndarray | None = None) -> np.ndarray:
+        """W_xh x_t + W_fb y_{t-1} + b as rows: x (..., F), y_prev (..., O) -> (..., N)."""
+        out = x @ self.weight_ih.T + self.bias
         if y_prev is not None:
-            out += self.weight_fb @ y_prev.T
+            out += y_prev @ self.weight_fb.T
         return out
 
     def step(self, h: np.ndarray, drive: np.ndarray) -> np.ndarray:
-        """One update of states stored as columns: h (N, B), drive (N, B) -> h_t (N, B)."""
+        """One update, in place, of states stored as columns: h (N, B), drive (N, B)."""
         pre = self.weight_hh @ h
         pre += drive
         f = ACTIVATIONS[self.activation]
         if f is not None:
             f(pre, out=pre)
         a = self.leak_rate
-        return (1.0 - a) * h + a * pre
+        h *= 1.0 - a
+        pre *= a
+        h += pre
+        return h
 
     def run(self, x: np.ndarray, state: np.ndarray | None = None,
             feedback: np.ndarray | None = None, washout: int = 0) -> np.ndarray:
@@ -130,10 +135,13 @@ class Reservoir:
         b, t_len, _ = x.shape
         h = np.zeros((self.units, b)) if state is None else np.array(state, float).T
         states = np.empty((b, t_len - washout, self.units))
-        for t in range(t_len):
-            h = self.step(h, self.drive(x[:, t], None if feedback is None else feedback[:, t]))
-            if t >= washout:
-                states[:, t - washout] = h.T
+        for start in range(0, t_len, DRIVE_BLOCK):  # the inputs' share of a block at once
+            block = slice(start, start + DRIVE_BLOCK)
+            drive = self.drive(x[:, block], None if feedback is None else feedback[:, block])
+            for k in range(drive.shape[1]):
+                h = self.step(h, drive[:, k].T)
+                if start + k >= washout:
+                    states[:, start + k - washout] = h.T
         return states
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -376,7 +384,7 @@ class ESN:
         h, y = np.zeros((self.units, b)), np.zeros((b, self.num_outputs_))
         out = np.empty((b, t_len, self.num_outputs_))
         for t in range(t_len):
-            h = r.step(h, r.drive(x[:, t], y))
+            h = r.step(h, r.drive(x[:, t], y).T)
             y = out[:, t] = self._output(h.T)
         return out
 
@@ -396,16 +404,21 @@ class ESN:
         if not x.single:
             raise InputError("warmup must be one sequence (T,) or (T, F)")
         r = self.reservoir_
-        # teacher-forced warm-up: outputs are next inputs, so y_{t-1} (the feedback) is x_t
-        states = r.run(x.values, feedback=x.values if r.weight_fb is not None else None)
-        h = states[0, -1][:, None]  # (N, 1)
+        # teacher-forced warm-up: outputs are next inputs, so y_{t-1} (the feedback) is x_t,
+        # except y_0 := 0 at the first step, as in fit and predict
+        feedback = None
+        if r.weight_fb is not None:
+            feedback = x.values.copy()
+            feedback[:, 0] = 0.0
+        states = r.run(x.values, feedback=feedback)
+        h = states[0, -1][:, None].copy()  # (N, 1), updated in place below
         y = self._output(h.T)  # (1, O)
         out = np.empty((n_steps, self.num_outputs_))
         for t in range(n_steps):
             out[t] = y[0]
             if t + 1 == n_steps:
                 break
-            h = r.step(h, r.drive(y, y if r.weight_fb is not None else None))
+            h = r.step(h, r.drive(y, y if r.weight_fb is not None else None).T)
             y = self._output(h.T)
         return out
 

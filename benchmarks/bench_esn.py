@@ -1,0 +1,111 @@
+"""Echo state networks: rnnkit.esn against ReservoirPy on Mackey-Glass one-step prediction.
+
+Same data (rnnkit.chaos.mackey_glass, τ = 17, standardised by the training part), same shared
+hyperparameters (units, spectral radius 1.25, leak rate 0.3, ridge 1e-6, connectivity 0.1,
+input scaling 1, washout 100, 2000 training steps), each library's own defaults for the rest
+(ReservoirPy: ±1 input weights on 10% of the units, no bias; rnnkit: dense U(-1, 1) input
+weights, bias U(-0.2, 0.2)). Per seed, in one run, interleaved:
+
+- fit time: from constructing the network to a fitted readout (reservoir drawn, spectral radius
+  computed, states collected, ridge solved);
+- one-step NRMSE on the 500 held-out values (teacher forced, from the zero state);
+- closed-loop steps within 10% of the series' range, from the end of the training part;
+- the spectral radius each library actually gave W_hh (dense eigenvalues, first seed only).
+
+    pip install -e '.[bench]'        # reservoirpy==0.4.2
+    python benchmarks/bench_esn.py --seeds 10 --units 500 2000
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from rnnkit.chaos import mackey_glass
+from rnnkit.esn import ESN, nrmse, standardize
+
+TRAIN, TEST, WASHOUT = 2000, 500, 100
+SHARED = {"spectral_radius": 1.25, "leak_rate": 0.3, "ridge": 1e-6}
+
+
+def valid_steps(actual: np.ndarray, generated: np.ndarray, span: float) -> int:
+    beyond = np.flatnonzero(np.abs(generated - actual) > 0.1 * span)
+    return int(beyond[0]) if len(beyond) else len(actual)
+
+
+def run_rnnkit(z: np.ndarray, units: int, seed: int) -> dict:
+    start = time.perf_counter()
+    esn = ESN(units=units, washout=WASHOUT, seed=seed, **SHARED).fit(z[: TRAIN - 1], z[1:TRAIN])
+    seconds = time.perf_counter() - start
+    one_step = esn.predict(z[:-1])[TRAIN - 1 :, 0]
+    closed = esn.generate(TEST, warmup=z[:TRAIN])[:, 0]
+    return {"seconds": seconds, "one_step": one_step, "closed": closed,
+            "weight_hh": esn.reservoir_.weight_hh}
+
+
+def run_reservoirpy(z: np.ndarray, units: int, seed: int) -> dict:
+    from reservoirpy.nodes import Reservoir, Ridge
+
+    x = z[:, None]
+    start = time.perf_counter()
+    reservoir = Reservoir(units, sr=SHARED["spectral_radius"], lr=SHARED["leak_rate"],
+                          seed=seed)
+    esn = reservoir >> Ridge(ridge=SHARED["ridge"])
+    esn.fit(x[: TRAIN - 1], x[1:TRAIN], warmup=WASHOUT)
+    seconds = time.perf_counter() - start
+    esn.reset()
+    one_step = esn.run(x[:-1])[TRAIN - 1 :, 0]
+    esn.reset()
+    y = esn.run(x[:TRAIN])[-1]
+    closed = np.empty(TEST)
+    for t in range(TEST):
+        closed[t] = y[0]
+        y = esn.step(y)
+    return {"seconds": seconds, "one_step": one_step, "closed": closed, "weight_hh": reservoir.W}
+
+
+def radius(matrix) -> float:
+    dense = matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
+    return float(np.abs(np.linalg.eigvals(dense)).max())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=10, help="seeds per reservoir size")
+    parser.add_argument("--units", type=int, nargs="+", default=[500, 2000],
+                        help="reservoir sizes")
+    args = parser.parse_args()
+
+    series = mackey_glass(TRAIN + TEST, discard=500)
+    z = standardize(series, TRAIN)[0]
+    actual = z[TRAIN:]
+    span = float(np.ptp(z[:TRAIN]))
+    runners = {"rnnkit": run_rnnkit, "reservoirpy": run_reservoirpy}
+    for units in args.units:
+        results = {name: [] for name in runners}
+        for seed in range(args.seeds):
+            for name, run in runners.items():  # interleaved: the machine's drift hits both
+                r = run(z, units, seed)
+                results[name].append({
+                    "seconds": r["seconds"], "nrmse": nrmse(actual, r["one_step"]),
+                    "valid": valid_steps(actual, r["closed"], span),
+                    "radius": radius(r["weight_hh"]) if seed == 0 else None})
+        print(f"\n{units} units, {args.seeds} seeds, {TRAIN} training steps "
+              f"(medians; NRMSE min-max)")
+        print(f"{'library':<12}{'fit s':>8}{'NRMSE':>10}{'NRMSE range':>22}{'closed loop':>13}"
+              f"{'radius':>10}")
+        for name, rows in results.items():
+            scores = [r["nrmse"] for r in rows]
+            print(f"{name:<12}{statistics.median(r['seconds'] for r in rows):>8.3f}"
+                  f"{statistics.median(scores):>10.2e}"
+                  f"{min(scores):>11.2e} - {max(scores):.2e}"
+                  f"{statistics.median(r['valid'] for r in rows):>13.0f}"
+                  f"{rows[0]['radius']:>10.5f}")
+        ratio = (statistics.median(r["seconds"] for r in results["reservoirpy"])
+                 / statistics.median(r["seconds"] for r in results["rnnkit"]))
+        print(f"fit speed-up rnnkit vs ReservoirPy: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
