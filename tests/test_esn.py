@@ -343,7 +343,7 @@ def test_bad_hyperparameters_name_themselves(kwargs, name):
     with pytest.raises(InputError, match=f"^{name} must"):
         esn.fit(x, y)
     reservoir_only = {k: v for k, v in kwargs.items()
-                      if k not in ("ridge", "washout", "readout", "forgetting", "feedback_scaling")}
+                      if k not in ("ridge", "washout", "readout", "forgetting")}
     if reservoir_only:
         with pytest.raises(InputError, match=f"^{name} must"):
             Reservoir(1, **{"units": 20} | reservoir_only)
