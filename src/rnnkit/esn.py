@@ -15,7 +15,7 @@ connections, and the inputs' share W_xh x_t + b of every step is computed for al
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -319,7 +319,7 @@ class ESN:
         from the zero state; its first ``washout`` steps (default: the ``washout``
         hyperparameter) are left out of the regression.
         """
-        ReservoirConfig(**{f: getattr(self, f) for f in _RESERVOIR_FIELDS})  # checks them
+        ReservoirConfig(**{f.name: getattr(self, f.name) for f in fields(ReservoirConfig)})
         check_in_range("feedback_scaling", self.feedback_scaling, 0.0, 1e6)
         check_choice("readout", self.readout, READOUTS)
         washout = self.washout if washout is None else check_non_negative_int("washout", washout)
@@ -473,10 +473,6 @@ class ESN:
 _PARAMS = ("units", "spectral_radius", "leak_rate", "input_scaling", "bias_scaling",
            "connectivity", "ridge", "washout", "activation", "feedback_scaling", "readout",
            "forgetting", "seed")
-
-
-_RESERVOIR_FIELDS = ("units", "spectral_radius", "leak_rate", "input_scaling", "bias_scaling",
-                     "connectivity", "activation", "ridge", "washout")
 
 
 def _shift_right(y: np.ndarray) -> np.ndarray:
