@@ -75,7 +75,7 @@ def plain_train(model: torch.nn.Module, per_epoch: list, cfg: TrainConfig) -> No
     for batches in per_epoch:
         for x, y in batches:
             optimizer.zero_grad(set_to_none=True)
-            _, loss = model(x, y)
+            _, loss, _ = model(x, y)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             optimizer.step()

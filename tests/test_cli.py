@@ -6,8 +6,10 @@ import sys
 import numpy as np
 import pytest
 
-from rnnkit.cli import COMMANDS, main
-from rnnkit.config import _flat_fields
+from rnnkit import config
+from rnnkit.cli import COMMANDS, Command, main
+from rnnkit.config import flat_fields
+from rnnkit.io import save_model
 
 
 def test_help_lists_every_command_without_importing_torch():
@@ -26,18 +28,46 @@ def test_help_lists_every_command_without_importing_torch():
         assert command in help_text
 
 
+def _leaves() -> list[tuple[list[str], Command]]:
+    return [([name], entry) if isinstance(entry, Command) else ([name, sub], entry[sub])
+            for name, entry in COMMANDS.items()
+            for sub in ([None] if isinstance(entry, Command) else entry)]
+
+
 def test_every_flag_has_help(capsys):
-    leaves = [[name, *([sub] if sub else [])] for name, entry in COMMANDS.items()
-              for sub in (entry if isinstance(entry, dict) else [None])]
-    assert ["text", "generate"] in leaves
-    for argv in leaves:
-        entry = COMMANDS[argv[0]]
-        job_cls = (entry[argv[1]] if isinstance(entry, dict) else entry)[0]
+    leaves = _leaves()
+    assert ["text", "generate"] in [words for words, _ in leaves]
+    for argv, command in leaves:
+        job_cls = getattr(config, command.job)
         with pytest.raises(SystemExit):
             main([*argv, "--help"])
         text = " ".join(capsys.readouterr().out.split())  # undo argparse's line wrapping
-        for f, default in _flat_fields(job_cls):
+        for f, default in flat_fields(job_cls):
             assert f"{f.metadata['help']} (default: {default})" in text, (argv, f.name)
+
+
+def test_every_command_has_a_runner_and_unique_flags():
+    from importlib import import_module
+
+    for words, command in _leaves():
+        module, function = command.runner.split(":")
+        assert callable(getattr(import_module(f"rnnkit.jobs.{module}"), function)), words
+        names = [f.name for f, _ in flat_fields(getattr(config, command.job))]
+        assert len(names) == len(set(names)), (words, names)  # a section never shadows a flag
+
+
+def test_a_section_flag_reaches_the_library_config(tmp_path):
+    parser_args = ["--hidden-size", "12", "--learning-rate", "0.01", "--model", "gru"]
+    from rnnkit.cli import command_parser
+
+    args = command_parser(["forecast"], config.ForecastJob).parse_args(parser_args)
+    job = config.job_from_args(config.ForecastJob, args)
+    assert job.network.hidden_size == 12 and job.train.learning_rate == 0.01
+    assert job.network.cell == "lstm"  # omitted from the flags: --model sets the cell
+    from rnnkit.jobs.forecast import build_forecaster
+
+    forecaster = build_forecaster(job)
+    assert forecaster.model.network.cell == "gru" and forecaster.model.network.hidden_size == 12
 
 
 def test_layers_command_reports_agreement(capsys):
@@ -144,6 +174,27 @@ def test_resume_continues_from_the_last_epoch(forecast_run, capsys):
     assert [json.loads(line)["epoch"] for line in history] == [1, 2, 3, 4, 5]
 
 
+def test_predict_refuses_what_is_not_a_forecaster(forecast_run, tmp_path, capsys):
+    _, out = forecast_run
+    save_model(tmp_path / "text", "CharLM", {"w": __import__("torch").zeros(1)}, {})
+    old = tmp_path / "old"  # a folder as rnnkit 0.1.0 wrote it: no format in the header
+    old.mkdir()
+    (old / "config.json").write_text('{"rnnkit_version": "0.1.0"}')
+    from rnnkit.io import save_safetensors_atomic
+
+    save_safetensors_atomic(old / "weights.safetensors", {"w": __import__("torch").zeros(1)},
+                            {"kind": "Forecaster"})
+    cases = [(out, f"{out} is a run folder; pass its model: {out / 'model'}"),
+             (tmp_path / "text", "holds model kind 'CharLM' (written by rnnkit text train), "
+                                 "not 'Forecaster'"),
+             (old, "was written by rnnkit 0.1.0 in model format 1, which rnnkit"),
+             (tmp_path / "nowhere", "no such folder")]
+    for folder, message in cases:
+        code, _, err = _run(["predict", "--model", str(folder)], capsys)
+        assert code == 2 and err.startswith("rnnkit: error: ") and message in err, err
+        assert err.count("\n") == 1
+
+
 def _csv(path, rows):
     path.write_text("Date,Close\n" + "".join(f"{d},{v}\n" for d, v in rows))
     return path
@@ -156,7 +207,7 @@ def _csv(path, rows):
         (lambda p: _csv(p / "bad.csv", [("2020-01-01", "1"), ("2020-01-02", "n/a")]), [],
          "bad.csv line 3: 'Close' is 'n/a'"),
         (lambda p: _csv(p / "short.csv", [(f"2020-01-{d:02d}", d) for d in range(1, 20)]), [],
-         "too few rows"),
+         "fewer than lookback=60"),
         (lambda p: _csv(p / "flat.csv", [(str(d.date()), 5) for d in
                                          __import__("pandas").bdate_range("2020-01-01",
                                                                           periods=200)]),
@@ -196,7 +247,7 @@ def test_esn_on_mackey_glass_writes_every_output(tmp_path, capsys):
     esn = ESN.load(out / "model")
     assert esn.get_params() == metrics["params"]
     from rnnkit.chaos import mackey_glass
-    from rnnkit.esn import standardize
+    from rnnkit.esn_eval import standardize
 
     series = mackey_glass(1500, discard=500)
     z, mean, std = standardize(series, 1200)

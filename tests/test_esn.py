@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 import scipy.sparse
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import Ridge
@@ -17,10 +18,11 @@ from rnnkit.esn import (
     ESN,
     RecursiveLeastSquares,
     Reservoir,
-    nrmse,
     ridge_readout,
     spectral_radius_of,
 )
+from rnnkit.esn_eval import nrmse
+from rnnkit.io import save_model
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -401,20 +403,6 @@ def test_using_the_model_wrongly_is_named(tmp_path):
         two_outputs.generate(5, x)
 
 
-def test_nrmse():
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal(100)
-    assert nrmse(a, a) == 0.0
-    assert nrmse(a, np.full(100, a.mean())) == pytest.approx(1.0)  # the mean scores 1
-    assert nrmse(a, a + 0.5 * a.std()) == pytest.approx(0.5)
-    with pytest.raises(InputError, match="nrmse"):
-        nrmse(a, a[:-1])
-
-
-# ---------------------------------------------------------------------------------------------
-# 9. Mackey-Glass one step ahead (Jaeger & Haas 2004's benchmark)
-
-
 def test_mackey_glass_one_step_nrmse():
     s = mackey_glass(2700, discard=200)
     train = 2000  # inputs x_0 .. x_1999 with targets x_1 .. x_2000 are the training part
@@ -508,11 +496,13 @@ def test_save_load_round_trip(tmp_path, feedback_scaling):
 
 
 def test_load_needs_a_saved_esn(tmp_path):
-    with pytest.raises(InputError, match="config.json missing"):
+    with pytest.raises(InputError, match="holds no rnnkit model"):
         ESN.load(tmp_path)
-    (tmp_path / "config.json").write_text(json.dumps({"kind": "Forecaster"}))
-    with pytest.raises(InputError, match="no ESN"):
-        ESN.load(tmp_path)
+    with pytest.raises(InputError, match="no such folder"):
+        ESN.load(tmp_path / "missing")
+    save_model(tmp_path / "other", "Forecaster", {"w": torch.zeros(1)}, {})
+    with pytest.raises(InputError, match="holds model kind 'Forecaster'.*not 'ESN'"):
+        ESN.load(tmp_path / "other")
 
 
 # ---------------------------------------------------------------------------------------------

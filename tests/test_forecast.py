@@ -7,10 +7,17 @@ import pandas as pd
 import pytest
 
 from rnnkit._checks import InputError
-from rnnkit.config import ReservoirConfig, TrainConfig
-from rnnkit.forecast import Forecaster, evaluate, walk_forward
+from rnnkit.esn import ReservoirConfig
+from rnnkit.forecast import Forecaster, backtest, walk_forward
+from rnnkit.models import ModelConfig
+from rnnkit.train import TrainConfig
+from rnnkit.window_models import NetworkRegressor, ReservoirRegressor
 
 FAST = TrainConfig(epochs=3, batch_size=32, learning_rate=3e-3, patience=0)
+
+
+def _net(seed: int = 0) -> NetworkRegressor:
+    return NetworkRegressor(ModelConfig(hidden_size=8), replace(FAST, seed=seed))
 
 
 def _series(n=260, seed=0):
@@ -21,9 +28,8 @@ def _series(n=260, seed=0):
     return pd.DataFrame({"Close": close, "Volume": volume}, index=index)
 
 
-def _small(**kwargs):
-    params = {"hidden_size": 8, "lookback": 20, "train": FAST} | kwargs
-    return Forecaster(**params)
+def _small(model=None, **kwargs):
+    return Forecaster(model or _net(), **{"lookback": 20} | kwargs)
 
 
 def test_sklearn_habits():
@@ -50,7 +56,7 @@ def test_same_seed_same_forecast_other_seed_differs():
     frame = _series()
     one = _small().fit(frame).predict_windows(frame).mean
     same = _small().fit(frame).predict_windows(frame).mean
-    other = _small(train=replace(FAST, seed=1)).fit(frame).predict_windows(frame).mean
+    other = _small(_net(seed=1)).fit(frame).predict_windows(frame).mean
     np.testing.assert_array_equal(one, same)
     assert not np.array_equal(one, other)
 
@@ -62,8 +68,8 @@ def test_no_leakage_the_test_part_cannot_change_the_fitted_model():
     edited = frame.copy()
     cut = int(np.ceil(len(frame) * 0.8))
     edited.iloc[cut:, 0] *= 10
-    a = evaluate(_small(features=("level", "log_return"), scaler="minmax"), frame)
-    b = evaluate(_small(features=("level", "log_return"), scaler="minmax"), edited)
+    a = backtest(_small(features=("level", "log_return"), scaler="minmax"), frame)
+    b = backtest(_small(features=("level", "log_return"), scaler="minmax"), edited)
     for attr in ("input_scaler_", "target_scaler_"):
         assert getattr(a.forecaster, attr).to_dict() == getattr(b.forecaster, attr).to_dict()
     inside = frame.iloc[:cut]
@@ -71,9 +77,9 @@ def test_no_leakage_the_test_part_cannot_change_the_fitted_model():
                                   b.forecaster.predict_windows(inside).mean)
 
 
-def test_evaluate_scores_everyone_on_the_same_test_targets():
+def test_backtest_scores_everyone_on_the_same_test_targets():
     frame = _series()
-    result = evaluate(_small(), frame)
+    result = backtest(_small(), frame)
     cut = int(np.ceil(len(frame) * 0.8))
     p = result.predictions
     assert len(p) == len(frame) - cut  # the tutorial's split: every test day is a target
@@ -89,7 +95,7 @@ def test_evaluate_scores_everyone_on_the_same_test_targets():
 
 def test_multi_step_horizon_scores_every_step():
     frame = _series()
-    result = evaluate(_small(horizon=3), frame)
+    result = backtest(_small(horizon=3), frame)
     assert len(result.metrics["model"]["per_step"]) == 3
     cut = int(np.ceil(len(frame) * 0.8))
     assert len(result.predictions) == len(frame) - cut - 2  # all three targets in the test part
@@ -100,9 +106,10 @@ def test_level_target_recovers_a_learnable_signal():
     index = pd.bdate_range("2019-01-01", periods=400, name="date")
     frame = pd.DataFrame({"Close": 100 + 10 * np.sin(np.arange(400) * 2 * np.pi / 25)},
                          index=index)
-    f = Forecaster(hidden_size=16, lookback=30, features=("level",), target_kind="diff",
-                   train=TrainConfig(epochs=40, batch_size=32, learning_rate=1e-2, patience=0))
-    result = evaluate(f, frame)
+    model = NetworkRegressor(ModelConfig(hidden_size=16),
+                             TrainConfig(epochs=40, batch_size=32, learning_rate=1e-2, patience=0))
+    f = Forecaster(model, lookback=30, features=("level",), target_kind="diff")
+    result = backtest(f, frame)
     assert result.metrics["model"]["mae"] < 0.5 * result.metrics["naive"]["mae"]
 
 
@@ -128,7 +135,7 @@ def test_covariates_cannot_roll_past_the_horizon():
 def test_ensemble_mean_and_spread():
     frame = _series()
     f = _small(ensemble=3).fit(frame)
-    members = [_small(train=replace(FAST, seed=s)).fit(frame).predict_windows(frame).mean
+    members = [_small(_net(seed=s)).fit(frame).predict_windows(frame).mean
                for s in range(3)]
     windows = f.predict_windows(frame)
     np.testing.assert_allclose(windows.mean, np.mean(members, axis=0), rtol=1e-6)
@@ -149,10 +156,10 @@ def test_save_load_round_trip(tmp_path):
 def test_esn_member_is_its_ridge_readout_on_the_last_window_state(tmp_path):
     """--model esn: the forecast is W_out h_L + b_out of each window, saved and reloaded."""
     frame = _series()
-    f = _small(model="esn", reservoir=ReservoirConfig(units=40, ridge=1e-3), ensemble=2,
+    f = _small(ReservoirRegressor(ReservoirConfig(units=40, ridge=1e-3)), ensemble=2,
                features=("log_return", "ma5")).fit(frame)
-    esn = f.modules_[0]
-    assert esn.washout == f.lookback - 1 and esn.units == 40 and f.modules_[1].seed == 1
+    esn = f.models_[0].esn_
+    assert esn.washout == f.lookback - 1 and esn.units == 40 and f.models_[1].esn_.seed == 1
     windows = f.predict_windows(frame)
     # member 0 by hand: its reservoir run over one window, the readout, the target decoding
     x = f.input_scaler_.transform(f._inputs(frame)[0].to_numpy(float))[:20]
@@ -160,7 +167,7 @@ def test_esn_member_is_its_ridge_readout_on_the_last_window_state(tmp_path):
     scaled = h @ esn.weight_out_.T + esn.bias_out_
     member0 = f.target_scaler_.inverse_transform(scaled[None])[0]
     both = np.stack([member0, f.target_scaler_.inverse_transform(
-        f.modules_[1].predict(x[None], washout=19)[:, 0])[0]])
+        f.models_[1].esn_.predict(x[None], washout=19)[:, 0])[0]])
     expected = (windows.last[0] * np.exp(both)).mean(axis=0)  # members' prices averaged
     np.testing.assert_allclose(windows.mean[0], expected, rtol=1e-10)
     assert f.history_[0].records[0]["val_loss"] > 0
@@ -173,8 +180,7 @@ def test_esn_member_is_its_ridge_readout_on_the_last_window_state(tmp_path):
 def test_esn_with_a_strong_ridge_tends_to_the_naive_forecast():
     """A readout shrunk to its intercept predicts the mean training return: nearly naive."""
     frame = _series(n=400)
-    result = evaluate(_small(model="esn", reservoir=ReservoirConfig(units=30, ridge=1e8)),
-                      frame)
+    result = backtest(_small(ReservoirRegressor(ReservoirConfig(units=30, ridge=1e8))), frame)
     model, naive = result.metrics["model"]["mae"], result.metrics["naive"]["mae"]
     assert abs(model - naive) / naive < 0.05
 
@@ -191,11 +197,11 @@ def test_walk_forward_folds_and_summary():
 @pytest.mark.parametrize(
     ("frame", "kwargs", "match"),
     [
-        (_series(n=15), {}, "too few rows"),
+        (_series(n=15), {}, "fewer than lookback=20"),
         (pd.DataFrame({"Close": np.ones(100)}, index=pd.bdate_range("2020-01-01", periods=100)),
          {"features": ("level",), "target_kind": "level"}, "constant"),
         (_series(), {"target": "Open"}, "target column 'Open' not found"),
-        (_series(), {"model": "transformer"}, "model must be one of"),
+        (_series(), {"target_kind": "returns"}, "target_kind must be one of"),
         (_series(), {"features": ()}, "needs inputs"),
     ],
 )
@@ -207,7 +213,7 @@ def test_bad_input(frame, kwargs, match):
 def test_baselines_do_not_depend_on_the_models_inputs():
     """Derived features drop leading rows; the naive and drift scores must not move with them."""
     frame = _series()
-    plain = evaluate(_small(), frame).metrics
-    rolling = evaluate(_small(features=("log_return", "ma20", "vol20")), frame).metrics
+    plain = backtest(_small(), frame).metrics
+    rolling = backtest(_small(features=("log_return", "ma20", "vol20")), frame).metrics
     assert plain["naive"] == rolling["naive"]
     assert plain["drift"] == rolling["drift"]

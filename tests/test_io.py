@@ -13,13 +13,20 @@ import pandas as pd
 import pytest
 import torch
 
+from rnnkit import __version__
 from rnnkit._checks import InputError
 from rnnkit.io import (
     AAPL_PROVENANCE,
+    MODEL_FORMAT,
     CleaningReport,
     load_aapl,
+    load_model,
     load_safetensors,
+    load_table,
+    prepare_out,
+    read_corpus,
     read_series,
+    save_model,
     save_safetensors_atomic,
     write_json_atomic,
     write_text_atomic,
@@ -256,3 +263,85 @@ def test_load_safetensors_errors(tmp_path):
     text = _csv(tmp_path, "Date,Close\n2020-01-01,1\n", name="model.safetensors")
     with pytest.raises(InputError, match=re.escape(f"{text} is not a safetensors file")):
         load_safetensors(text)
+
+
+# -- the job's data -----------------------------------------------------------------------------
+def test_load_table_bundled_and_a_file(tmp_path):
+    frame, record = load_table("aapl", columns=["Close", "Volume"])
+    assert list(frame.columns) == ["Close", "Volume"] and len(frame) == 1510
+    assert record == {"source": "aapl", "provenance": AAPL_PROVENANCE}
+    with pytest.raises(InputError, match="--data aapl: no column 'Price'"):
+        load_table("aapl", columns=["Price"])
+    path = _csv(tmp_path, "Date,Close\n2020-01-02,1\n2020-01-02,2\n2020-01-03,3\n")
+    with pytest.warns(UserWarning, match="dropped 1 rows"):
+        frame, record = load_table(str(path), columns=["Close"])
+    assert frame["Close"].tolist() == [2.0, 3.0]
+    assert record["source"] == str(path) and record["cleaning"]["duplicates_dropped"] == 1
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "is empty"), (b"ab\x00cd", "looks binary"), (b"\xff\xfe\xfa", "not UTF-8 text"),
+])
+def test_read_corpus_refuses_what_is_not_text(tmp_path, content, message):
+    path = tmp_path / "corpus"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_corpus(str(path))
+    with pytest.raises(InputError, match="cannot read"):
+        read_corpus(str(tmp_path / "missing.txt"))
+    assert read_corpus("shakespeare").startswith("First Citizen:")
+
+
+def test_prepare_out_creates_the_folder_or_says_why_not(tmp_path):
+    assert prepare_out(tmp_path / "a" / "b").is_dir()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(InputError, match="--out: cannot write to"):
+        prepare_out(tmp_path / "file" / "sub")
+
+
+# -- the one model-folder format ------------------------------------------------------------------
+def test_model_folder_round_trip_with_kind_and_version(tmp_path):
+    tensors = {"w": torch.arange(6.0).view(2, 3), "b": torch.zeros(2, dtype=torch.int64)}
+    save_model(tmp_path / "m", "ESN", tensors, {"units": 3, "nested": {"a": [1, 2]}})
+    loaded, config = load_model(tmp_path / "m", "ESN")
+    assert config == {"units": 3, "nested": {"a": [1, 2]}}
+    assert loaded.keys() == tensors.keys()
+    for name, t in tensors.items():
+        assert torch.equal(loaded[name], t)
+    readable = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert readable == {"kind": "ESN", "rnnkit_version": __version__, "format": MODEL_FORMAT,
+                        "config": config}
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["config.json",
+                                                                  "weights.safetensors"]
+
+
+def test_model_folder_errors_say_what_was_found_and_what_to_pass(tmp_path):
+    save_model(tmp_path / "run" / "model", "CharLM", {"w": torch.zeros(1)}, {})
+    cases = [
+        (tmp_path / "nowhere", "Forecaster", "no such folder; pass a model folder written by "
+                                             "rnnkit forecast"),
+        (tmp_path / "run", "CharLM", f"is a run folder; pass its model: {tmp_path / 'run'}"),
+        (tmp_path, "ESN", "holds no rnnkit model (no weights.safetensors)"),
+        (tmp_path / "run" / "model", "Forecaster", "holds model kind 'CharLM' (written by "
+                                                   "rnnkit text train), not 'Forecaster'"),
+    ]
+    for folder, kind, message in cases:
+        with pytest.raises(InputError, match=re.escape(message)):
+            load_model(folder, kind)
+    with pytest.raises(InputError, match="kind must be one of"):
+        save_model(tmp_path / "x", "Transformer", {}, {})
+
+
+@pytest.mark.parametrize(("header", "config", "message"), [
+    ({"kind": "Forecaster"}, {"rnnkit_version": "0.1.0"},
+     "written by rnnkit 0.1.0 in model format 1, which rnnkit"),
+    ({"kind": "CharLM"}, {"vocab": "ab"}, "written by rnnkit 0.1.0 or earlier in model format 1"),
+    ({"kind": "Forecaster", "format": MODEL_FORMAT + 1, "rnnkit_version": "9.0"}, {},
+     "written by rnnkit 9.0 in model format 3, which rnnkit .* cannot read: upgrade rnnkit"),
+])
+def test_folders_of_other_formats_are_refused_naming_the_version(tmp_path, header, config,
+                                                                 message):
+    save_safetensors_atomic(tmp_path / "weights.safetensors", {"w": torch.zeros(1)}, header)
+    write_json_atomic(tmp_path / "config.json", config)
+    with pytest.raises(InputError, match=message):
+        load_model(tmp_path, "Forecaster" if header["kind"] == "Forecaster" else "CharLM")

@@ -62,7 +62,7 @@ def _assert_match(ref, ours, x, hx, dtype):
 
 
 @pytest.mark.parametrize(("name", "kw"), CONFIGS, ids=lambda v: str(v))
-@pytest.mark.parametrize("backend", ["explicit", "fused", "auto"])
+@pytest.mark.parametrize("backend", ["handwritten", "fused", "auto"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
 def test_matches_torch_nn(name, kw, backend, dtype):
     """1-3 layers x uni/bidirectional x batch_first x bias x initial state, in one sweep."""
@@ -81,7 +81,7 @@ def test_matches_torch_nn(name, kw, backend, dtype):
 
 
 @pytest.mark.parametrize(("name", "kw"), CONFIGS, ids=lambda v: str(v))
-@pytest.mark.parametrize("backend", ["explicit", "fused"])
+@pytest.mark.parametrize("backend", ["handwritten", "fused"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_packed_variable_lengths_match_torch_nn(name, kw, backend, bidirectional):
     torch.manual_seed(0)
@@ -97,7 +97,7 @@ def test_packed_variable_lengths_match_torch_nn(name, kw, backend, bidirectional
 
 @pytest.mark.parametrize(("name", "kw"), CONFIGS, ids=lambda v: str(v))
 def test_unbatched_input_matches_torch_nn(name, kw):
-    ref, ours = _twins(name, kw, torch.float64, "explicit", input_size=3, hidden_size=4,
+    ref, ours = _twins(name, kw, torch.float64, "handwritten", input_size=3, hidden_size=4,
                        num_layers=2, bidirectional=True)
     x = torch.randn(6, 3, dtype=torch.float64)
     out, state = ours(x)
@@ -138,7 +138,7 @@ def test_tutorial_gru_layer_equals_its_cell_unrolled():
         expected.append(h)
     torch.testing.assert_close(out, torch.stack(expected, dim=1))
     torch.testing.assert_close(h_n[0], h)
-    assert layer.last_backend == "explicit"
+    assert layer.last_backend == "handwritten"
 
 
 def test_reset_conventions_differ():
@@ -160,7 +160,7 @@ def test_tutorial_gru_packed_matches_padded_runs():
     torch.testing.assert_close(h_n[:, 1], h_short[:, 0])
 
 
-@pytest.mark.parametrize(("name", "expected"), [("RNN", "explicit"), ("LSTM", "fused"),
+@pytest.mark.parametrize(("name", "expected"), [("RNN", "handwritten"), ("LSTM", "fused"),
                                                 ("GRU", "fused")])
 def test_auto_backend_says_what_it_picked(name, expected):
     layer = getattr(rnn, name)(3, 4)
@@ -176,7 +176,7 @@ def test_fused_backend_refuses_the_tutorial_gru():
         rnn.GRU(3, 4, reset_after=False, backend="fused")
 
 
-@pytest.mark.parametrize("backend", ["explicit", "fused"])
+@pytest.mark.parametrize("backend", ["handwritten", "fused"])
 def test_dropout_between_layers_only_in_training(backend):
     torch.manual_seed(0)
     layer = rnn.LSTM(3, 8, num_layers=2, dropout=0.5, backend=backend)
@@ -227,6 +227,37 @@ def test_bad_constructor_arguments(kwargs, match):
         rnn.LSTM(**({"input_size": 3, "hidden_size": 4} | kwargs))
 
 
+@pytest.mark.parametrize(("name", "kw"), CONFIGS, ids=lambda v: str(v))
+@pytest.mark.parametrize("bias", [True, False])
+def test_layer_weights_are_the_named_parameters(name, kw, bias):
+    layer = getattr(rnn, name)(3, 4, num_layers=2, bias=bias, bidirectional=True, **kw)
+    params = dict(layer.named_parameters())
+    for k, reverse in itertools.product(range(2), [False, True]):
+        weights = layer.layer_weights(k, reverse)
+        suffix = f"_l{k}" + ("_reverse" if reverse else "")
+        for field in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"):
+            expected = params.get(field + suffix)  # None where the layer has no such parameter
+            assert getattr(weights, field) is expected, field + suffix
+        assert (weights.bias_ih is None) == (weights.bias_hh is None) == (not bias)
+        assert (weights.weight_hr is None) == (not kw.get("proj_size"))
+    first = layer.layer_weights(0, False)  # the defaults: first layer, forward direction
+    assert all(a is b for a, b in zip(layer.layer_weights(), first, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "args", "error", "match"),
+    [({}, (2,), InputError, r"layer must lie in \[0, 1\], got 2"),
+     ({}, (-1,), InputError, "layer must be a non-negative int, got -1"),
+     ({}, (1.0,), TypeError, "layer must be an int, got float"),
+     ({}, (0, True), InputError, "reverse=True needs a bidirectional layer"),
+     ({"bidirectional": True}, (2, True), InputError, r"layer must lie in \[0, 1\], got 2")],
+)
+def test_layer_weights_bad_arguments_name_them(kwargs, args, error, match):
+    layer = rnn.GRU(3, 4, num_layers=2, **kwargs)
+    with pytest.raises(error, match=match):
+        layer.layer_weights(*args)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     name=st.sampled_from(["RNN", "LSTM", "GRU"]),
@@ -239,7 +270,7 @@ def test_shapes_and_causality(name, batch, steps, features, hidden, num_layers, 
     """Shapes hold for any (B, T, F, H); forward outputs before t ignore inputs from t on."""
     torch.manual_seed(0)
     layer = getattr(rnn, name)(features, hidden, num_layers, batch_first=True,
-                               bidirectional=bidirectional, backend="explicit").double()
+                               bidirectional=bidirectional, backend="handwritten").double()
     x = torch.randn(batch, steps, features, dtype=torch.float64)
     out, state = layer(x)
     h_n = state[0] if name == "LSTM" else state
@@ -264,7 +295,7 @@ def test_shapes_and_causality(name, batch, steps, features, hidden, num_layers, 
 def test_bidirectional_is_forward_run_concat_reversed_run(name, steps):
     """One bidirectional layer = [forward layer on x, flip(reverse-weights layer on flip(x))]."""
     torch.manual_seed(0)
-    bi = getattr(rnn, name)(3, 4, bidirectional=True, backend="explicit").double()
+    bi = getattr(rnn, name)(3, 4, bidirectional=True, backend="handwritten").double()
     fwd = getattr(rnn, name)(3, 4).double()
     rev = getattr(rnn, name)(3, 4).double()
     weights = bi.state_dict()

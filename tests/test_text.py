@@ -8,9 +8,9 @@ import torch
 
 from rnnkit._checks import InputError
 from rnnkit.cli import main
-from rnnkit.config import TrainConfig
-from rnnkit.text import CharLM, CharVocab, generate, next_id
-from rnnkit.train import StreamBatches, train
+from rnnkit.models import CharLM, ModelConfig
+from rnnkit.text import CharVocab, generate, load_char_model, next_id, save_char_model
+from rnnkit.train import StreamBatches, TrainConfig, train
 
 PHRASE = "the cat sat on the mat. "
 
@@ -122,3 +122,19 @@ def test_bad_corpus_is_one_line_exit_2(tmp_path, capsys, content, message):
     code = main(["text", "train", "--corpus", str(corpus), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.startswith("rnnkit: error: --corpus")
+
+
+def test_char_model_folder_round_trip(memorised, tmp_path):
+    model, vocab, _ = memorised
+    network = ModelConfig(cell="lstm", hidden_size=32, num_layers=1)
+    save_char_model(tmp_path / "model", model, vocab, network)
+    loaded, loaded_vocab = load_char_model(tmp_path / "model")
+    assert loaded_vocab.chars == vocab.chars and not loaded.training
+    assert loaded.head.weight is loaded.embedding.weight  # tied again after loading
+    assert generate(loaded, loaded_vocab, "the", 40, seed=2) == generate(model, vocab, "the", 40,
+                                                                         seed=2)
+
+
+def test_a_language_model_reads_forwards_only():
+    with pytest.raises(InputError, match="bidirectional must be False"):
+        CharLM(5, hidden_size=4, bidirectional=True)

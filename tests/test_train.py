@@ -7,6 +7,7 @@ seconds. Timing belongs to benchmarks/bench_trainer.py, not here.
 
 import copy
 import dataclasses
+import inspect
 import json
 import math
 import tracemalloc
@@ -17,11 +18,11 @@ import torch
 
 import rnnkit.train as train_module
 from rnnkit._checks import TrainingDiverged
-from rnnkit.config import TrainConfig
 from rnnkit.data import make_windows
-from rnnkit.io import load_safetensors
+from rnnkit.init import seeded
+from rnnkit.io import load_model
 from rnnkit.models import SequenceRegressor
-from rnnkit.train import Batches, History, evaluate, lr_at, train
+from rnnkit.train import Batches, History, TrainConfig, lr_at, train, validation_loss
 
 LOOKBACK = 16
 
@@ -33,8 +34,8 @@ def _windows(n_windows: int = 64) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _model(seed: int = 0, **kwargs) -> SequenceRegressor:
-    torch.manual_seed(seed)  # the caller seeds initialisation (the CLI does it once per run)
-    return SequenceRegressor(1, 4, **kwargs)
+    with seeded(seed):  # the caller seeds initialisation, as the jobs do
+        return SequenceRegressor(1, 4, **kwargs)
 
 
 def _state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -54,7 +55,7 @@ def _losses(history: History) -> list[tuple]:
 
 
 def _checkpoint_model(path) -> dict[str, torch.Tensor]:
-    tensors, _ = load_safetensors(path)
+    tensors, _ = load_model(path, "checkpoint")
     return {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
 
 
@@ -87,7 +88,7 @@ def _first_gradient(model: torch.nn.Module, batches: Batches) -> list[torch.Tens
     """∂L/∂θ of the first batch of epoch 0 on a copy of ``model``, computed by hand."""
     ref = copy.deepcopy(model)
     x, y = next(iter(batches.epoch(0)))
-    _, loss = ref(x, y)
+    _, loss, _ = ref(x, y)
     loss.backward()
     return [p.grad.detach().clone() for p in ref.parameters()]
 
@@ -133,7 +134,7 @@ def test_clipped_step_equals_manual_clip_then_adam():
     train(model, batches, cfg)
 
     xb, yb = next(iter(batches.epoch(0)))
-    _, loss = manual(xb, yb)
+    _, loss, _ = manual(xb, yb)
     loss.backward()
     norm = _norm([p.grad for p in manual.parameters()])
     assert norm > cfg.grad_clip  # else this test would not test clipping
@@ -225,10 +226,10 @@ def test_early_stopping_stops_and_restores_the_best_epoch(tmp_path):
     assert history.best_val_loss == min(val_losses) == val_losses[best - 1]
     assert all(v >= history.best_val_loss for v in val_losses[best:])
     restored = _state(model)
-    _assert_same_state(restored, _checkpoint_model(tmp_path / "best.safetensors"))
-    last = _checkpoint_model(tmp_path / "last.safetensors")
+    _assert_same_state(restored, _checkpoint_model(tmp_path / "best"))
+    last = _checkpoint_model(tmp_path / "last")
     assert not all(torch.equal(restored[k], last[k]) for k in last)  # it did move on, then back
-    assert evaluate(model, val) == history.best_val_loss
+    assert validation_loss(model, val) == history.best_val_loss
 
 
 def test_patience_zero_never_stops_early():
@@ -302,13 +303,13 @@ def test_three_epochs_then_resume_equals_six_in_one_go(tmp_path, schedule, patie
     assert _losses(resumed) == _losses(whole)
     assert resumed.stopped_early == whole.stopped_early
     assert (resumed.best_epoch, resumed.best_val_loss) == (whole.best_epoch, whole.best_val_loss)
-    for name in ("last.safetensors", "best.safetensors"):
+    for name in ("last", "best"):
         _assert_same_state(
             _checkpoint_model(tmp_path / "split" / name),
             _checkpoint_model(tmp_path / "whole" / name),
         )
-    last_whole, _ = load_safetensors(tmp_path / "whole" / "last.safetensors")
-    last_split, _ = load_safetensors(tmp_path / "split" / "last.safetensors")
+    last_whole, _ = load_model(tmp_path / "whole" / "last", "checkpoint")
+    last_split, _ = load_model(tmp_path / "split" / "last", "checkpoint")
     _assert_same_state(last_split, last_whole)  # the optimizer's moments too
 
 
@@ -346,15 +347,16 @@ def test_resuming_a_run_that_stopped_early_trains_nothing_more(tmp_path):
     model = _model()
     done = train(model, Batches(x, y, 16), cfg, val_batches=val, checkpoint_dir=tmp_path)
     assert done.stopped_early
-    files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    files = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
 
     again_model = _model(99)
     again = train(
         again_model, Batches(x, y, 16), cfg, val_batches=val, checkpoint_dir=tmp_path, resume=True
     )
     assert again.stopped_early and _losses(again) == _losses(done)
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files  # nothing rewritten
-    _assert_same_state(_state(again_model), _state(model))  # the best epoch, from best.safetensors
+    assert {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*")
+            if p.is_file()} == files  # nothing rewritten
+    _assert_same_state(_state(again_model), _state(model))  # the best epoch, from best/
 
 
 def test_checkpoint_files_are_complete_and_atomic(tmp_path):
@@ -364,15 +366,15 @@ def test_checkpoint_files_are_complete_and_atomic(tmp_path):
     history = train(model, Batches(x, y, 16), cfg, checkpoint_dir=tmp_path, record={"job": "test"})
 
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["best.safetensors", "history.jsonl", "last.safetensors"]  # no .tmp
+    assert names == ["best", "history.jsonl", "last"]  # no .tmp
     lines = (tmp_path / "history.jsonl").read_text().splitlines()
     assert [json.loads(line) for line in lines] == history.records
     assert [json.loads(line)["epoch"] for line in lines] == [1, 2, 3, 4]
-    tensors, meta = load_safetensors(tmp_path / "last.safetensors")
+    tensors, meta = load_model(tmp_path / "last", "checkpoint")
     assert meta["epoch"] == 3 and meta["record"] == {"job": "test"}
     assert meta["train_config"] == dataclasses.asdict(cfg)
     assert any(k.startswith("optim.") for k in tensors)
-    _assert_same_state(_checkpoint_model(tmp_path / "last.safetensors"), _state(model))
+    _assert_same_state(_checkpoint_model(tmp_path / "last"), _state(model))
 
 
 def test_other_ranks_write_nothing(tmp_path):
@@ -410,10 +412,10 @@ class _LossLog(torch.nn.Module):
         super().__init__()
         self.inner, self.losses = inner, []
 
-    def forward(self, x, y):
-        prediction, loss = self.inner(x, y)
+    def forward(self, x, y, state=None):
+        prediction, loss, state = self.inner(x, y, state)
         self.losses.append(loss.item())
-        return prediction, loss
+        return prediction, loss, state
 
 
 class _Stop(Exception):
@@ -442,18 +444,18 @@ def test_nan_loss_raises_naming_step_and_last_finite_loss(tmp_path):
 
     # the checkpoint of epoch 1 is intact and equals a clean one-epoch run
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "best.safetensors",
+        "best",
         "history.jsonl",
-        "last.safetensors",
+        "last",
     ]
-    _, meta = load_safetensors(tmp_path / "last.safetensors")
+    _, meta = load_model(tmp_path / "last", "checkpoint")
     assert meta["epoch"] == 0
     assert len((tmp_path / "history.jsonl").read_text().splitlines()) == 1
     clean = _LossLog(_model())
     with pytest.raises(_Stop):  # the same run without NaNs, stopped after epoch 1
         train(clean, Batches(x, y, 16, seed=0), cfg, on_epoch=_stop)
     fresh = _LossLog(_model(5))
-    fresh.load_state_dict(_checkpoint_model(tmp_path / "last.safetensors"))
+    fresh.load_state_dict(_checkpoint_model(tmp_path / "last"))
     _assert_same_state(_state(fresh), _state(clean))
 
 
@@ -490,7 +492,7 @@ def test_weight_decay_shrinks_the_weights():
 
 
 # ---------------------------------------------------------------------------------------------
-# Batches and evaluate
+# Batches and validation_loss
 
 
 def test_every_sample_once_per_epoch_in_a_new_reproducible_order():
@@ -539,15 +541,32 @@ def test_batches_gather_only_their_rows_from_strided_views():
     assert peak < 2_000_000, f"peak {peak} bytes: more than a few batches were materialised"
 
 
-def test_evaluate_is_the_per_sample_mean_and_restores_the_mode():
+def test_validation_loss_is_the_per_sample_mean_and_restores_the_mode():
     x, y = _windows()
     model = _model(num_layers=2, dropout=0.5)
     model.train()
-    mean_loss = evaluate(model, Batches(x, y, batch_size=24))  # 24 + 24 + 16: uneven batches
+    mean_loss = validation_loss(model, Batches(x, y, batch_size=24))  # 24 + 24 + 16: uneven batches
     assert model.training
     model.eval()
     with torch.no_grad():
-        _, whole = model(
+        _, whole, _ = model(
             torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
         )
     assert mean_loss == pytest.approx(whole.item(), rel=1e-6)
+
+
+def test_every_train_config_field_is_read_by_the_loop():
+    """No silent drift: each field reaches the loop (batch_size shapes the batches it is given,
+    tests/test_window_models.py checks that one)."""
+    source = inspect.getsource(train_module)
+    for f in dataclasses.fields(TrainConfig):
+        if f.name != "batch_size":
+            assert f"cfg.{f.name}" in source, f"TrainConfig.{f.name} is never read by train.py"
+
+
+def test_training_leaves_the_callers_random_state_alone():
+    x, y = _windows()
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    train(_model(num_layers=2, dropout=0.5), Batches(x, y, 16), TrainConfig(epochs=2))
+    assert torch.equal(torch.random.get_rng_state(), before)

@@ -1,9 +1,11 @@
 """Job dataclasses and the one function that turns command-line flags into them.
 
 Each CLI subcommand has one frozen dataclass whose fields are its flags: the field name with
-dashes (``hidden_size`` -> ``--hidden-size``), the default, and the help text from ``opt``. So
-``--help`` explains every flag, and the resolved job is a plain record that reproduces the run.
-Precedence: defaults < ``--config run.toml`` < flags. Imports no torch.
+dashes (``hidden_size`` -> ``--hidden-size``), the default, and the help text from ``opt``. A job
+composes the library's configs (``ModelConfig``, ``TrainConfig``, ``ReservoirConfig``) as
+sections whose fields become flags too, so a flag such as ``--hidden-size`` is the library's
+field itself, checked once, by the library. The resolved job is a plain record that
+reproduces the run. Precedence: defaults < ``--config run.toml`` < flags.
 """
 
 import argparse
@@ -12,100 +14,17 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from rnnkit._checks import (
-    InputError,
-    check_choice,
-    check_in_range,
-    check_non_negative_int,
-    check_positive_int,
-)
+from rnnkit._checks import InputError, check_in_range, check_non_negative_int, check_positive_int
+from rnnkit._fields import opt
+from rnnkit.esn import ReservoirConfig
+from rnnkit.models import ModelConfig
+from rnnkit.train import TrainConfig
 
 
-def opt(default: Any, help: str, choices: tuple[str, ...] | None = None,
-        positional: bool = False) -> Any:
-    """A dataclass field carrying its CLI help text (and choices; a positional argument)."""
-    return field(default=default, metadata={"help": help, "choices": choices,
-                                            "positional": positional})
-
-
-OPTIMIZERS = ("adam", "adamw", "sgd")
-LR_SCHEDULES = ("constant", "cosine", "plateau")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How a model is trained: the shared loop of rnnkit.train (every job uses it)."""
-
-    epochs: int = opt(100, "passes over the training windows (an upper bound with --patience)")
-    batch_size: int = opt(64, "windows per optimizer step (mini-batched BPTT)")
-    learning_rate: float = opt(3e-3, "peak learning rate")
-    optimizer: str = opt("adam", "torch optimizer", OPTIMIZERS)
-    weight_decay: float = opt(0.0, "L2 penalty λ: adds λ·w to every weight's gradient "
-                              "(with adamw: decoupled decay of the weights instead)")
-    grad_clip: float = opt(1.0, "max global gradient norm τ: g <- τ·g/‖g‖ if ‖g‖ > τ; 0 = off")
-    clip_value: float = opt(0.0, "clamp every gradient element to [-v, v] first; 0 = off")
-    lr_schedule: str = opt("cosine", "learning-rate schedule over the epochs", LR_SCHEDULES)
-    warmup_epochs: int = opt(0, "epochs of linear warm-up from 0 to the peak rate")
-    patience: int = opt(20, "stop after this many epochs without a better validation loss; "
-                            "0 = never stop early")
-    steps: int = opt(0, "stop after this many optimizer updates; 0 = run all epochs")
-    tbptt_steps: int = opt(0, "truncated BPTT on streamed chunks: detach the carried state "
-                           "every k2 steps; 0 = once per chunk (k2 = k1)")
-    spectral_max: float = opt(0.0, "after each step clamp the singular values of every W_hh "
-                              "gate block to at most γ; 0 = off")
-    spectral_norm: bool = opt(False, "reparametrise every W_hh by torch's spectral_norm "
-                              "(W / σ_max(W))")
-    seed: int = opt(0, "seeds initialisation, batch order and dropout")
-
-    def __post_init__(self) -> None:
-        check_positive_int("epochs", self.epochs)
-        check_positive_int("batch_size", self.batch_size)
-        check_in_range("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        check_in_range("weight_decay", self.weight_decay, 0.0, 1.0)
-        check_in_range("grad_clip", self.grad_clip, 0.0, 1e12)
-        check_in_range("clip_value", self.clip_value, 0.0, 1e12)
-        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
-        check_non_negative_int("warmup_epochs", self.warmup_epochs)
-        check_non_negative_int("patience", self.patience)
-        check_non_negative_int("tbptt_steps", self.tbptt_steps)
-        check_non_negative_int("steps", self.steps)
-        check_in_range("spectral_max", self.spectral_max, 0.0, 1e12)
-        check_non_negative_int("seed", self.seed)
-
-
-ACTIVATIONS = ("tanh", "identity")
-
-
-@dataclass(frozen=True)
-class ReservoirConfig:
-    """An echo state network's hyperparameters (rnnkit.esn); one place for defaults and checks."""
-
-    units: int = opt(500, "reservoir units N")
-    spectral_radius: float = opt(1.25, "largest |eigenvalue| of W_hh, set exactly")
-    leak_rate: float = opt(0.3, "a in h_t = (1 - a) h_{t-1} + a f(...), in (0, 1]")
-    input_scaling: float = opt(1.0, "W_xh ~ U(-s, s)")
-    bias_scaling: float = opt(0.2, "b ~ U(-s, s)")
-    connectivity: float = opt(0.1, "fraction of nonzero W_hh entries (sparse for large N)")
-    activation: str = opt("tanh", "reservoir nonlinearity f", ACTIVATIONS)
-    ridge: float = opt(1e-6, "ridge penalty λ of the closed-form readout")
-    washout: int = opt(100, "first steps of each sequence left out of the readout's fit "
-                       "(forecast: each window's first lookback - 1)")
-
-    def __post_init__(self) -> None:
-        check_positive_int("units", self.units)
-        check_in_range("spectral_radius", self.spectral_radius, 0.0, 1e6, low_open=True)
-        check_in_range("leak_rate", self.leak_rate, 0.0, 1.0, low_open=True)
-        check_in_range("input_scaling", self.input_scaling, 0.0, 1e6)
-        check_in_range("bias_scaling", self.bias_scaling, 0.0, 1e6)
-        check_in_range("connectivity", self.connectivity, 0.0, 1.0, low_open=True)
-        check_choice("activation", self.activation, ACTIVATIONS)
-        check_in_range("ridge", self.ridge, 0.0, 1e12)
-        check_non_negative_int("washout", self.washout)
-
-
-def _forecast_training() -> TrainConfig:
-    return TrainConfig(epochs=60, batch_size=64, learning_rate=1e-3, patience=15)
+def section(default: Any, omit: tuple[str, ...] = ()) -> Any:
+    """A job field holding a library config; its fields are flags, except those in ``omit``
+    (the job sets them itself, or they mean nothing for it), which keep ``default``'s values."""
+    return field(default_factory=lambda: default, metadata={"omit": omit})
 
 
 @dataclass(frozen=True)
@@ -124,10 +43,6 @@ class ForecastJob:
     model: str = opt("lstm", "recurrent cell, or esn: an echo state network (a fixed "
                      "reservoir, the --units ... --ridge flags; readout by ridge regression)",
                      ("lstm", "gru", "rnn", "esn"))
-    hidden_size: int = opt(32, "hidden units per layer")
-    num_layers: int = opt(1, "stacked recurrent layers")
-    dropout: float = opt(0.0, "dropout between stacked layers")
-    bidirectional: bool = opt(False, "read each window in both directions")
     lookback: int = opt(60, "input window length (the tutorial's 60 days)")
     horizon: int = opt(1, "steps predicted at once (H > 1: direct multi-step)")
     scaler: str = opt("standard", "input scaling, fitted on training rows only",
@@ -142,16 +57,14 @@ class ForecastJob:
     out: str = opt("runs/forecast", "output folder")
     resume: bool = opt(False, "continue an interrupted run from OUT/checkpoints")
     progress: bool = opt(True, "show a progress bar")
-    train: TrainConfig = field(default_factory=_forecast_training)
-    reservoir: ReservoirConfig = field(default_factory=ReservoirConfig)
+    network: ModelConfig = section(ModelConfig(hidden_size=32), omit=("cell",))
+    train: TrainConfig = section(TrainConfig(epochs=60, batch_size=64, learning_rate=1e-3,
+                                             patience=15), omit=("tbptt_steps",))
+    reservoir: ReservoirConfig = section(ReservoirConfig(), omit=("washout",))
 
     def __post_init__(self) -> None:
-        for name in ("hidden_size", "num_layers", "lookback", "horizon", "ensemble", "future"):
-            check_positive_int(name, getattr(self, name))
+        check_positive_int("future", self.future)
         check_non_negative_int("folds", self.folds)
-        check_in_range("test_fraction", self.test_fraction, 0.0, 1.0, low_open=True,
-                       high_open=True)
-        check_in_range("dropout", self.dropout, 0.0, 1.0, high_open=True)
 
 
 @dataclass(frozen=True)
@@ -174,21 +87,16 @@ class DiagnoseJob:
 
     model: str = opt("rnn", "recurrent cell to diagnose", ("rnn", "lstm", "gru"))
     length: int = opt(100, "time steps T; the loss is taken at the last one")
-    hidden_size: int = opt(32, "hidden units")
     batch_size: int = opt(16, "random N(0, 1) input sequences averaged over")
-    nonlinearity: str = opt("tanh", "σ of the Elman cell", ("tanh", "relu"))
-    init: str = opt("uniform", "input weight scheme", ("uniform", "xavier", "he", "orthogonal"))
-    recurrent_init: str = opt("", "W_hh scheme: uniform, xavier, he, orthogonal, identity; "
-                              "empty = same as --init")
-    forget_bias: float = opt(1.0, "LSTM forget-gate bias b_f (0 is about torch's init, f ≈ 0.5)")
     spectral_radius: float = opt(0.0, "rescale W_hh to this spectral radius; 0 = leave it")
     seed: int = opt(0, "seeds the weights, the inputs and the readout")
     out: str = opt("runs/diagnose", "output folder")
+    network: ModelConfig = section(ModelConfig(hidden_size=32),
+                                   omit=("cell", "num_layers", "dropout", "bidirectional"))
 
     def __post_init__(self) -> None:
-        for name in ("length", "hidden_size", "batch_size"):
-            check_positive_int(name, getattr(self, name))
-        check_in_range("spectral_radius", self.spectral_radius, 0.0, 1e6)
+        check_positive_int("length", self.length)
+        check_positive_int("batch_size", self.batch_size)
 
 
 @dataclass(frozen=True)
@@ -200,21 +108,13 @@ class TaskJob:
                      ("rnn", "irnn", "lstm", "gru"))
     length: int = opt(50, "sequence length T (copy: blanks before the recall)")
     steps: int = opt(3000, "optimizer updates, each on a fresh batch")
-    hidden_size: int = opt(64, "hidden units")
-    learning_rate: float = opt(3e-3, "peak learning rate (Adam, cosine decay)")
-    batch_size: int = opt(64, "sequences per update")
-    grad_clip: float = opt(1.0, "max global gradient norm; 0 = off")
-    seed: int = opt(0, "seeds weights and data")
     out: str = opt("runs/task", "output folder")
     progress: bool = opt(True, "show a progress bar")
-
-    def __post_init__(self) -> None:
-        for name in ("length", "steps", "hidden_size", "batch_size"):
-            check_positive_int(name, getattr(self, name))
-
-
-def _text_training() -> TrainConfig:
-    return TrainConfig(epochs=1, batch_size=32, learning_rate=2e-3, patience=0)
+    network: ModelConfig = section(ModelConfig(hidden_size=64),
+                                   omit=("cell", "nonlinearity", "recurrent_init"))
+    train: TrainConfig = section(TrainConfig(batch_size=64, learning_rate=3e-3, grad_clip=1.0,
+                                             lr_schedule="cosine", patience=0),
+                                 omit=("epochs", "steps", "tbptt_steps"))
 
 
 @dataclass(frozen=True)
@@ -223,9 +123,6 @@ class TextTrainJob:
 
     corpus: str = opt("shakespeare", "'shakespeare' (bundled Tiny Shakespeare) or a text file")
     model: str = opt("lstm", "recurrent cell", ("lstm", "gru", "rnn"))
-    num_layers: int = opt(2, "stacked recurrent layers")
-    hidden_size: int = opt(256, "hidden units per layer (and embedding size: weights tied)")
-    dropout: float = opt(0.0, "dropout between layers and before the output layer")
     seq_len: int = opt(128, "truncated-BPTT chunk length k1, in characters")
     val_fraction: float = opt(0.1, "end of the text held out for validation")
     prompt: str = opt("ROMEO:", "primes samples.txt")
@@ -234,14 +131,13 @@ class TextTrainJob:
     out: str = opt("runs/text", "output folder")
     resume: bool = opt(False, "continue an interrupted run from OUT/checkpoints")
     progress: bool = opt(True, "show a progress bar")
-    train: TrainConfig = field(default_factory=_text_training)
+    network: ModelConfig = section(ModelConfig(hidden_size=256, num_layers=2),
+                                   omit=("cell", "bidirectional"))
+    train: TrainConfig = section(TrainConfig(epochs=1, batch_size=32, learning_rate=2e-3,
+                                             patience=0))
 
     def __post_init__(self) -> None:
-        for name in ("num_layers", "hidden_size", "seq_len", "sample_length"):
-            check_positive_int(name, getattr(self, name))
         check_in_range("val_fraction", self.val_fraction, 0.0, 0.5, low_open=True)
-        check_in_range("dropout", self.dropout, 0.0, 1.0, high_open=True)
-        check_in_range("temperature", self.temperature, 0.0, 100.0, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -255,11 +151,6 @@ class TextGenerateJob:
     top_k: int = opt(0, "sample only among the k most likely characters; 0 = all")
     seed: int = opt(1, "seeds the sampling")
 
-    def __post_init__(self) -> None:
-        check_positive_int("length", self.length)
-        check_in_range("temperature", self.temperature, 0.0, 100.0, low_open=True)
-        check_non_negative_int("top_k", self.top_k)
-
 
 @dataclass(frozen=True)
 class LayersJob:
@@ -271,11 +162,6 @@ class LayersJob:
     hidden_size: int = opt(100, "hidden units per layer")
     repeats: int = opt(7, "timed forward+backward passes per path; the median is reported")
     seed: int = opt(0, "seeds the weights and inputs")
-
-    def __post_init__(self) -> None:
-        for name in ("batch_size", "seq_len", "input_size", "hidden_size", "repeats"):
-            check_positive_int(name, getattr(self, name))
-        check_non_negative_int("seed", self.seed)
 
 
 @dataclass(frozen=True)
@@ -298,29 +184,36 @@ class EsnJob:
     seed: int = opt(0, "seeds the reservoir (and the search)")
     out: str = opt("runs/esn", "output folder")
     progress: bool = opt(True, "show a progress bar during the search")
-    reservoir: ReservoirConfig = field(default_factory=ReservoirConfig)
+    reservoir: ReservoirConfig = section(ReservoirConfig())
 
     def __post_init__(self) -> None:
         check_positive_int("length", self.length)
         check_in_range("test_fraction", self.test_fraction, 0.0, 1.0, low_open=True,
                        high_open=True)
         check_non_negative_int("search", self.search)
-        check_non_negative_int("seed", self.seed)
-        check_in_range("feedback_scaling", self.feedback_scaling, 0.0, 1e6)
         horizons = self.horizons.split(",")
         if not all(h.strip().isdigit() and int(h) > 0 for h in horizons):
             raise InputError(f"--horizons must be positive ints separated by commas, got "
                              f"{self.horizons!r}")
 
 
-def _flat_fields(job_cls: type, defaults: Any = None) -> list[tuple[Any, Any]]:
-    """(field, default) for every leaf field; a dataclass-typed field contributes its own."""
+def _default(f: Any, defaults: Any) -> Any:
+    """A field's default: the enclosing default's value, else its own default (or factory)."""
+    if defaults is not None:
+        return getattr(defaults, f.name)
+    return f.default_factory() if f.default is MISSING else f.default
+
+
+def flat_fields(job_cls: type, defaults: Any = None, omit: tuple[str, ...] = ()
+                ) -> list[tuple[Any, Any]]:
+    """(field, default) for every flag of ``job_cls``: its own fields, then its sections'."""
     leaves = []
     for f in fields(job_cls):
-        default = getattr(defaults, f.name) if defaults is not None else (
-            f.default_factory() if f.default is MISSING else f.default)
+        if f.name in omit:
+            continue
+        default = _default(f, defaults)
         if is_dataclass(f.type):
-            leaves += _flat_fields(f.type, default)
+            leaves += flat_fields(f.type, default, f.metadata.get("omit", ()))
         else:
             leaves.append((f, default))
     return leaves
@@ -330,7 +223,7 @@ def add_job_arguments(parser: argparse.ArgumentParser, job_cls: type) -> None:
     """Add one ``--flag`` per leaf field of ``job_cls``, typed and documented from the field."""
     parser.add_argument("--config", type=Path, metavar="TOML",
                         help="read flag values from a TOML file (flags given here win)")
-    for f, default in _flat_fields(job_cls):
+    for f, default in flat_fields(job_cls):
         flag = "--" + f.name.replace("_", "-")
         help_text = f"{f.metadata['help']} (default: {default})"
         if f.metadata.get("positional"):
@@ -350,21 +243,22 @@ def job_from_args(job_cls: type, args: argparse.Namespace) -> Any:
     values = {}
     if args.config is not None:
         values |= _read_toml(args.config, job_cls)
-    values |= {f.name: getattr(args, f.name) for f, _ in _flat_fields(job_cls)
+    values |= {f.name: getattr(args, f.name) for f, _ in flat_fields(job_cls)
                if getattr(args, f.name) is not None}
     return _build(job_cls, values)
 
 
-def _build(job_cls: type, values: dict, defaults: Any = None) -> Any:
-    """``job_cls`` from flat ``values``; nested dataclasses take the keys that are theirs."""
+def _build(job_cls: type, values: dict, defaults: Any = None, omit: tuple[str, ...] = ()) -> Any:
+    """``job_cls`` from flat ``values``; sections take the keys that are theirs."""
     kwargs = {}
     for f in fields(job_cls):
-        default = getattr(defaults, f.name) if defaults is not None else (
-            f.default_factory() if f.default is MISSING else f.default)
+        default = _default(f, defaults)
         if is_dataclass(f.type):
-            kwargs[f.name] = _build(f.type, values, default)
+            kwargs[f.name] = _build(f.type, values, default, f.metadata.get("omit", ()))
+        elif f.name in values and f.name not in omit:
+            kwargs[f.name] = values[f.name]
         else:
-            kwargs[f.name] = values.get(f.name, default)
+            kwargs[f.name] = default
     return job_cls(**kwargs)
 
 
@@ -376,7 +270,7 @@ def _read_toml(path: Path, job_cls: type) -> dict:
         raise InputError(f"--config: file not found: {path}") from None
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"--config: {path} is not valid TOML: {err}") from None
-    known = {f.name: f for f, _ in _flat_fields(job_cls)}
+    known = {f.name: f for f, _ in flat_fields(job_cls)}
     values = {}
     for key, value in data.items():
         name = key.replace("-", "_")
@@ -394,4 +288,3 @@ def _read_toml(path: Path, job_cls: type) -> dict:
 def job_record(job: Any) -> dict:
     """The job as a JSON-ready dict (what gets written beside results)."""
     return asdict(job)
-

@@ -63,9 +63,31 @@ def make_windows(
     if n_windows < 1:
         raise InputError(f"lookback={lookback} + horizon={horizon} needs at least "
                          f"{lookback + horizon} rows, the series has {n_rows}")
-    X = sliding_window_view(features, lookback, axis=0).transpose(0, 2, 1)[:n_windows]  # (M, L, F)
+    X = input_windows(features, lookback)[:n_windows]  # (M, L, F)
     Y = sliding_window_view(targets[lookback:], horizon)  # (M, H)
     return X, Y
+
+
+def input_windows(features: np.ndarray, lookback: int) -> np.ndarray:
+    """Every input window of a series, the last one (ending at its last row) included: a view.
+
+    Math:
+        X[i] = features[i : i + L]            rows i .. i+L-1, i = 0 .. N-L
+    The first N - L - H + 1 are :func:`make_windows`' X; the last H have targets beyond the data
+    (the windows a forecast of the future starts from). Shapes: (N, F) -> (N - L + 1, L, F).
+
+    Example
+    -------
+    >>> input_windows(np.arange(8.0).reshape(4, 2), lookback=3)[-1, :, 0]
+    array([2., 4., 6.])
+    """
+    check_positive_int("lookback", lookback)
+    features = np.asarray(features)
+    check_shape("features", features.shape, (None, None), "(N, F)")
+    if len(features) < lookback:
+        raise InputError(f"lookback={lookback} needs at least {lookback} rows, the series has "
+                         f"{len(features)}")
+    return sliding_window_view(features, lookback, axis=0).transpose(0, 2, 1)  # (M, L, F)
 
 
 @dataclass(frozen=True)

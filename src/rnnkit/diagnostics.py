@@ -17,7 +17,7 @@ What is measured, and where:
     gradient_flow       ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖ for the LSTM) for t = 0..T-1, by autograd
     jacobian_norms      ‖J_t‖₂ for t = 0..T-1 (closed form for the Elman cell, torch.func else)
     weight_spectra      spectral radius and largest singular value of every W_hh and gate block
-    run_diagnosis       all of the above on a freshly built, seeded layer: one JSON-ready dict
+    diagnose            all of the above for one layer and batch: one JSON-ready dict
     GradientFlowTracker snapshots of the gradient flow every N training steps
 
 Conventions, shared by every function here:
@@ -38,20 +38,13 @@ Conventions, shared by every function here:
 import math
 from collections.abc import Callable
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit._checks import (
-    InputError,
-    check_choice,
-    check_in_range,
-    check_positive_int,
-)
-from rnnkit.cells import NONLINEARITIES, check_input, gru_update, lstm_update, rnn_update
-from rnnkit.init import INPUT_SCHEMES, RECURRENT_SCHEMES
-from rnnkit.layers import GRU, LSTM, RNN, _RecurrentLayer
+from rnnkit._checks import InputError, check_in_range, check_positive_int
+from rnnkit.cells import check_input, gru_update, lstm_update, rnn_update
+from rnnkit.layers import GRU, LSTM, RNN, RecurrentLayer
 from rnnkit.models import CELLS
 
 # update(x_proj_t, [h_{t-1}, (c_{t-1})]) -> [h_t, (c_t)]: one step given the input projection
@@ -59,11 +52,6 @@ from rnnkit.models import CELLS
 StepFn = Callable[[Tensor, list[Tensor]], list[Tensor]]
 
 GATES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}  # torch's order
-
-
-def _spawn(seed: int, n: int) -> list[int]:
-    """``n`` independent generator seeds from one (numpy's SeedSequence.spawn)."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
 
 
 def readout_vector(size: int, seed: int = 0, dtype: torch.dtype = torch.float32,
@@ -110,7 +98,7 @@ def layer_recurrence(layer: nn.Module, x: Tensor) -> tuple[StepFn, Tensor, list[
     InputError
         ``x`` is not (B, T, input_size) or has no time step.
     """
-    if not isinstance(layer, _RecurrentLayer):
+    if not isinstance(layer, RecurrentLayer):
         raise TypeError(f"layer must be an rnnkit RNN, LSTM or GRU, got {type(layer).__name__}")
     size = layer.input_size
     check_input(x, "x", (3,), size, f"(B, T, {size}) for input_size={size}",
@@ -118,7 +106,7 @@ def layer_recurrence(layer: nn.Module, x: Tensor) -> tuple[StepFn, Tensor, list[
     if x.shape[1] == 0:
         raise InputError("x must have at least one time step, got T = 0")
     weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = (
-        None if w is None else w.detach() for w in layer._weights(0, False))
+        None if w is None else w.detach() for w in layer.layer_weights(0))
     batch = x.shape[0]
     h_size = layer.proj_size or layer.hidden_size
     if isinstance(layer, GRU):  # b_hn sits inside r_t ⊙ (W_hn h_{t-1} + b_hn): it stays there
@@ -397,45 +385,12 @@ def rescale_spectral_radius_(layer: nn.Module, radius: float) -> nn.Module:
     return layer
 
 
-# -- one seeded experiment --------------------------------------------------------------------
-def run_diagnosis(
-    cell: str,
-    length: int,
-    *,
-    hidden_size: int = 32,
-    input_size: int = 1,
-    batch_size: int = 16,
-    nonlinearity: str = "tanh",
-    init: str = "uniform",
-    recurrent_init: str | None = None,
-    forget_bias: float | None = 1.0,
-    spectral_radius: float | None = None,
-    seed: int = 0,
-) -> dict:
-    """Build a one-layer ``cell`` from ``seed``, feed it seeded N(0, 1) inputs, measure it all.
-
-    Parameters
-    ----------
-    cell
-        "rnn", "lstm" or "gru".
-    length
-        T, the number of time steps.
-    nonlinearity
-        σ of the Elman cell ("tanh" or "relu"); the RNN only.
-    init, recurrent_init
-        Schemes of :mod:`rnnkit.init` for W_xh and W_hh (None: same as ``init``).
-    forget_bias
-        b_f of the LSTM (1.0 keeps the forget gate open); None keeps the scheme's (torch's
-        U(-1/√H, 1/√H) by default, so f_t ≈ σ(0) = 0.5). The LSTM only.
-    spectral_radius
-        Rescale W_hh (each gate block of gated cells) to this spectral radius; None leaves it.
-    seed
-        Seeds the weights, the inputs and the readout w (three generators spawned from it).
+# -- everything at once ----------------------------------------------------------------------
+def diagnose(layer: nn.Module, x: Tensor, *, seed: int = 0) -> dict:
+    """Every measurement of this module on one layer and one batch: a JSON-ready dict.
 
     Returns
     -------
-    A JSON-ready dict: ``cell``, ``length`` and the settings as given (``nonlinearity`` None but
-    for the RNN, ``forget_bias`` None but for the LSTM, ``requested_spectral_radius``), and
         grad_norm               [g_0, .., g_{T-1}]  (:func:`gradient_flow`; g_{T-1} = 1)
         cell_grad_norm          the same for ∂L/∂c_t (LSTM only)
         ratio_per_step          (g_0 / g_{T-1})^(1/(T-1)): < 1 vanishing, > 1 exploding
@@ -443,48 +398,21 @@ def run_diagnosis(
         largest_singular_value  σ_max of weight_hh_l0 (gated: of the stacked matrix)
         weight_spectra          :func:`weight_spectra` of the layer (per gate block)
         jacobian_norm           [‖J_0‖₂, .., ‖J_{T-1}‖₂], batch means (:func:`jacobian_norms`)
+    ``seed`` draws the readout w of the loss. First layer, forward direction (module notes).
 
     Example:
-        >>> report = run_diagnosis("rnn", 20, spectral_radius=0.5)
+        >>> layer = rescale_spectral_radius_(RNN(1, 32, batch_first=True), 0.5)
+        >>> report = diagnose(layer, torch.randn(16, 20, 1))
         >>> len(report["grad_norm"]), round(report["spectral_radius"], 6)
         (20, 0.5)
         >>> report["grad_norm"][0] < 1e-3 < report["grad_norm"][-1]
         True
     """
-    check_choice("cell", cell, tuple(CELLS))
-    check_positive_int("length", length)
-    check_positive_int("batch_size", batch_size)
-    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
-    check_choice("init", init, INPUT_SCHEMES)
-    if recurrent_init is not None:
-        check_choice("recurrent_init", recurrent_init, RECURRENT_SCHEMES)
-    layer_seed, x_seed, readout_seed = _spawn(seed, 3)
-    extra = {"lstm": {"forget_bias": forget_bias}, "rnn": {"nonlinearity": nonlinearity}}
-    with torch.random.fork_rng(devices=[]):  # nn.init draws from torch's global generator
-        torch.manual_seed(layer_seed)
-        layer = CELLS[cell](input_size, hidden_size, batch_first=True, init=init,
-                            recurrent_init=recurrent_init, **extra.get(cell, {}))
-    if spectral_radius is not None:
-        rescale_spectral_radius_(layer, spectral_radius)
-    gen = torch.Generator().manual_seed(x_seed)
-    x = torch.randn(batch_size, length, input_size, generator=gen)  # (B, T, F)
-    flow = gradient_flow(layer, x, seed=readout_seed)
+    flow = gradient_flow(layer, x, seed=seed)
     spectra = weight_spectra(layer)
-    g = flow["grad_norm"]
     return {
-        "cell": cell,
-        "length": length,
-        "hidden_size": hidden_size,
-        "input_size": input_size,
-        "batch_size": batch_size,
-        "nonlinearity": nonlinearity if cell == "rnn" else None,
-        "init": init,
-        "recurrent_init": recurrent_init,
-        "forget_bias": forget_bias if cell == "lstm" else None,
-        "requested_spectral_radius": spectral_radius,
-        "seed": seed,
         **flow,
-        "ratio_per_step": _ratio_per_step(g),
+        "ratio_per_step": _ratio_per_step(flow["grad_norm"]),
         "spectral_radius": spectra["weight_hh_l0"]["spectral_radius"],
         "largest_singular_value": spectra["weight_hh_l0"]["largest_singular_value"],
         "weight_spectra": spectra,
@@ -502,10 +430,10 @@ def _ratio_per_step(norms: list[float]) -> float | None:
 
 
 # -- over training ----------------------------------------------------------------------------
-def _recurrent_layer(module: nn.Module) -> _RecurrentLayer:
+def _recurrent_layer(module: nn.Module) -> RecurrentLayer:
     """``module`` itself if it is an rnnkit RNN/LSTM/GRU, else its first such submodule."""
     for m in module.modules():
-        if isinstance(m, _RecurrentLayer):
+        if isinstance(m, RecurrentLayer):
             return m
     raise TypeError(f"{type(module).__name__} has no rnnkit RNN, LSTM or GRU layer")
 

@@ -14,12 +14,10 @@ than torch: the recurrent product is a sparse matrix-vector product whose cost i
 connections, and the inputs' share W_xh x_t + b of every step is computed for all t at once.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
@@ -31,12 +29,40 @@ from rnnkit._checks import (
     check_non_negative_int,
     check_positive_int,
 )
-from rnnkit.config import ReservoirConfig
+from rnnkit._fields import opt
 
-ACTIVATIONS = {"tanh": np.tanh, "identity": None}  # config.ACTIVATIONS names them
+ACTIVATIONS = {"tanh": np.tanh, "identity": None}
 READOUTS = ("ridge", "rls")
 DRIVE_BLOCK = 256  # time steps whose input drive is computed at once: (B, 256, N) floats
 DENSE_EIGEN_MAX_UNITS = 64  # smaller reservoirs get all eigenvalues; larger ones ARPACK's largest
+
+
+@dataclass(frozen=True)
+class ReservoirConfig:
+    """An echo state network's hyperparameters: the keyword arguments of :class:`ESN` they feed
+    (a test checks it), with their defaults and limits in one place."""
+
+    units: int = opt(500, "reservoir units N")
+    spectral_radius: float = opt(1.25, "largest |eigenvalue| of W_hh, set exactly")
+    leak_rate: float = opt(0.3, "a in h_t = (1 - a) h_{t-1} + a f(...), in (0, 1]")
+    input_scaling: float = opt(1.0, "W_xh ~ U(-s, s)")
+    bias_scaling: float = opt(0.2, "b ~ U(-s, s)")
+    connectivity: float = opt(0.1, "fraction of nonzero W_hh entries (sparse for large N)")
+    activation: str = opt("tanh", "reservoir nonlinearity f", tuple(ACTIVATIONS))
+    ridge: float = opt(1e-6, "ridge penalty λ of the closed-form readout")
+    washout: int = opt(100, "first steps of each sequence left out of the readout's fit "
+                       "(forecast: each window's first lookback - 1)")
+
+    def __post_init__(self) -> None:
+        check_positive_int("units", self.units)
+        check_in_range("spectral_radius", self.spectral_radius, 0.0, 1e6, low_open=True)
+        check_in_range("leak_rate", self.leak_rate, 0.0, 1.0, low_open=True)
+        check_in_range("input_scaling", self.input_scaling, 0.0, 1e6)
+        check_in_range("bias_scaling", self.bias_scaling, 0.0, 1e6)
+        check_in_range("connectivity", self.connectivity, 0.0, 1.0, low_open=True)
+        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        check_in_range("ridge", self.ridge, 0.0, 1e12)
+        check_non_negative_int("washout", self.washout)
 
 
 def spectral_radius_of(matrix) -> float:
@@ -227,14 +253,15 @@ class RecursiveLeastSquares:
 
 
 @dataclass(frozen=True)
-class _Sequences:
+class Sequences:
     """Inputs as (B, T, F) and whether the caller gave one (T, F) sequence."""
 
     values: np.ndarray
     single: bool
 
 
-def _as_sequences(name: str, data, features: int | None = None) -> _Sequences:
+def as_sequences(name: str, data, features: int | None = None) -> Sequences:
+    """``data`` (T,), (T, F) or (B, T, F) as finite (B, T, F) floats; errors name ``name``."""
     values = np.asarray(data, dtype=float)
     single = values.ndim <= 2
     if values.ndim == 1:
@@ -249,7 +276,7 @@ def _as_sequences(name: str, data, features: int | None = None) -> _Sequences:
     if features is not None and values.shape[2] != features:
         raise InputError(f"{name} has {values.shape[2]} features per step, the model "
                          f"expects {features}")
-    return _Sequences(values, single)
+    return Sequences(values, single)
 
 
 class ESN:
@@ -323,8 +350,8 @@ class ESN:
         check_in_range("feedback_scaling", self.feedback_scaling, 0.0, 1e6)
         check_choice("readout", self.readout, READOUTS)
         washout = self.washout if washout is None else check_non_negative_int("washout", washout)
-        x = _as_sequences("X", X).values
-        y = _as_sequences("Y", Y).values
+        x = as_sequences("X", X).values
+        y = as_sequences("Y", Y).values
         if y.shape[:2] != x.shape[:2]:
             raise InputError(f"X and Y must have the same sequences and steps, got X "
                              f"{x.shape[:2]} and Y {y.shape[:2]} (B, T)")
@@ -367,7 +394,7 @@ class ESN:
         for one sequence, (B, T - washout, O) for a batch.
         """
         self._check_fitted()
-        seqs = _as_sequences("X", X, self.num_features_in_)
+        seqs = as_sequences("X", X, self.num_features_in_)
         check_non_negative_int("washout", washout)
         if washout >= seqs.values.shape[1]:
             raise InputError(f"washout ({washout}) must be shorter than the sequences "
@@ -400,7 +427,7 @@ class ESN:
         if self.num_outputs_ != self.num_features_in_:
             raise InputError(f"generate feeds outputs back as inputs: the model has "
                              f"{self.num_features_in_} inputs but {self.num_outputs_} outputs")
-        x = _as_sequences("warmup", warmup, self.num_features_in_)
+        x = as_sequences("warmup", warmup, self.num_features_in_)
         if not x.single:
             raise InputError("warmup must be one sequence (T,) or (T, F)")
         r = self.reservoir_
@@ -438,34 +465,21 @@ class ESN:
         return self
 
     def save(self, path: str | Path) -> None:
-        """Write ``weights.safetensors`` (reservoir and readout) and ``config.json``."""
+        """Write the fitted network as an rnnkit model folder (:func:`rnnkit.io.save_model`)."""
         import torch
 
-        from rnnkit import __version__
-        from rnnkit.io import save_safetensors_atomic, write_json_atomic
+        from rnnkit.io import save_model
 
-        path = Path(path)
         tensors = {name: torch.from_numpy(np.ascontiguousarray(a))
                    for name, a in self.state_arrays().items()}
-        save_safetensors_atomic(path / "weights.safetensors", tensors, {"kind": "ESN"})
-        write_json_atomic(path / "config.json", {
-            "rnnkit_version": __version__, "kind": "ESN", "params": self.get_params()})
+        save_model(path, "ESN", tensors, {"params": self.get_params()})
 
     @classmethod
     def load(cls, path: str | Path) -> "ESN":
         """Rebuild a fitted ESN from a folder written by :meth:`save` (no unpickling)."""
-        import json
+        from rnnkit.io import load_model
 
-        from rnnkit.io import load_safetensors
-
-        path = Path(path)
-        try:
-            config = json.loads((path / "config.json").read_text())
-        except FileNotFoundError:
-            raise InputError(f"no saved ESN in {path} (config.json missing)") from None
-        if config.get("kind") != "ESN":
-            raise InputError(f"{path} holds no ESN (config.json kind: {config.get('kind')})")
-        tensors, _ = load_safetensors(path / "weights.safetensors")
+        tensors, config = load_model(path, "ESN")
         return cls(**config["params"]).load_state_arrays(
             {name: t.numpy() for name, t in tensors.items()})
 
@@ -482,112 +496,5 @@ def _shift_right(y: np.ndarray) -> np.ndarray:
     return shifted
 
 
-def standardize(series: np.ndarray, train_end: int) -> tuple[np.ndarray, float, float]:
-    """(z, mean, std): the series scaled by the mean and std of its first ``train_end`` values
-    only, so nothing of the held-out part leaks into the inputs."""
-    series = np.asarray(series, float)
-    mean, std = series[:train_end].mean(), series[:train_end].std()
-    if not std > 0:
-        raise InputError(f"the training part ({train_end} values) is constant: nothing to learn")
-    return (series - mean) / std, float(mean), float(std)
-
-
-def score_series(esn: ESN, series: np.ndarray, train_end: int,
-                 horizons: tuple[int, ...] = (84, 500)) -> tuple[dict, pd.DataFrame]:
-    """Fit ``esn`` to predict x_{t+1} from x_1 .. x_t on series[:train_end]; score the rest.
-
-    One step: teacher-forced predictions of every held-out value (the inputs are observed
-    values, never a future one), NRMSE = RMSE / std of the held-out values, beside the naive
-    forecast x̂_{t+1} = x_t. Closed loop: from the end of the training part the network runs
-    on its own predictions; NRMSE over the first h held-out values for each horizon h (those
-    longer than the held-out part are left out), beside the naive constant forecast. Also
-    ``valid_steps``: closed-loop steps before the error first exceeds 10% of the training
-    part's range, and ``horizon_at_1e-2``: the longest h whose NRMSE stays <= 1e-2.
-    Values are scaled by the training part's mean and std inside; results are in the
-    series' units. Returns (metrics, per-step predictions).
-    """
-    series = np.asarray(series, float).ravel()
-    n = len(series)
-    if not 1 < train_end < n:
-        raise InputError(f"train_end must leave training and held-out values, got {train_end} "
-                         f"of {n}")
-    z, mean, std = standardize(series, train_end)
-    esn.fit(z[: train_end - 1], z[1:train_end])
-    actual = series[train_end:]
-    one_step = esn.predict(z[:-1])[train_end - 1 :, 0] * std + mean
-    naive = series[train_end - 1 : -1]
-    steps = min(max(horizons), len(actual))
-    closed = esn.generate(steps, warmup=z[:train_end])[:, 0] * std + mean
-    last = series[train_end - 1]
-    error = np.abs(closed - actual[:steps])
-    beyond = np.flatnonzero(error > 0.1 * np.ptp(series[:train_end]))
-    running = [nrmse(actual[:h], closed[:h]) for h in range(2, steps + 1)]
-    within = [h for h, score in zip(range(2, steps + 1), running, strict=True) if score <= 1e-2]
-    metrics = {
-        "nrmse": nrmse(actual, one_step),
-        "naive_nrmse": nrmse(actual, naive),
-        "closed_loop": {str(h): nrmse(actual[:h], closed[:h]) for h in horizons if h <= steps},
-        "naive_closed_loop": {str(h): nrmse(actual[:h], np.full(h, last))
-                              for h in horizons if h <= steps},
-        "valid_steps": int(beyond[0]) if len(beyond) else steps,
-        "horizon_at_1e-2": max(within, default=0),
-        "train_values": train_end, "test_values": len(actual),
-    }
-    closed_column = np.full(len(actual), np.nan)
-    closed_column[:steps] = closed
-    predictions = pd.DataFrame({"step": np.arange(train_end, n), "actual": actual,
-                                "one_step": one_step, "naive": naive,
-                                "closed_loop": closed_column})
-    return metrics, predictions
-
-
-SEARCH_SPACE = {  # name: (low, high), drawn log-uniformly
-    "spectral_radius": (0.1, 2.0),
-    "leak_rate": (0.05, 1.0),
-    "input_scaling": (0.05, 5.0),
-    "ridge": (1e-10, 1e-2),
-}
-
-
-def random_search(x, y, val_start: int, trials: int, *, search_seed: int = 0,
-                  on_trial: Callable[[dict], None] | None = None, **fixed) -> pd.DataFrame:
-    """Random search (Bergstra & Bengio 2012) over the four hyperparameters ESNs live by.
-
-    Each trial draws spectral radius, leak rate, input scaling and ridge λ log-uniformly from
-    :data:`SEARCH_SPACE`, fits ``ESN(**fixed, **drawn)`` on steps [0, val_start) of the one
-    sequence (x, y) and scores the one-step NRMSE of its teacher-forced outputs on steps
-    [val_start, T), which it never fitted. The reservoir's own seed stays fixed (``fixed``), so
-    trials differ by their hyperparameters alone; ``search_seed`` seeds the draws. Returns one
-    row per trial, best first; ``on_trial`` receives each row as it is scored.
-    """
-    check_positive_int("trials", trials)
-    seqs = _as_sequences("x", x)
-    check_positive_int("val_start", val_start)
-    if not seqs.single or val_start >= seqs.values.shape[1]:
-        raise InputError(f"val_start ({val_start}) must fall inside the one sequence x "
-                         f"({seqs.values.shape[1]} steps)")
-    y = _as_sequences("y", y).values[0]
-    rng = np.random.default_rng(search_seed)
-    rows = []
-    for trial in range(trials):
-        drawn = {name: float(np.exp(rng.uniform(np.log(low), np.log(high))))
-                 for name, (low, high) in SEARCH_SPACE.items()}
-        esn = ESN(**fixed | drawn).fit(seqs.values[0][:val_start], y[:val_start])
-        score = nrmse(y[val_start:], esn.predict(seqs.values[0])[val_start:])
-        rows.append({"trial": trial, **drawn, "nrmse": score})
-        if on_trial is not None:
-            on_trial(rows[-1])
-    return pd.DataFrame(rows).sort_values("nrmse", ignore_index=True)
-
-
-def nrmse(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Normalised RMSE: RMSE / standard deviation of the target (0 = perfect, 1 = its mean)."""
-    actual, predicted = np.asarray(actual, float), np.asarray(predicted, float)
-    if actual.size != predicted.size:
-        raise InputError(f"nrmse: {actual.size} actual values but {predicted.size} predicted")
-    actual, predicted = actual.ravel(), predicted.ravel()
-    return float(np.sqrt(np.mean((actual - predicted) ** 2)) / np.std(actual))
-
-
-__all__ = ["ESN", "SEARCH_SPACE", "RecursiveLeastSquares", "Reservoir", "nrmse", "random_search",
-           "ridge_readout", "score_series", "spectral_radius_of", "standardize"]
+__all__ = ["ESN", "RecursiveLeastSquares", "ReservoirConfig", "Reservoir", "ridge_readout",
+           "spectral_radius_of"]

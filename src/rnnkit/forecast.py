@@ -5,7 +5,7 @@ The tutorial's walkthrough, done right:
   only; the tutorial fits its MinMaxScaler on the whole series, so the test prices leak into
   training through the scale;
 - every window belongs to one part by its targets; the validation slice is the end of the
-  training part; the test part is never seen until ``evaluate``;
+  training part; the test part is never seen until ``backtest``;
 - training is mini-batched (never one window per optimizer step);
 - by default the model predicts log returns relative to the last observed value,
   y_h = log(p_{t+h} / p_t), from window inputs that carry no price level, so a test period
@@ -14,39 +14,40 @@ The tutorial's walkthrough, done right:
 """
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from rnnkit import __version__
 from rnnkit._checks import InputError, check_choice, check_in_range, check_positive_int
-from rnnkit.config import ReservoirConfig, TrainConfig
 from rnnkit.data import (
+    TARGET_KINDS,
     Scaler,
+    Split,
     chronological_split,
     decode_targets,
     derive_features,
     encode_targets,
-    make_windows,
+    input_windows,
+    last_values,
+    window_parts,
 )
 from rnnkit.metrics import drift_forecast, forecast_metrics, in_sample_naive_mae, naive_forecast
-
-TARGET_KINDS = ("log_return", "diff", "level")
-MODELS = ("lstm", "gru", "rnn", "esn")
+from rnnkit.window_models import WINDOW_MODELS, NetworkRegressor, WindowModel
 
 
 class Forecaster:
     """A recurrent forecaster with scikit-learn habits: ``fit``, ``predict``, ``score``.
 
-    Parameters are stored as given; ``fit`` builds ``modules_`` (one per ensemble member),
-    ``input_scaler_``, ``target_scaler_``, ``history_`` and ``mase_scale_``.
+    Parameters are stored as given; ``fit`` builds ``models_`` (one fitted copy of ``model`` per
+    ensemble member), ``input_scaler_``, ``target_scaler_``, ``history_`` and ``mase_scale_``.
 
     Parameters
     ----------
-    model : "lstm", "gru", "rnn" or "esn" (an echo state network: a fixed reservoir of
-        ``reservoir.units`` read at each window's last step, readout by ridge regression)
+    model : the window model, unfitted (:mod:`rnnkit.window_models`): a ``NetworkRegressor``
+        (a recurrent stack trained through time) or a ``ReservoirRegressor`` (an echo state
+        network with a ridge readout). The Forecaster only windows, scales and decodes.
     features : model inputs per time step: "level" (the target itself, scaled), derived series
         of the target ("log_return", "return", "ma20", "vol20", ...) and ``covariates``.
     target_kind : what the network predicts for step h: "log_return" log(p_{t+h}/p_t),
@@ -56,28 +57,22 @@ class Forecaster:
     Example
     -------
     >>> import numpy as np, pandas as pd
+    >>> from rnnkit.train import TrainConfig
     >>> idx = pd.bdate_range("2020-01-01", periods=120)
     >>> series = pd.Series(100 + np.sin(np.arange(120) / 5), index=idx, name="y")
-    >>> f = Forecaster(hidden_size=8, lookback=10, horizon=2, target="y",
-    ...                train=TrainConfig(epochs=2)).fit(series)
+    >>> model = NetworkRegressor(train=TrainConfig(epochs=2))
+    >>> f = Forecaster(model, lookback=10, horizon=2, target="y").fit(series)
     >>> f.predict(series).shape
     (2, 1)
     """
 
     def __init__(
-        self, model: str = "lstm", hidden_size: int = 32, num_layers: int = 1,
-        dropout: float = 0.0, bidirectional: bool = False, lookback: int = 60, horizon: int = 1,
+        self, model: WindowModel = NetworkRegressor(), lookback: int = 60, horizon: int = 1,
         target: str = "Close", covariates: tuple[str, ...] = (),
         features: tuple[str, ...] = ("log_return",), target_kind: str = "log_return",
         scaler: str = "standard", val_fraction: float = 0.1, ensemble: int = 1,
-        loss: str = "mse", train: TrainConfig = TrainConfig(),
-        reservoir: ReservoirConfig = ReservoirConfig(),
     ) -> None:
         self.model = model
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.dropout = dropout
-        self.bidirectional = bidirectional
         self.lookback = lookback
         self.horizon = horizon
         self.target = target
@@ -87,17 +82,14 @@ class Forecaster:
         self.scaler = scaler
         self.val_fraction = val_fraction
         self.ensemble = ensemble
-        self.loss = loss
-        self.train = train
-        self.reservoir = reservoir
 
     def get_params(self) -> dict:
         """The constructor's arguments, as given (scikit-learn's get_params)."""
         return {name: getattr(self, name) for name in _PARAMS}
 
     # -- fitting ---------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        check_choice("model", self.model, MODELS)
+    def check_params(self) -> None:
+        """Raise InputError for a bad hyperparameter (``fit`` calls it; a job calls it early)."""
         check_positive_int("lookback", self.lookback)
         check_positive_int("horizon", self.horizon)
         check_positive_int("ensemble", self.ensemble)
@@ -106,8 +98,8 @@ class Forecaster:
         if not self.features and not self.covariates:
             raise InputError("features and covariates are both empty: the model needs inputs")
 
-    def _inputs(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The model's input columns, computed causally from ``frame`` (first rows dropped)."""
+    def _inputs(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        """The model's input columns and the target, computed causally (first rows dropped)."""
         derived = [f for f in self.features if f != "level"]
         table = derive_features(frame, self.target, list(self.covariates), derived)
         columns = ([self.target] if "level" in self.features else []) + list(
@@ -119,124 +111,64 @@ class Forecaster:
         """Train on ``data`` (the training part only), validating on its last rows.
 
         The input scaler is fitted on the rows before the validation slice, the target scaler
-        on the training windows' targets; nothing else of ``data`` is used to fit them.
+        on the fitting windows' targets; nothing else of ``data`` is used to fit them.
         """
-        self._check_params()
+        self.check_params()
         frame = _as_frame(data, self.target)
-        inputs, prices = self._inputs(frame)
-        _check_series(prices, self.target)
-        n = len(inputs)
-        split = chronological_split(n, test_fraction=0.0, val_fraction=self.val_fraction)
-        fit_windows = split.fit_end - self.lookback - self.horizon + 1
-        if fit_windows < 1:
-            raise InputError(
-                f"too few rows to train: {n} usable rows, {split.fit_end} for fitting, but "
-                f"lookback ({self.lookback}) + horizon ({self.horizon}) need more")
-        self.input_scaler_ = Scaler(self.scaler).fit(inputs.to_numpy(float)[: split.fit_end])
-        x_all = self.input_scaler_.transform(inputs.to_numpy(float))
-        x, _ = make_windows(x_all, np.zeros(n), self.lookback, self.horizon)
-        y = encode_targets(prices.to_numpy(float), self.lookback, self.horizon, self.target_kind)
-        self.target_scaler_ = Scaler("standard").fit(y[:fit_windows])
+        inputs, series = self._inputs(frame)
+        _check_series(series, self.target)
+        split = chronological_split(len(inputs), test_fraction=0.0,
+                                    val_fraction=self.val_fraction)
+        parts = window_parts(split, self.lookback, self.horizon)
+        values = inputs.to_numpy(float)
+        self.input_scaler_ = Scaler(self.scaler).fit(values[: split.fit_end])
+        y = encode_targets(series.to_numpy(float), self.lookback, self.horizon, self.target_kind)
+        x = input_windows(self.input_scaler_.transform(values), self.lookback)[: len(y)]
+        self.target_scaler_ = Scaler("standard").fit(y[parts["fit"]])
         y = self.target_scaler_.transform(y)
-        val_start = split.fit_end - self.lookback  # first window whose targets are all validation
-        has_val = val_start < len(x) and split.fit_end < n
-        cfg = self.train
-        self.modules_, self.history_ = [], []
-        for member in range(self.ensemble):
-            member_cfg = replace(cfg, seed=cfg.seed + member)
-            if self.model == "esn":
-                module, history = self._fit_reservoir(x, y, fit_windows, val_start, has_val,
-                                                      member_cfg.seed)
-            else:
-                module, history = self._fit_network(x, y, fit_windows, val_start, has_val,
-                                                    member_cfg, checkpoint_dir, member, resume,
-                                                    on_epoch)
-            self.modules_.append(module)
-            self.history_.append(history)
+        fit, val = parts["fit"], parts["val"]
+        validation = (x[val], y[val]) if val.stop > val.start else None
+        record = {"forecaster": self._params_record()}
+        self.models_ = []
+        for k in range(self.ensemble):
+            directory = None if checkpoint_dir is None else Path(checkpoint_dir) / f"m{k}"
+            member = self.model.reseeded(self.model.seed + k)
+            self.models_.append(member.fit(x[fit], y[fit], validation, record=record,
+                                           checkpoint_dir=directory, resume=resume,
+                                           on_epoch=on_epoch))
+        self.history_ = [m.history_ for m in self.models_]
         self.num_features_in_ = x.shape[-1]
         self.mase_scale_ = in_sample_naive_mae(frame[self.target].to_numpy(float))
         self.train_end_ = frame.index[-1]
         return self
 
-    def _fit_network(self, x, y, fit_windows, val_start, has_val, cfg, checkpoint_dir, member,
-                     resume, on_epoch):
-        import torch
-
-        from rnnkit.models import SequenceRegressor
-        from rnnkit.train import Batches, train
-
-        val = Batches(x[val_start:], y[val_start:], 4096, shuffle=False) if has_val else None
-        torch.manual_seed(cfg.seed)
-        module = SequenceRegressor(x.shape[-1], self.hidden_size, self.horizon, self.model,
-                                   self.num_layers, self.dropout, self.bidirectional,
-                                   loss=self.loss)
-        batches = Batches(x[:fit_windows], y[:fit_windows], cfg.batch_size, True, cfg.seed)
-        directory = None if checkpoint_dir is None else Path(checkpoint_dir) / f"m{member}"
-        history = train(module, batches, cfg, val_batches=val, checkpoint_dir=directory,
-                        resume=resume, on_epoch=on_epoch,
-                        record={"forecaster": _params_record(self.get_params())})
-        return module.eval(), history
-
-    def _fit_reservoir(self, x, y, fit_windows, val_start, has_val, seed):
-        """An ESN read at each window's last step: ridge regression of the H targets on h_L.
-
-        Every window starts from the zero state; the first L - 1 states are its washout.
-        Its history is one record: the training and validation MSE (scaled units).
-        """
-        from rnnkit.esn import ESN
-        from rnnkit.train import History
-
-        last = self.lookback - 1
-        esn = ESN(**asdict(self.reservoir) | {"washout": last, "seed": seed})
-        per_step = np.broadcast_to(y[:, None, :], (len(y), self.lookback, y.shape[1]))
-        esn.fit(x[:fit_windows], per_step[:fit_windows])
-
-        def mse(rows: slice) -> float:
-            return float(np.mean((esn.predict(x[rows], washout=last)[:, 0] - y[rows]) ** 2))
-
-        record = {"epoch": 1, "train_loss": mse(slice(0, fit_windows)),
-                  "val_loss": mse(slice(val_start, None)) if has_val else None}
-        return esn, History(records=[record], best_epoch=1,
-                            best_val_loss=record["val_loss"] or math.inf)
-
     # -- forecasting -----------------------------------------------------------------------
     def _check_fitted(self) -> None:
-        if not hasattr(self, "modules_"):
+        if not hasattr(self, "models_"):
             raise InputError("this Forecaster is not fitted yet: call fit first")
 
     def predict_windows(self, data: pd.DataFrame | pd.Series) -> "WindowForecasts":
-        """Forecast from every window of ``data``: origin dates, last values, (M, H) prices.
+        """Forecast from every window of ``data``, the last one (ending at its last row) included.
 
         Inputs are causal and the scalers come from ``fit``, so any part of ``data`` may be
-        scored; ``evaluate`` keeps the origins whose targets all lie in the test part.
+        scored; :func:`backtest` keeps the windows whose targets all lie in the test part.
         """
-        import torch
-
         self._check_fitted()
         frame = _as_frame(data, self.target)
-        inputs, prices = self._inputs(frame)
-        n = len(inputs)
-        if n < self.lookback:
-            raise InputError(f"need at least lookback={self.lookback} usable rows, got {n}")
-        x_all = self.input_scaler_.transform(inputs.to_numpy(float))
-        x = _input_windows(x_all, self.lookback)  # one window per origin, the last one included
-        members = []
-        with torch.no_grad():
-            for module in self.modules_:
-                if self.model == "esn":
-                    members.append(module.predict(x, washout=self.lookback - 1)[:, 0])
-                    continue
-                outs = [module(torch.from_numpy(x[i : i + 4096].astype(np.float32)))[0]
-                        for i in range(0, len(x), 4096)]
-                members.append(torch.cat(outs).double().numpy())
-        p = prices.to_numpy(float)
-        last = p[self.lookback - 1 :]
-        decoded = np.stack([decode_targets(self.target_scaler_.inverse_transform(m), last,
-                                           self.target_kind) for m in members])
-        return WindowForecasts(
-            origins=inputs.index[self.lookback - 1 :], last=last,
-            mean=decoded.mean(axis=0), spread=decoded.std(axis=0),
-            origin_rows=np.arange(self.lookback - 1, n), prices=p, index=inputs.index)
+        inputs, series = self._inputs(frame)
+        if len(inputs) < self.lookback:
+            raise InputError(f"need at least lookback={self.lookback} usable rows, got "
+                             f"{len(inputs)}")
+        x = input_windows(self.input_scaler_.transform(inputs.to_numpy(float)), self.lookback)
+        values = series.to_numpy(float)
+        last = last_values(values, self.lookback, len(x))
+        decoded = np.stack([
+            decode_targets(self.target_scaler_.inverse_transform(m.predict(x)), last,
+                           self.target_kind) for m in self.models_])
+        first_origin = len(frame) - len(inputs) + self.lookback - 1  # the row in ``frame``
+        return WindowForecasts(origins=inputs.index[self.lookback - 1 :], last=last,
+                               mean=decoded.mean(axis=0), spread=decoded.std(axis=0),
+                               origin_rows=np.arange(first_origin, len(frame)), series=values)
 
     def predict(self, data: pd.DataFrame | pd.Series, steps: int | None = None) -> pd.DataFrame:
         """Forecast ``steps`` (default: horizon) values after the end of ``data``.
@@ -269,66 +201,46 @@ class Forecaster:
 
     def score(self, data: pd.DataFrame | pd.Series, test_fraction: float = 0.2) -> float:
         """Skill against the naive forecast on the test part: 1 - MSE_model / MSE_naive."""
-        return evaluate(self, data, test_fraction, refit=False).metrics["skill"]
+        return backtest(self, data, test_fraction, refit=False).metrics["skill"]
 
     # -- persistence -----------------------------------------------------------------------
+    def _params_record(self) -> dict:
+        """The hyperparameters as JSON (the window model as its kind and parameters)."""
+        record = {name: getattr(self, name) for name in _PARAMS if name != "model"}
+        record["covariates"], record["features"] = list(self.covariates), list(self.features)
+        return record | {"model": {"kind": self.model.kind, "params": self.model.params()}}
+
     def save(self, path: str | Path) -> None:
-        """Write ``weights.safetensors`` and ``config.json`` into the folder ``path``."""
-        from rnnkit.io import save_safetensors_atomic, write_json_atomic
+        """Write the fitted forecaster as an rnnkit model folder (:func:`rnnkit.io.save_model`)."""
+        from rnnkit.io import save_model
 
         self._check_fitted()
-        path = Path(path)
         tensors = {f"member{k}.{name}": t.detach().contiguous()
-                   for k, module in enumerate(self.modules_)
-                   for name, t in _member_tensors(module).items()}
-        config = {
-            "rnnkit_version": __version__, "params": _params_record(self.get_params()),
-            "input_scaler": self.input_scaler_.to_dict(),
+                   for k, member in enumerate(self.models_)
+                   for name, t in member.tensors().items()}
+        save_model(path, "Forecaster", tensors, {
+            "forecaster": self._params_record(), "input_scaler": self.input_scaler_.to_dict(),
             "target_scaler": self.target_scaler_.to_dict(),
             "num_features_in": self.num_features_in_, "mase_scale": self.mase_scale_,
-            "train_end": str(self.train_end_),
-        }
-        save_safetensors_atomic(path / "weights.safetensors", tensors, {"kind": "Forecaster"})
-        write_json_atomic(path / "config.json", config)
+            "train_end": str(self.train_end_)})
 
     @classmethod
     def load(cls, path: str | Path) -> "Forecaster":
         """Rebuild a fitted Forecaster from a folder written by ``save`` (no unpickling)."""
-        import json
+        from rnnkit.io import load_model
 
-        from rnnkit.io import load_safetensors
-        from rnnkit.models import SequenceRegressor
-
-        path = Path(path)
-        try:
-            config = json.loads((path / "config.json").read_text())
-        except FileNotFoundError:
-            raise InputError(f"--model: no saved forecaster in {path} (config.json missing)"
-                             ) from None
-        params = dict(config["params"])
-        params["train"] = TrainConfig(**params["train"])
-        params["covariates"] = tuple(params["covariates"])
-        params["features"] = tuple(params["features"])
-        params["reservoir"] = ReservoirConfig(**params["reservoir"])
+        tensors, config = load_model(path, "Forecaster")
+        params = dict(config["forecaster"])
+        kind, model_params = params["model"]["kind"], params["model"]["params"]
+        model = WINDOW_MODELS[kind].from_params(model_params)
+        params |= {"model": model, "covariates": tuple(params["covariates"]),
+                   "features": tuple(params["features"])}
         forecaster = cls(**params)
-        tensors, _ = load_safetensors(path / "weights.safetensors")
-        forecaster.modules_ = []
+        forecaster.models_ = []
         for k in range(forecaster.ensemble):
             prefix = f"member{k}."
             own = {n[len(prefix):]: t for n, t in tensors.items() if n.startswith(prefix)}
-            if forecaster.model == "esn":
-                from rnnkit.esn import ESN
-
-                module = ESN(**asdict(forecaster.reservoir)).load_state_arrays(
-                    {name: t.numpy() for name, t in own.items()})
-            else:
-                module = SequenceRegressor(config["num_features_in"], forecaster.hidden_size,
-                                           forecaster.horizon, forecaster.model,
-                                           forecaster.num_layers, forecaster.dropout,
-                                           forecaster.bidirectional, loss=forecaster.loss)
-                module.load_state_dict(own)
-                module.eval()
-            forecaster.modules_.append(module)
+            forecaster.models_.append(model.reseeded(model.seed + k).load_tensors(own))
         forecaster.input_scaler_ = Scaler.from_dict(config["input_scaler"])
         forecaster.target_scaler_ = Scaler.from_dict(config["target_scaler"])
         forecaster.num_features_in_ = config["num_features_in"]
@@ -338,45 +250,28 @@ class Forecaster:
         return forecaster
 
 
-_PARAMS = ("model", "hidden_size", "num_layers", "dropout", "bidirectional", "lookback",
-           "horizon", "target", "covariates", "features", "target_kind", "scaler",
-           "val_fraction", "ensemble", "loss", "train", "reservoir")
-
-
-def _member_tensors(module) -> dict:
-    """A member's weights as torch tensors: an nn.Module's state_dict, an ESN's arrays."""
-    import torch
-
-    if hasattr(module, "state_arrays"):
-        return {name: torch.from_numpy(np.ascontiguousarray(a))
-                for name, a in module.state_arrays().items()}
-    return module.state_dict()
-
-
-def _params_record(params: dict) -> dict:
-    record = dict(params)
-    record["train"] = asdict(params["train"])
-    record["reservoir"] = asdict(params["reservoir"])
-    record["covariates"], record["features"] = list(params["covariates"]), list(
-        params["features"])
-    return record
+_PARAMS = ("model", "lookback", "horizon", "target", "covariates", "features", "target_kind",
+           "scaler", "val_fraction", "ensemble")
 
 
 @dataclass(frozen=True)
 class WindowForecasts:
-    """Forecasts from every origin t of a series: prices ``mean`` (M, H) and member ``spread``."""
+    """Forecasts from every origin t of a series: values ``mean`` (M, H) and member ``spread``.
+
+    ``origin_rows`` are the origins' rows in the frame given to ``predict_windows``; ``last``
+    and ``series`` are the target's values at the origins and on every usable row.
+    """
 
     origins: pd.DatetimeIndex
     last: np.ndarray
     mean: np.ndarray
     spread: np.ndarray
     origin_rows: np.ndarray
-    prices: np.ndarray
-    index: pd.DatetimeIndex
+    series: np.ndarray
 
 
 @dataclass
-class Evaluation:
+class Backtest:
     """The test-part figures of one model beside the naive and drift baselines."""
 
     metrics: dict
@@ -384,13 +279,14 @@ class Evaluation:
     forecaster: Forecaster
 
 
-def evaluate(forecaster: Forecaster, data: pd.DataFrame | pd.Series, test_fraction: float = 0.2,
-             refit: bool = True, **fit_kwargs) -> Evaluation:
+def backtest(forecaster: Forecaster, data: pd.DataFrame | pd.Series, test_fraction: float = 0.2,
+             refit: bool = True, **fit_kwargs) -> Backtest:
     """Fit on the first rows, score model, naive and drift on the last ``test_fraction``.
 
     The test part is the last rows of ``data`` (the tutorial's ceil(0.8 N) split). Scored
-    origins are those whose H targets all lie in the test part, the same for every forecaster.
-    Metrics are in the target's units; "skill" is 1 - MSE_model / MSE_naive (> 0: beats naive).
+    origins are those whose H targets all lie in the test part (:func:`~rnnkit.data.window_parts`),
+    the same for every forecaster. Metrics are in the target's units; "skill" is
+    1 - MSE_model / MSE_naive (> 0: beats naive).
     """
     frame = _as_frame(data, forecaster.target)
     split = chronological_split(len(frame), test_fraction=test_fraction, val_fraction=0.0)
@@ -399,35 +295,28 @@ def evaluate(forecaster: Forecaster, data: pd.DataFrame | pd.Series, test_fracti
     if refit:
         forecaster.fit(frame.iloc[: split.train_end], **fit_kwargs)
     windows = forecaster.predict_windows(frame)
-    h = forecaster.horizon
-    first_test = frame.index[split.train_end]
-    rows, n = windows.origin_rows, len(windows.index)
-    # origin t is scored when its targets t+1 .. t+h all exist and start in the test part
-    starts_in_test = windows.index[np.minimum(rows + 1, n - 1)] >= first_test
-    keep = np.flatnonzero((rows + h < n) & starts_in_test)
-    if len(keep) == 0:
-        raise InputError(f"no test window: horizon ({h}) is longer than the test part "
-                         f"({len(frame) - split.train_end} rows)")
-    origin_rows = rows[keep]
-    actual = np.stack([windows.prices[r + 1 : r + 1 + h] for r in origin_rows])
-    last = windows.last[keep]
-    model = windows.mean[keep]
+    h, lookback = forecaster.horizon, forecaster.lookback
+    usable = len(windows.series)  # rows left after the derived features' first ones
+    train_end = split.train_end - (len(frame) - usable)
+    test = window_parts(Split(usable, train_end, train_end), lookback, h)["test"]
+    actual = encode_targets(windows.series, lookback, h, "level")[test]  # p_{t+1} .. p_{t+h}
+    last = windows.last[test]
+    model = windows.mean[test]
     naive = naive_forecast(last, h)
     # the drift baseline sees the whole raw series up to each origin, whatever the model's inputs
-    raw = frame[forecaster.target].to_numpy(float)
-    drift = drift_forecast(raw, frame.index.get_indexer(windows.index[origin_rows]), h)
+    origin_rows = windows.origin_rows[test]
+    drift = drift_forecast(frame[forecaster.target].to_numpy(float), origin_rows, h)
     scale = forecaster.mase_scale_
     metrics = {"model": forecast_metrics(actual, model, last, scale),
                "naive": forecast_metrics(actual, naive, last, scale),
                "drift": forecast_metrics(actual, drift, last, scale)}
     metrics["skill"] = 1.0 - metrics["model"]["mse"] / metrics["naive"]["mse"]
-    dates = windows.index[origin_rows + 1]
     predictions = pd.DataFrame({
-        "date": dates, "actual": actual[:, 0], "model": model[:, 0], "naive": naive[:, 0],
-        "drift": drift[:, 0]})
+        "date": frame.index[origin_rows + 1], "actual": actual[:, 0], "model": model[:, 0],
+        "naive": naive[:, 0], "drift": drift[:, 0]})
     if forecaster.ensemble > 1:
-        predictions["spread"] = windows.spread[keep][:, 0]
-    return Evaluation(metrics, predictions, forecaster)
+        predictions["spread"] = windows.spread[test][:, 0]
+    return Backtest(metrics, predictions, forecaster)
 
 
 def walk_forward(forecaster: Forecaster, data: pd.DataFrame | pd.Series, folds: int = 3,
@@ -451,7 +340,7 @@ def walk_forward(forecaster: Forecaster, data: pd.DataFrame | pd.Series, folds: 
     for k in range(folds):
         end = n - (folds - 1 - k) * block
         fold_frame = frame.iloc[:end]
-        fold = evaluate(Forecaster(**forecaster.get_params()), fold_frame, block / end)
+        fold = backtest(Forecaster(**forecaster.get_params()), fold_frame, block / end)
         per_fold.append(fold.metrics)
     summary = {}
     for who in ("model", "naive", "drift"):
@@ -460,11 +349,6 @@ def walk_forward(forecaster: Forecaster, data: pd.DataFrame | pd.Series, folds: 
                    "std": float(np.std([f[who][name] for f in per_fold]))}
             for name in ("mse", "mae", "rmse", "mape", "mase", "directional_accuracy")}
     return {"folds": per_fold, "summary": summary}
-
-
-def _input_windows(x: np.ndarray, lookback: int) -> np.ndarray:
-    """Every window of ``lookback`` rows (a view): (N - lookback + 1, lookback, F)."""
-    return np.lib.stride_tricks.sliding_window_view(x, lookback, axis=0).transpose(0, 2, 1)
 
 
 def _as_frame(data: pd.DataFrame | pd.Series, target: str) -> pd.DataFrame:
@@ -498,4 +382,4 @@ def _future_dates(index: pd.DatetimeIndex, steps: int) -> pd.DatetimeIndex:
     return pd.DatetimeIndex([last + spacing * (k + 1) for k in range(steps)], name="date")
 
 
-__all__ = ["Evaluation", "Forecaster", "WindowForecasts", "evaluate", "walk_forward"]
+__all__ = ["Backtest", "Forecaster", "WindowForecasts", "backtest", "walk_forward"]

@@ -13,9 +13,14 @@ Schemes:
     orthogonal  a (semi-)orthogonal block: all singular values 1
     identity    W_hh = I (recurrent weights only; IRNN)
 Every scheme but ``uniform`` sets the biases to zero (then the LSTM forget-gate bias, if given).
+
+torch.nn draws its initial weights from torch's global generator; :func:`seeded` is how rnnkit
+builds a module from a seed without touching the caller's generator.
 """
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import Tensor, nn
@@ -24,6 +29,25 @@ from rnnkit._checks import InputError, check_choice
 
 INPUT_SCHEMES = ("uniform", "xavier", "he", "orthogonal")
 RECURRENT_SCHEMES = (*INPUT_SCHEMES, "identity")
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run the block with torch's generator seeded by ``seed``, restoring the caller's after.
+
+    Modules built inside draw exactly the weights torch.nn draws after ``torch.manual_seed``.
+
+    >>> from rnnkit.layers import GRU
+    >>> with seeded(0):
+    ...     a = GRU(2, 3)
+    >>> with seeded(0):
+    ...     b = GRU(2, 3)
+    >>> bool((a.weight_hh_l0 == b.weight_hh_l0).all())
+    True
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
 
 
 def init_block_(block: Tensor, scheme: str, hidden_size: int, name: str = "weight") -> None:

@@ -1,9 +1,12 @@
-"""Files in and out: time series from CSV / Parquet, the bundled AAPL prices, atomic writes.
+"""Files in and out: series, corpora, output folders, model folders, atomic writes.
 
 :func:`read_series` turns a price file into a clean float64 frame indexed by date and reports
-what it cleaned. Every writer goes through a temporary file in the same directory and
-``os.replace``, so a crash or a serialisation error never leaves half a file (STYLE §6).
-torch is imported only inside the safetensors functions, so this module loads without it.
+what it cleaned; :func:`load_table` and :func:`read_corpus` give the jobs their data (the bundled
+files or the user's). Every writer goes through a temporary file in the same directory and
+``os.replace``, so a crash or a serialisation error never leaves half a file.
+:func:`save_model` / :func:`load_model` are the one model-folder format of every rnnkit model and
+training checkpoint. torch is imported only inside the safetensors functions, so this module
+loads without it.
 """
 
 import json
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from rnnkit import __version__
 from rnnkit._checks import InputError
 
 if TYPE_CHECKING:
@@ -248,6 +252,64 @@ def load_aapl() -> pd.DataFrame:
     return frame
 
 
+def load_table(name: str, date_column: str = "", columns: list[str] | None = None,
+               ) -> tuple[pd.DataFrame, dict]:
+    """The bundled AAPL prices (``name="aapl"``) or a user's file, cleaned, and its record.
+
+    Returns the frame (the ``columns`` asked for, in order) and a JSON-ready description of
+    where it came from: ``{"source", "provenance"}`` for the bundled file, ``{"source",
+    "cleaning"}`` (the :class:`CleaningReport`) for a file.
+    """
+    if name == "aapl":
+        frame = load_aapl()
+        missing = [c for c in columns or [] if c not in frame.columns]
+        if missing:
+            raise InputError(f"--data aapl: no column {missing[0]!r}; columns: "
+                             f"{list(frame.columns)}")
+        return frame[columns or list(frame.columns)], {"source": "aapl",
+                                                        "provenance": AAPL_PROVENANCE}
+    frame, report = read_series(name, date_column or None, columns)
+    return frame, {"source": name, "cleaning": report.to_dict()}
+
+
+def read_corpus(name: str) -> str:
+    """The bundled Tiny Shakespeare (``name="shakespeare"``) or a UTF-8 text file.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, has NUL bytes (binary), is not UTF-8, or is empty.
+    """
+    if name == "shakespeare":
+        return (resources.files("rnnkit.datasets") / "tinyshakespeare.txt").read_text("utf-8")
+    try:
+        data = Path(name).read_bytes()
+    except OSError as err:
+        raise InputError(f"--corpus: cannot read {name}: {err.strerror}") from None
+    if b"\x00" in data:
+        raise InputError(f"--corpus: {name} looks binary (it has NUL bytes), not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"--corpus: {name} is not UTF-8 text (byte {err.start})") from None
+    if not text:
+        raise InputError(f"--corpus: {name} is empty")
+    return text
+
+
+def prepare_out(path: PathLike) -> Path:
+    """Create the output folder now, so that an unwritable one fails before any work."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".rnnkit-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        raise InputError(f"--out: cannot write to {out}: {err.strerror}") from None
+    return out
+
+
 def write_bytes_atomic(path: PathLike, data: bytes) -> None:
     """Write ``data`` to ``path + ".tmp"`` beside ``path``, sync it, then rename it over ``path``.
 
@@ -328,3 +390,70 @@ def load_safetensors(path: PathLike) -> tuple[dict[str, "Tensor"], dict]:
     except json.JSONDecodeError as e:
         raise InputError(f"{path}: the 'rnnkit' metadata is not JSON ({e})") from e
     return tensors, metadata
+
+
+MODEL_FORMAT = 2  # 1 was rnnkit 0.1.0's, one hand-written layout per model
+WEIGHTS = "weights.safetensors"
+MODEL_KINDS = {  # kind: what writes it, as the messages name it
+    "Forecaster": "rnnkit forecast", "ESN": "rnnkit esn", "CharLM": "rnnkit text train",
+    "checkpoint": "a training run (its checkpoints/ folder)",
+}
+
+
+def save_model(folder: PathLike, kind: str, tensors: dict[str, "Tensor"], config: dict) -> None:
+    """Write a model folder: ``weights.safetensors`` and ``config.json``.
+
+    The safetensors header holds the whole record, ``{"kind", "rnnkit_version", "format",
+    "config"}``, so weights and config are written together in one atomic file and can never
+    disagree; ``config.json`` is the same record, indented, for people to read.
+    :func:`load_model` reads the header only.
+    """
+    if kind not in MODEL_KINDS:
+        raise InputError(f"kind must be one of {', '.join(MODEL_KINDS)}, got {kind!r}")
+    record = {"kind": kind, "rnnkit_version": __version__, "format": MODEL_FORMAT,
+              "config": config}
+    save_safetensors_atomic(Path(folder) / WEIGHTS, tensors, record)
+    write_json_atomic(Path(folder) / "config.json", record)
+
+
+def load_model(folder: PathLike, kind: str) -> tuple[dict[str, "Tensor"], dict]:
+    """The tensors and config of a model folder written by :func:`save_model` for ``kind``.
+
+    Raises
+    ------
+    InputError
+        One line saying what was found and what to pass instead: no such folder, a run folder
+        (pass its ``model/``), no model in it, a model of another kind, or a folder written by
+        another rnnkit version in a format this one cannot read.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder; pass a model folder written by "
+                         f"{MODEL_KINDS[kind]}")
+    if not (folder / WEIGHTS).is_file():
+        if (folder / "model" / WEIGHTS).is_file():
+            raise InputError(f"{folder} is a run folder; pass its model: {folder / 'model'}")
+        raise InputError(f"{folder} holds no rnnkit model (no {WEIGHTS}); pass a model folder "
+                         f"written by {MODEL_KINDS[kind]}")
+    tensors, record = load_safetensors(folder / WEIGHTS)
+    if record.get("format") != MODEL_FORMAT:
+        version = record.get("rnnkit_version") or _version_in_config(folder)
+        newer = isinstance(record.get("format"), int) and record["format"] > MODEL_FORMAT
+        advice = "upgrade rnnkit" if newer else "train it again with this version"
+        raise InputError(f"{folder} was written by rnnkit {version} in model format "
+                         f"{record.get('format', 1)}, which rnnkit {__version__} cannot read: "
+                         f"{advice}")
+    if record["kind"] != kind:
+        found = record["kind"]
+        raise InputError(f"{folder} holds model kind {found!r} (written by "
+                         f"{MODEL_KINDS.get(found, 'an unknown command')}), not {kind!r}: pass "
+                         f"a model folder written by {MODEL_KINDS[kind]}")
+    return tensors, record["config"]
+
+
+def _version_in_config(folder: Path) -> str:
+    """The version an older model folder's config.json records ("0.1.0 or earlier" if none)."""
+    try:
+        return str(json.loads((folder / "config.json").read_text())["rnnkit_version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "0.1.0 or earlier"

@@ -7,18 +7,24 @@ training. Parameters carry torch's names (``weight_ih_l{k}``, ``weight_hh_l{k}_r
 and shapes, so ``state_dict`` moves between these layers and torch.nn's in both directions.
 
 Two execution paths give the same numbers (tests hold them to float tolerance):
-    fused     torch's native kernel (oneDNN on CPU, cuDNN on GPU): ``torch.lstm`` and friends
-    explicit  rnnkit's own: the input projection W_xh x_t + b for all T in one matmul, then the
-              recurrence of :mod:`rnnkit.bptt` with BPTT written out as one autograd node, or,
-              for packed sequences and LSTM projections, the step functions of
-              :mod:`rnnkit.cells` looped under autograd
+    fused        torch's native kernel (oneDNN on CPU, cuDNN on GPU): ``torch.lstm`` and friends
+    handwritten  rnnkit's own loop: the input projection W_xh x_t + b for all T in one matmul,
+                 then the recurrence of :mod:`rnnkit.bptt`, whose backward pass is written by
+                 hand (one autograd node per layer and direction); packed sequences and LSTM
+                 projections instead loop over the step functions of :mod:`rnnkit.cells` under
+                 autograd
 ``backend="auto"`` (default) takes the fused kernel unless the configuration has none (the
-tutorial's GRU, ``reset_after=False``) or the explicit path measured faster (the Elman RNN on CPU;
-see benchmarks/). ``layer.last_backend`` says which path the last forward call took.
+tutorial's GRU, ``reset_after=False``) or the handwritten path measured faster (the Elman RNN on
+CPU; see benchmarks/). ``layer.last_backend`` says which path the last forward call took.
+
+:class:`RecurrentLayer` is the base the three share (torch's RNNBase);
+``layer.layer_weights(k, reverse)`` returns one layer-direction's weights as a
+:class:`LayerWeights`.
 """
 
 import logging
 import warnings
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -45,11 +51,43 @@ from rnnkit.init import check_schemes, init_recurrent_parameters_
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "fused", "explicit")
+BACKENDS = ("auto", "fused", "handwritten")
 
 
-class _RecurrentLayer(nn.Module):
-    """What RNN, LSTM and GRU share: parameters, state handling, backends (torch's RNNBase)."""
+class LayerWeights(NamedTuple):
+    """The weights of one layer and direction, as :meth:`RecurrentLayer.layer_weights` gives them.
+
+    The layer's own parameters (not copies), under torch's names without the ``_l{k}[_reverse]``
+    suffix; ``bias_ih`` / ``bias_hh`` are None with ``bias=False``, ``weight_hr`` is None unless
+    an LSTM has ``proj_size > 0``. G is the number of gates (RNN 1, LSTM 4, GRU 3).
+
+    Attributes
+    ----------
+    weight_ih : Tensor
+        (G·H, F_in), F_in = input_size for layer 0, else D·H_out.
+    weight_hh : Tensor
+        (G·H, H_out), H_out = proj_size or hidden_size.
+    bias_ih, bias_hh : Tensor or None
+        (G·H,) each.
+    weight_hr : Tensor or None
+        (proj_size, H).
+    """
+
+    weight_ih: Tensor | None
+    weight_hh: Tensor | None
+    bias_ih: Tensor | None
+    bias_hh: Tensor | None
+    weight_hr: Tensor | None
+
+
+class RecurrentLayer(nn.Module):
+    """The shared base of RNN, LSTM and GRU, like torch's RNNBase.
+
+    Holds what the three have in common: the arguments and their checks, the parameters under
+    torch's names and order, initial-state handling, the choice between the fused and handwritten
+    paths, and :meth:`layer_weights`. Subclasses set ``num_gates`` and supply the cell's maths;
+    build one of them, not this class.
+    """
 
     num_gates = 1
 
@@ -113,11 +151,36 @@ class _RecurrentLayer(nn.Module):
     def flatten_parameters(self) -> None:
         """No-op, for drop-in compatibility (torch compacts cuDNN weights here)."""
 
-    def _weights(self, layer: int, reverse: bool) -> list[Tensor | None]:
-        """[weight_ih, weight_hh, bias_ih, bias_hh, weight_hr] of one layer and direction."""
+    def layer_weights(self, layer: int = 0, reverse: bool = False) -> LayerWeights:
+        """The weights of layer ``layer``, reverse direction if ``reverse``, by field name.
+
+        Parameters
+        ----------
+        layer : int
+            Which stacked layer, 0 (reads the input) to ``num_layers - 1``.
+        reverse : bool
+            The reverse direction's weights (``..._reverse``); needs ``bidirectional=True``.
+
+        Returns
+        -------
+        LayerWeights
+            (weight_ih, weight_hh, bias_ih, bias_hh, weight_hr): the parameters themselves (the
+            same objects as ``weight_ih_l{layer}`` etc.), None where the layer has no bias or no
+            projection.
+
+        Examples
+        --------
+        >>> w = LSTM(3, 5).layer_weights(0)
+        >>> tuple(w.weight_ih.shape), tuple(w.weight_hh.shape), w.weight_hr is None
+        ((20, 3), (20, 5), True)
+        """
+        check_non_negative_int("layer", layer)
+        check_in_range("layer", layer, 0, self.num_layers - 1)
+        if reverse and not self.bidirectional:
+            raise InputError("reverse=True needs a bidirectional layer, got bidirectional=False")
         suffix = f"_l{layer}" + ("_reverse" if reverse else "")
-        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
-        return [getattr(self, name + suffix, None) for name in names]
+        # by attribute, not named_parameters(): a parametrized weight (spectral_norm) still works
+        return LayerWeights(*(getattr(self, name + suffix, None) for name in LayerWeights._fields))
 
     def _flat_weights(self) -> list[Tensor]:
         # by attribute, not named_parameters(): a parametrized weight (spectral_norm) still works
@@ -136,12 +199,12 @@ class _RecurrentLayer(nn.Module):
         if self.backend != "auto":
             return self.backend
         if self._fused_mode is None:
-            return "explicit"
-        if x.device.type == "cpu" and not packed and self._explicit_faster_on_cpu:
-            return "explicit"
+            return "handwritten"
+        if x.device.type == "cpu" and not packed and self._handwritten_faster_on_cpu:
+            return "handwritten"
         return "fused"
 
-    _explicit_faster_on_cpu = False
+    _handwritten_faster_on_cpu = False
 
     # -- forward ---------------------------------------------------------------------------
     def forward(self, input: Tensor | PackedSequence, hx=None):
@@ -169,7 +232,7 @@ class _RecurrentLayer(nn.Module):
         backend = self._choose_backend(x, packed)
         self.last_backend = backend
         logger.debug("%s forward: %s path", type(self).__name__, backend)
-        run = self._fused if backend == "fused" else self._explicit
+        run = self._fused if backend == "fused" else self._handwritten
         out, states = run(x, batch_sizes, states)
         if unsorted_indices is not None:
             states = [s.index_select(1, unsorted_indices) for s in states]
@@ -219,7 +282,7 @@ class _RecurrentLayer(nn.Module):
             out, *final = kernel(x, batch_sizes, hx, self._flat_weights(), *options)
         return out, final
 
-    def _explicit(self, x: Tensor, batch_sizes: Tensor | None, states: list[Tensor]):
+    def _handwritten(self, x: Tensor, batch_sizes: Tensor | None, states: list[Tensor]):
         finals: list[list[Tensor]] = [[] for _ in states]
         for layer in range(self.num_layers):
             outputs = []
@@ -238,7 +301,7 @@ class _RecurrentLayer(nn.Module):
     def _run_direction(
         self, x: Tensor, batch_sizes: Tensor | None, state: list[Tensor], layer: int, reverse: bool
     ) -> tuple[Tensor, list[Tensor]]:
-        weights = self._weights(layer, reverse)
+        weights = self.layer_weights(layer, reverse)
         if batch_sizes is None and not self.proj_size:
             x = x.flip(0) if reverse else x
             out, final = self._sequence(x, state, *weights[:4])
@@ -272,7 +335,7 @@ def _step_loop(update, x: Tensor, batch_sizes: Tensor, state: list[Tensor], weig
     return torch.cat(outputs), state
 
 
-class RNN(_RecurrentLayer):
+class RNN(RecurrentLayer):
     """Elman RNN over sequences, drop-in for torch.nn.RNN: h_t = σ(W_hh h_{t-1} + W_xh x_t + b_h).
 
     Same arguments, defaults, parameter names and return values as torch.nn.RNN; see
@@ -288,7 +351,7 @@ class RNN(_RecurrentLayer):
         ((4, 7, 10), (4, 4, 5))
     """
 
-    _explicit_faster_on_cpu = True
+    _handwritten_faster_on_cpu = True
 
     def __init__(
         self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
@@ -315,7 +378,7 @@ class RNN(_RecurrentLayer):
         return [rnn_update(x_proj, state[0], weight_hh, bias_hh, self.nonlinearity)]
 
 
-class LSTM(_RecurrentLayer):
+class LSTM(RecurrentLayer):
     """LSTM over sequences, drop-in for torch.nn.LSTM (gate order i, f, g, o; ``proj_size``).
 
     See :func:`rnnkit.cells.lstm_step` for the math. Keyword-only extras: ``init``,
@@ -370,12 +433,12 @@ class LSTM(_RecurrentLayer):
         return list(lstm_update(x_proj, state[0], state[1], weight_hh, bias_hh, weight_hr))
 
 
-class GRU(_RecurrentLayer):
+class GRU(RecurrentLayer):
     """GRU over sequences, drop-in for torch.nn.GRU; ``reset_after=False`` is the tutorial's GRU.
 
     See :func:`rnnkit.cells.gru_step` for both forms and how they map. Keyword-only extras:
     ``reset_after`` (default True, torch's), ``init``, ``recurrent_init`` and ``backend``; the
-    tutorial's form has no fused kernel, so it always takes the explicit path.
+    tutorial's form has no fused kernel, so it always takes the handwritten path.
 
     Returns (output, h_n) as torch.nn.GRU.
 
@@ -383,7 +446,7 @@ class GRU(_RecurrentLayer):
         >>> gru = GRU(3, 5, batch_first=True, reset_after=False)
         >>> out, h = gru(torch.zeros(4, 7, 3))
         >>> tuple(out.shape), tuple(h.shape), gru.last_backend
-        ((4, 7, 5), (1, 4, 5), 'explicit')
+        ((4, 7, 5), (1, 4, 5), 'handwritten')
     """
 
     num_gates = 3
@@ -400,7 +463,7 @@ class GRU(_RecurrentLayer):
         self.reset_after = reset_after
         if backend == "fused" and not reset_after:
             raise InputError("backend='fused' needs reset_after=True: torch has no kernel for "
-                             "the reset-before GRU; use backend='explicit' or 'auto'")
+                             "the reset-before GRU; use backend='handwritten' or 'auto'")
         self.reset_parameters()
 
     @property

@@ -10,13 +10,14 @@ and ask for it at the end, so they measure how far back a cell can carry a gradi
 
 Batches are drawn from a ``torch.Generator`` seeded by (seed, stream, epoch), so every run is
 reproducible and the held-out validation and test sets (other streams) never meet the training
-data. :func:`run_task` builds a model by name ("rnn", "irnn", "lstm", "gru"), trains it with
-:func:`rnnkit.train.train` and scores it on the test set beside the trivial baseline.
+data. :func:`build_model` builds a network by name ("rnn", "irnn", "lstm", "gru") and
+:func:`score_task` scores it on the test set beside the trivial baseline; ``rnnkit task``
+(:mod:`rnnkit.jobs.task`) trains it in between.
 """
 
 import math
-import time
 from collections.abc import Callable, Iterator
+from dataclasses import asdict, replace
 
 import numpy as np
 import torch
@@ -26,14 +27,10 @@ from torch import Tensor, nn
 from rnnkit._checks import (
     InputError,
     check_choice,
-    check_in_range,
     check_non_negative_int,
     check_positive_int,
 )
-from rnnkit.config import TrainConfig
-from rnnkit.layers import RNN
-from rnnkit.models import SequenceRegressor, SequenceTagger
-from rnnkit.train import train
+from rnnkit.models import ModelConfig, SequenceRegressor, SequenceTagger
 
 TASKS = ("adding", "copy")
 MODELS = ("rnn", "irnn", "lstm", "gru")
@@ -45,14 +42,6 @@ NUM_SYMBOL_KINDS = 8
 COPY_CHANNELS = 10  # one-hot input: blank, a_1 .. a_8, delimiter
 COPY_CLASSES = 9  # outputs: blank, a_1 .. a_8 (the delimiter is never a target)
 
-# run_task defaults: with them an LSTM solves the adding problem at T = 50 in ~18 s on a 2-core
-# CPU (seeds 0-4: test MSE 1.5e-4 .. 5.5e-4, below 0.01 after 900-1300 of the 3000 steps)
-STEPS = 3000
-HIDDEN_SIZE = 64
-LEARNING_RATE = 3e-3
-BATCH_SIZE = 64
-GRAD_CLIP = 1.0
-SEED = 0
 STEPS_PER_EPOCH = 100  # at most: one history record (a point of the learning curve) per epoch
 VAL_SAMPLES = 1024
 TEST_SAMPLES = 4096
@@ -275,43 +264,43 @@ class TaskBatches:
             yield GENERATORS[self.task](self.batch_size, self.length, generator, **extra)
 
 
-def build_model(task: str, model: str, hidden_size: int, num_symbols: int = 10) -> nn.Module:
-    """The network for ``task`` with the cell named ``model``, initialised from torch's RNG.
+def build_model(task: str, model: str, network: ModelConfig = ModelConfig(hidden_size=64),
+                num_symbols: int = 10) -> nn.Module:
+    """The network for ``task`` with the cell named ``model``, drawn from torch's generator.
 
-    Cells:
+    Cells (``network``'s own cell is replaced by ``model``'s):
         rnn   Elman, h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h), torch's U(-1/√H, 1/√H) init
         irnn  Elman with ReLU, W_hh = I, W_xh ~ N(0, 0.001²), b_h = 0 (Le et al. 2015, whose
               "N(0, 0.001)" is read as a standard deviation of 0.001)
-        lstm  forget-gate bias b_f = 1 (Gers et al. 2000; Jozefowicz et al. 2015), else torch's
+        lstm  forget-gate bias b_f = ``network.forget_bias`` (1: Gers et al. 2000; Jozefowicz
+              et al. 2015), else torch's
         gru   torch's init
     Heads: adding -> :class:`~rnnkit.models.SequenceRegressor` (y = W_hy h_T + b_y, MSE);
     copy -> :class:`~rnnkit.models.SequenceTagger` (softmax over 9 classes at every step).
 
     Example
     -------
-    >>> rnn = build_model("adding", "irnn", 4).rnn
+    >>> rnn = build_model("adding", "irnn", ModelConfig(hidden_size=4)).rnn
     >>> rnn.nonlinearity, rnn.weight_hh_l0.diagonal().tolist(), rnn.bias_hh_l0.abs().sum().item()
     ('relu', [1.0, 1.0, 1.0, 1.0], 0.0)
     """
     check_choice("task", task, TASKS)
     check_choice("model", model, MODELS)
-    check_positive_int("hidden_size", hidden_size)
-    cell = "rnn" if model == "irnn" else model
-    if task == "adding":
-        net = SequenceRegressor(2, hidden_size, 1, cell=cell)
-        if model == "irnn":
-            net.rnn = RNN(2, hidden_size, nonlinearity="relu", batch_first=True,
-                          recurrent_init="identity")
+    if model == "irnn":
+        network = replace(network, cell="rnn", nonlinearity="relu", recurrent_init="identity")
     else:
-        irnn = {"nonlinearity": "relu", "recurrent_init": "identity"} if model == "irnn" else {}
-        net = SequenceTagger(COPY_CHANNELS, hidden_size, COPY_CLASSES, cell=cell, **irnn)
+        network = replace(network, cell=model)
+    if task == "adding":
+        net = SequenceRegressor(2, output_size=1, **asdict(network))
+    else:
+        net = SequenceTagger(COPY_CHANNELS, num_classes=COPY_CLASSES, **asdict(network))
     if model == "irnn":  # recurrent_init="identity" already set W_hh = I and every bias to 0
         nn.init.normal_(net.rnn.weight_ih_l0, std=IRNN_INPUT_STD)
     return net
 
 
 @torch.no_grad()
-def evaluate_task(net: nn.Module, task: str, batches: TaskBatches) -> dict[str, float]:
+def score_task(net: nn.Module, task: str, batches: TaskBatches) -> dict[str, float]:
     """Test metrics of ``net`` and of the trivial baseline on the same held-out batches.
 
     Returns
@@ -325,7 +314,7 @@ def evaluate_task(net: nn.Module, task: str, batches: TaskBatches) -> dict[str, 
     net.eval()
     sums, count = {"model": 0.0, "baseline": 0.0, "correct": 0.0}, 0
     for x, y in batches.epoch(0):
-        prediction, loss = net(x, y)
+        prediction, loss, _ = net(x, y)
         sums["model"] += loss.item() * len(x)
         count += len(x)
         if task == "adding":
@@ -341,6 +330,19 @@ def evaluate_task(net: nn.Module, task: str, batches: TaskBatches) -> dict[str, 
             "baseline_loss": copy_baseline_loss(batches.length, batches.num_symbols)}
 
 
+def solved(task: str, metrics: dict[str, float]) -> tuple[bool, str]:
+    """Whether :func:`score_task`'s metrics solve the task, and the criterion as text.
+
+    Adding: test MSE < 0.01 (the baseline is 1/6 ≈ 0.167). Copy: recall accuracy > 0.99
+    (cross-entropy is dominated by the blanks as T grows; accuracy on the S recalled symbols
+    is not).
+    """
+    if task == "adding":
+        return bool(metrics["test_mse"] < SOLVED_MSE), f"test_mse < {SOLVED_MSE}"
+    return (bool(metrics["test_accuracy"] > SOLVED_ACCURACY),
+            f"test_accuracy > {SOLVED_ACCURACY}")
+
+
 def steps_per_epoch(steps: int, most: int = STEPS_PER_EPOCH) -> int:
     """The largest divisor of ``steps`` that is at most ``most``: epochs × it = steps exactly.
 
@@ -349,95 +351,3 @@ def steps_per_epoch(steps: int, most: int = STEPS_PER_EPOCH) -> int:
     """
     check_positive_int("steps", steps)
     return next(k for k in range(min(steps, most), 0, -1) if steps % k == 0)
-
-
-def run_task(
-    task: str, model: str, length: int, *, steps: int = STEPS, hidden_size: int = HIDDEN_SIZE,
-    learning_rate: float = LEARNING_RATE, batch_size: int = BATCH_SIZE,
-    grad_clip: float = GRAD_CLIP, seed: int = SEED, num_symbols: int = 10,
-    on_epoch: Callable[[dict], None] | None = None,
-) -> dict:
-    """Train a cell on a long-memory task for a fixed number of steps and score it.
-
-    Training: Adam, ``steps`` updates of ``batch_size`` fresh sequences each (stream "train"),
-    arranged as epochs of :func:`steps_per_epoch` steps so that the history has one record per
-    epoch; cosine decay of the rate to a tenth of ``learning_rate``; global gradient-norm
-    clipping at ``grad_clip``; no early stopping. After every epoch the loss on a fixed
-    validation set (stream "val", 1024 sequences) is recorded and the weights of the best epoch
-    are kept. Then the held-out test set (stream "test", 4096 sequences) is scored.
-
-    Solved: adding, test MSE < 0.01 (the baseline is 1/6 ≈ 0.167); copy,
-    recall accuracy > 0.99 (cross-entropy is dominated by the blanks as T grows, accuracy on the
-    S recalled symbols is not).
-
-    Parameters
-    ----------
-    task
-        "adding" or "copy".
-    model
-        "rnn", "irnn", "lstm" or "gru" (see :func:`build_model`).
-    length
-        T: adding, the sequence length (>= 2); copy, the blanks before recall (>= 1).
-    steps
-        Optimizer updates in all.
-    seed
-        Seeds the initialisation (torch's global RNG, restored afterwards), the batches and
-        dropout; the validation and test sets depend on it too, through their own streams.
-    on_epoch
-        Called with each epoch's record (a progress line).
-
-    Returns
-    -------
-    dict
-        JSON-ready: the settings (``task``, ``model``, ``length``, ``steps``, ``hidden_size``,
-        ``learning_rate``, ``batch_size``, ``grad_clip``, ``seed``, ``steps_per_epoch``,
-        ``epochs``, ``num_parameters``), the test metrics of :func:`evaluate_task`, ``solved``,
-        ``solved_criterion``, ``best_epoch``, ``seconds`` (training and testing, wall clock)
-        and ``history`` (the trainer's epoch records).
-
-    Raises
-    ------
-    InputError
-        An unknown ``task`` or ``model``, or a bad number (the message names it).
-    TrainingDiverged
-        The loss or gradient norm became non-finite.
-    """
-    check_choice("task", task, TASKS)
-    check_choice("model", model, MODELS)
-    _check_length(length, 2 if task == "adding" else 1)
-    check_positive_int("hidden_size", hidden_size)
-    check_in_range("grad_clip", grad_clip, 0.0, 1e12)
-    per_epoch = steps_per_epoch(steps)
-    cfg = TrainConfig(epochs=steps // per_epoch, batch_size=batch_size,
-                      learning_rate=learning_rate, grad_clip=grad_clip, lr_schedule="cosine",
-                      patience=0, seed=seed)
-    data = {"length": length, "seed": seed, "num_symbols": num_symbols}
-    train_batches = TaskBatches(task, batch_size=batch_size, num_batches=per_epoch, **data)
-    # the held-out sets depend on (task, length, seed) only, not on the training batch size
-    val_batches, test_batches = (
-        TaskBatches(task, batch_size=EVAL_BATCH_SIZE, num_batches=samples // EVAL_BATCH_SIZE,
-                    stream=stream, **data)
-        for stream, samples in (("val", VAL_SAMPLES), ("test", TEST_SAMPLES)))
-    started = time.perf_counter()
-    with torch.random.fork_rng(devices=[]):  # the init reads torch's RNG; leave the caller's
-        torch.manual_seed(seed)
-        net = build_model(task, model, hidden_size, num_symbols)
-        history = train(net, train_batches, cfg, val_batches=val_batches, on_epoch=on_epoch)
-    metrics = evaluate_task(net, task, test_batches)
-    seconds = time.perf_counter() - started
-    if task == "adding":
-        solved, criterion = metrics["test_mse"] < SOLVED_MSE, f"test_mse < {SOLVED_MSE}"
-    else:
-        solved = metrics["test_accuracy"] > SOLVED_ACCURACY
-        criterion = f"test_accuracy > {SOLVED_ACCURACY}"
-    settings = {
-        "task": task, "model": model, "length": length, "steps": steps,
-        "hidden_size": hidden_size, "learning_rate": learning_rate, "batch_size": batch_size,
-        "grad_clip": grad_clip, "seed": seed, "steps_per_epoch": per_epoch,
-        "epochs": cfg.epochs, "num_parameters": sum(p.numel() for p in net.parameters()),
-        "test_samples": test_batches.num_samples,
-    }
-    if task == "copy":
-        settings["num_symbols"] = num_symbols
-    return {**settings, **metrics, "solved": bool(solved), "solved_criterion": criterion,
-            "best_epoch": history.best_epoch, "seconds": seconds, "history": history.records}

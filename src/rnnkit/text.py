@@ -1,23 +1,23 @@
-"""Character-level language models: vocabulary, the model, and sampling.
+"""Character-level text: the vocabulary and sampling from a language model.
 
-A CharLM reads characters x_1..x_T and predicts each next one:
-    e_t = E[x_t]                       (embedding, V -> E)
-    h_t = RNN(e_1 .. e_t)              (stacked LSTM/GRU/RNN, dropout between layers)
-    p(x_{t+1} | x_≤t) = softmax(W_hy h_t + b_y)
-and is trained by truncated BPTT on consecutive chunks of the text (rnnkit.train.StreamBatches),
-with the loss in nats per character (bits = nats / ln 2).
+The model, :class:`rnnkit.models.CharLM`, reads characters x_1..x_T and predicts each next one;
+it is trained by truncated BPTT on consecutive chunks of the text (rnnkit.train.StreamBatches),
+with the loss in nats per character (bits = nats / ln 2). Here: :class:`CharVocab` (characters
+to ids and back) and :func:`generate` (priming, temperature, top-k, streaming).
 """
 
 import math
 from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-from rnnkit._checks import InputError, check_choice, check_in_range, check_positive_int
-from rnnkit.models import CELLS
+from rnnkit._checks import InputError, check_in_range, check_positive_int
+from rnnkit.io import load_model, save_model
+from rnnkit.models import CharLM, ModelConfig
 
 
 class CharVocab:
@@ -53,37 +53,6 @@ class CharVocab:
 
     def decode(self, ids) -> str:
         return "".join(self.chars[int(i)] for i in ids)
-
-
-class CharLM(nn.Module):
-    """Embedding -> recurrent stack -> linear to the vocabulary; forward(x, y, state).
-
-    Returns (logits (B, T, V), mean cross-entropy in nats | None, state). The embedding and the
-    output weights are tied (one matrix, Press & Wolf 2017) when ``embedding_size`` equals
-    ``hidden_size``.
-    """
-
-    def __init__(self, vocab_size: int, hidden_size: int = 256, num_layers: int = 2,
-                 cell: str = "lstm", dropout: float = 0.0, embedding_size: int | None = None,
-                 forget_bias: float | None = 1.0) -> None:
-        super().__init__()
-        check_choice("cell", cell, tuple(CELLS))
-        embedding_size = embedding_size or hidden_size
-        self.embedding = nn.Embedding(vocab_size, embedding_size)
-        extra = {"forget_bias": forget_bias} if cell == "lstm" else {}
-        self.rnn = CELLS[cell](embedding_size, hidden_size, num_layers, batch_first=True,
-                               dropout=dropout, **extra)
-        self.drop = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size, vocab_size)
-        if embedding_size == hidden_size:
-            self.head.weight = self.embedding.weight
-
-    def forward(self, x: Tensor, targets: Tensor | None = None, state=None):
-        out, state = self.rnn(self.embedding(x), state)  # (B, T, H)
-        logits = self.head(self.drop(out))  # (B, T, V)
-        loss = None if targets is None else F.cross_entropy(logits.flatten(0, 1),
-                                                            targets.flatten())
-        return logits, loss, state
 
 
 def next_id(logits: Tensor, temperature: float, top_k: int, generator: torch.Generator) -> int:
@@ -130,3 +99,19 @@ def generate(model: CharLM, vocab: CharVocab, prompt: str, length: int, *,
         logits, _, state = model(torch.tensor([[i]]), None, state)
     model.train(was_training)
     return "".join(out)
+
+
+def save_char_model(path: str | Path, model: CharLM, vocab: CharVocab,
+                    network: ModelConfig) -> None:
+    """Write a trained CharLM, its vocabulary and its stack as an rnnkit model folder."""
+    tensors = {k: v.contiguous() for k, v in model.state_dict().items()}
+    save_model(path, "CharLM", tensors, {"vocab": vocab.chars, "network": asdict(network)})
+
+
+def load_char_model(path: str | Path) -> tuple[CharLM, CharVocab]:
+    """The model (in eval mode) and vocabulary of a folder written by :func:`save_char_model`."""
+    tensors, config = load_model(path, "CharLM")
+    vocab = CharVocab(config["vocab"])
+    model = CharLM(len(vocab), **config["network"])
+    model.load_state_dict(tensors)
+    return model.eval(), vocab

@@ -3,13 +3,18 @@
 Per optimizer step, in nanoGPT's order: set the learning rate -> forward -> loss -> backward ->
 clip (by value, then by global norm: g <- τ·g/‖g‖ if ‖g‖ > τ, the norm before clipping is kept)
 -> step -> zero the gradients. Per epoch: the validation loss, early stopping on it, one history
-record, and checkpoints of the last and the best epoch (safetensors + JSON, written atomically)
-from which ``train(..., resume=True)`` carries on exactly.
+record, and checkpoints of the last and the best epoch (rnnkit model folders, written
+atomically) from which ``train(..., resume=True)`` carries on exactly.
 
-Nothing here prints or reads globals beyond torch's RNG, which is re-seeded at each epoch from
-(seed, epoch) so that dropout and batch order are reproducible across a resume. Callbacks receive
-each epoch's record (a progress bar, a log line); ``is_main_process=False`` (other DDP ranks)
-trains the same way but writes nothing.
+Every model follows one protocol: ``model(x, targets, state) -> (prediction, loss, state)``.
+Windows (:class:`Batches`) start each batch from the zero state; streams
+(:class:`StreamBatches`) carry it from chunk to chunk (truncated BPTT).
+
+Nothing here prints or touches the caller's random state: the loop runs inside
+``torch.random.fork_rng`` and seeds torch's generator (dropout) from (seed, epoch), and batch
+order comes from NumPy generators seeded the same way, so a resumed run repeats exactly.
+Callbacks receive each step's and epoch's record (a progress bar, a log line);
+``is_main_process=False`` (other DDP ranks) trains the same way but writes nothing.
 """
 
 import math
@@ -22,9 +27,61 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnkit._checks import InputError, TrainingDiverged
-from rnnkit.config import TrainConfig
-from rnnkit.io import load_safetensors, save_safetensors_atomic, write_text_atomic
+from rnnkit._checks import (
+    InputError,
+    TrainingDiverged,
+    check_choice,
+    check_in_range,
+    check_non_negative_int,
+    check_positive_int,
+)
+from rnnkit._fields import opt
+from rnnkit.io import load_model, save_model, write_text_atomic
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+LR_SCHEDULES = ("constant", "cosine", "plateau")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a model is trained by :func:`train`: every field is read there (a test checks it)."""
+
+    epochs: int = opt(100, "passes over the training windows (an upper bound with --patience)")
+    batch_size: int = opt(64, "windows per optimizer step (mini-batched BPTT)")
+    learning_rate: float = opt(3e-3, "peak learning rate")
+    optimizer: str = opt("adam", "torch optimizer", OPTIMIZERS)
+    weight_decay: float = opt(0.0, "L2 penalty λ: adds λ·w to every weight's gradient "
+                              "(with adamw: decoupled decay of the weights instead)")
+    grad_clip: float = opt(1.0, "max global gradient norm τ: g <- τ·g/‖g‖ if ‖g‖ > τ; 0 = off")
+    clip_value: float = opt(0.0, "clamp every gradient element to [-v, v] first; 0 = off")
+    lr_schedule: str = opt("cosine", "learning-rate schedule over the epochs", LR_SCHEDULES)
+    warmup_epochs: int = opt(0, "epochs of linear warm-up from 0 to the peak rate")
+    patience: int = opt(20, "stop after this many epochs without a better validation loss; "
+                            "0 = never stop early")
+    steps: int = opt(0, "stop after this many optimizer updates; 0 = run all epochs")
+    tbptt_steps: int = opt(0, "truncated BPTT on streamed chunks: detach the carried state "
+                           "every k2 steps; 0 = once per chunk (k2 = k1)")
+    spectral_max: float = opt(0.0, "after each step clamp the singular values of every W_hh "
+                              "gate block to at most γ; 0 = off")
+    spectral_norm: bool = opt(False, "reparametrise every W_hh by torch's spectral_norm "
+                              "(W / σ_max(W))")
+    seed: int = opt(0, "seeds initialisation, batch order and dropout")
+
+    def __post_init__(self) -> None:
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_in_range("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_in_range("weight_decay", self.weight_decay, 0.0, 1.0)
+        check_in_range("grad_clip", self.grad_clip, 0.0, 1e12)
+        check_in_range("clip_value", self.clip_value, 0.0, 1e12)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_non_negative_int("warmup_epochs", self.warmup_epochs)
+        check_non_negative_int("patience", self.patience)
+        check_non_negative_int("tbptt_steps", self.tbptt_steps)
+        check_non_negative_int("steps", self.steps)
+        check_in_range("spectral_max", self.spectral_max, 0.0, 1e12)
+        check_non_negative_int("seed", self.seed)
 
 
 class Batches:
@@ -99,7 +156,7 @@ def detach_state(state):
 def tbptt_loss(model: nn.Module, x: Tensor, y: Tensor, state, k2: int):
     """The loss of one streamed chunk, the state carried in and detached every ``k2`` steps.
 
-    ``model(x, y, state)`` must return (prediction, loss, new_state). With k2 = 0 the whole
+    ``model(x, y, state)`` returns (prediction, loss, new_state). With k2 = 0 the whole
     chunk is one segment: gradients flow back through the chunk and stop at its start.
     Returns (mean loss over the chunk's steps, detached final state).
     """
@@ -160,20 +217,30 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, batches: Batches) -> float:
+def validation_loss(model: nn.Module, batches: Batches) -> float:
     """Mean loss per sample over all batches, in eval mode (dropout off); the mode is restored."""
     was_training = model.training
     model.eval()
+    stateful = getattr(batches, "stateful", False)
     total, count, state = 0.0, 0, None
     for x, y in batches.epoch(0):
-        if getattr(batches, "stateful", False):
-            _, loss, state = model(x, y, state)
-        else:
-            _, loss = model(x, y)
+        _, loss, state = model(x, y, state if stateful else None)
         total += loss.item() * len(x)
         count += len(x)
     model.train(was_training)
     return total / max(count, 1)
+
+
+@dataclass
+class _Run:
+    """What a training run carries from step to step, and what a checkpoint restores."""
+
+    history: History
+    epoch: int = 0  # the next epoch to train
+    step: int = 0  # optimizer updates done
+    plateau_scale: float = 1.0
+    best_state: dict | None = None
+    last_finite: float | None = None
 
 
 def train(
@@ -189,13 +256,13 @@ def train(
     is_main_process: bool = True,
     record: dict | None = None,
 ) -> History:
-    """Train ``model`` (forward(x, y) -> (prediction, loss)) and return its History.
+    """Train ``model`` (``model(x, y, state) -> (prediction, loss, state)``); return its History.
 
     With ``val_batches`` the best epoch's weights are restored at the end and ``cfg.patience``
-    stops training early. With ``checkpoint_dir``: ``last.safetensors`` and ``best.safetensors``
-    (model and optimizer tensors; config, epoch and history as JSON metadata) and
+    stops training early. With ``checkpoint_dir``: the model folders ``last/`` and ``best/``
+    (model and optimizer tensors; config, epoch and history in the record) and
     ``history.jsonl`` are rewritten atomically after every epoch; ``resume=True`` continues from
-    ``last.safetensors`` when it exists. ``record`` (e.g. the job) is stored in the checkpoints.
+    ``last/`` when it exists. ``record`` (e.g. the job) is stored in the checkpoints.
 
     Streamed batches (``stateful = True``, e.g. StreamBatches) train by truncated BPTT: the
     model's state is carried from chunk to chunk within an epoch and detached every
@@ -209,105 +276,164 @@ def train(
     if cfg.spectral_norm:
         apply_spectral_norm_(model)
     optimizer = make_optimizer(model, cfg)
+    directory = None if checkpoint_dir is None else Path(checkpoint_dir)
+    run = _resume(directory, model, optimizer, cfg, val_batches is not None) if resume else None
+    run = run or _Run(History())
+    total_steps = min(cfg.epochs * len(batches), cfg.steps or math.inf)
     stateful = getattr(batches, "stateful", False)
-    steps_per_epoch = len(batches)
-    total_steps = cfg.epochs * steps_per_epoch
-    if cfg.steps:
-        total_steps = min(total_steps, cfg.steps)
-    warmup_steps = cfg.warmup_epochs * steps_per_epoch
-    history, start_epoch, plateau_scale, best_state = History(), 0, 1.0, None
-    directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    if resume and directory is not None and (directory / "last.safetensors").exists():
-        meta = _load_checkpoint(directory / "last.safetensors", model, optimizer)
-        history = History(meta["history"], meta["best_epoch"], meta["best_val_loss"],
-                          steps=meta.get("steps", []))
-        start_epoch, plateau_scale = meta["epoch"] + 1, meta["plateau_scale"]
-        if (directory / "best.safetensors").exists():
-            best_state = load_safetensors(directory / "best.safetensors")[0]
-            best_state = {k[len("model."):]: v for k, v in best_state.items()
-                          if k.startswith("model.")}
-        # a run that had already stopped early is finished: resuming it trains nothing more
-        history.stopped_early = bool(cfg.patience and val_batches is not None and
-                                     start_epoch - (history.best_epoch or 0) >= cfg.patience)
-    last_finite = history.records[-1]["train_loss"] if history.records else None
-    step = start_epoch * steps_per_epoch
+    with torch.random.fork_rng(devices=[]):  # dropout draws from torch's RNG: leave the caller's
+        while run.epoch < cfg.epochs and run.step < total_steps and not run.history.stopped_early:
+            torch.manual_seed(cfg.seed * 100_003 + run.epoch)  # dropout, the same after a resume
+            model.train()
+            started, sums, state = time.perf_counter(), _EpochSums(), None
+            for x, y in batches.epoch(run.epoch):
+                if run.step >= total_steps:
+                    break
+                lr = _set_lr(optimizer, lr_at(run.step, total_steps, cfg.warmup_epochs
+                                              * len(batches), cfg) * run.plateau_scale)
+                if stateful:
+                    loss, state = tbptt_loss(model, x, y, state, cfg.tbptt_steps)
+                else:
+                    _, loss, _ = model(x, y)
+                norm = _optimizer_step(model, optimizer, loss, cfg, run)
+                run.history.steps.append({"step": run.step, "loss": run.last_finite,
+                                          "grad_norm": norm, "lr": lr})
+                sums.add(run.last_finite, norm, len(x))
+                if on_step is not None:
+                    on_step(run.step, run.history.steps[-1])
+            val_loss = validation_loss(model, val_batches) if val_batches is not None else None
+            entry = sums.record(run, val_loss, lr, len(batches), time.perf_counter() - started)
+            improved = _end_epoch(run, entry, model, cfg, val_batches is not None)
+            if directory is not None and is_main_process:
+                _save_checkpoints(directory, model, optimizer, cfg, run, improved, record)
+            if on_epoch is not None:
+                on_epoch(entry)
+    if run.best_state is not None and val_batches is not None:
+        model.load_state_dict(run.best_state)
+    return run.history
+
+
+def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> float:
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    return lr
+
+
+def _optimizer_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss: Tensor,
+                    cfg: TrainConfig, run: _Run) -> float:
+    """Backward, clip, step and zero the gradients; returns the norm before clipping.
+
+    Raises TrainingDiverged, before the weights change, when the loss or the norm is not finite.
+    """
+    loss_value = loss.item()
+    if not math.isfinite(loss_value):
+        raise TrainingDiverged(run.step, run.epoch, "the loss", run.last_finite)
+    loss.backward()
     params = [p for p in model.parameters() if p.requires_grad]
+    if cfg.clip_value > 0:
+        nn.utils.clip_grad_value_(params, cfg.clip_value)
     max_norm = cfg.grad_clip if cfg.grad_clip > 0 else math.inf
-    for epoch in range(start_epoch, start_epoch if history.stopped_early else cfg.epochs):
-        torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout masks, reproducible per epoch
-        model.train()
-        started = time.perf_counter()
-        loss_sum, norm_sum, norm_max, seen, state = 0.0, 0.0, 0.0, 0, None
-        for x, y in batches.epoch(epoch):
-            if cfg.steps and step >= cfg.steps:
-                break
-            lr = lr_at(step, total_steps, warmup_steps, cfg) * plateau_scale
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            if stateful:
-                loss, state = tbptt_loss(model, x, y, state, cfg.tbptt_steps)
-            else:
-                _, loss = model(x, y)
-            loss_value = loss.item()
-            if not math.isfinite(loss_value):
-                raise TrainingDiverged(step, epoch, "the loss", last_finite)
-            loss.backward()
-            if cfg.clip_value > 0:
-                nn.utils.clip_grad_value_(params, cfg.clip_value)
-            norm = float(nn.utils.clip_grad_norm_(params, max_norm))  # the norm before clipping
-            if not math.isfinite(norm):
-                raise TrainingDiverged(step, epoch, "the gradient norm", loss_value)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            if cfg.spectral_max > 0:
-                clamp_recurrent_spectrum_(model, cfg.spectral_max)
-            last_finite = loss_value
-            history.steps.append({"step": step + 1, "loss": loss_value, "grad_norm": norm,
-                                  "lr": lr})
-            if on_step is not None:
-                on_step(step + 1, history.steps[-1])
-            loss_sum += loss_value * len(x)
-            norm_sum += norm
-            norm_max = max(norm_max, norm)
-            seen += len(x)
-            step += 1
-        seconds = time.perf_counter() - started
-        val_loss = evaluate(model, val_batches) if val_batches is not None else None
-        entry = {
-            "epoch": epoch + 1, "step": step, "train_loss": loss_sum / max(seen, 1),
-            "val_loss": val_loss, "lr": lr, "grad_norm": norm_sum / max(steps_per_epoch, 1),
-            "grad_norm_max": norm_max, "seconds": seconds, "samples_per_s": seen / seconds,
-        }
-        history.records.append(entry)
-        monitored = val_loss if val_loss is not None else entry["train_loss"]
-        improved = monitored < history.best_val_loss
-        if improved:
-            history.best_epoch, history.best_val_loss = epoch + 1, monitored
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        since_best = epoch + 1 - (history.best_epoch or 0)
-        # "plateau": halve the rate after every `wait` epochs without a better loss
-        wait = max(1, cfg.patience // 4) if cfg.patience else 5
-        if cfg.lr_schedule == "plateau" and not improved and since_best % wait == 0:
-            plateau_scale *= 0.5
-        if directory is not None and is_main_process:
-            meta = {"epoch": epoch, "history": history.records, "best_epoch": history.best_epoch,
-                    "best_val_loss": history.best_val_loss, "plateau_scale": plateau_scale,
-                    "train_config": asdict(cfg), "record": record or {},
-                    "steps": history.steps}
-            if improved:
-                _save_checkpoint(directory / "best.safetensors", model, None, meta)
-            _save_checkpoint(directory / "last.safetensors", model, optimizer, meta)
-            write_text_atomic(directory / "history.jsonl", history.to_jsonl())
-        if on_epoch is not None:
-            on_epoch(entry)
-        if cfg.patience and val_batches is not None and since_best >= cfg.patience:
-            history.stopped_early = True
-            break
-        if cfg.steps and step >= cfg.steps:
-            break
-    if best_state is not None and val_batches is not None:
-        model.load_state_dict(best_state)
-    return history
+    norm = float(nn.utils.clip_grad_norm_(params, max_norm))  # the norm before clipping
+    if not math.isfinite(norm):
+        raise TrainingDiverged(run.step, run.epoch, "the gradient norm", loss_value)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    if cfg.spectral_max > 0:
+        clamp_recurrent_spectrum_(model, cfg.spectral_max)
+    run.last_finite = loss_value
+    run.step += 1
+    return norm
+
+
+@dataclass
+class _EpochSums:
+    """Running sums over one epoch's steps, for its history record."""
+
+    loss: float = 0.0
+    norm: float = 0.0
+    norm_max: float = 0.0
+    samples: int = 0
+
+    def add(self, loss: float, norm: float, samples: int) -> None:
+        self.loss += loss * samples
+        self.norm += norm
+        self.norm_max = max(self.norm_max, norm)
+        self.samples += samples
+
+    def record(self, run: _Run, val_loss: float | None, lr: float, steps_per_epoch: int,
+               seconds: float) -> dict:
+        return {"epoch": run.epoch + 1, "step": run.step,
+                "train_loss": self.loss / max(self.samples, 1), "val_loss": val_loss, "lr": lr,
+                "grad_norm": self.norm / max(steps_per_epoch, 1), "grad_norm_max": self.norm_max,
+                "seconds": seconds, "samples_per_s": self.samples / seconds}
+
+
+def _end_epoch(run: _Run, entry: dict, model: nn.Module, cfg: TrainConfig,
+               validating: bool) -> bool:
+    """Record the epoch; keep the best weights; plateau halving; early stopping. Improved?"""
+    history = run.history
+    history.records.append(entry)
+    monitored = entry["val_loss"] if validating else entry["train_loss"]
+    improved = monitored < history.best_val_loss
+    if improved:
+        history.best_epoch, history.best_val_loss = entry["epoch"], monitored
+        run.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    since_best = entry["epoch"] - (history.best_epoch or 0)
+    # "plateau": halve the rate after every `wait` epochs without a better loss
+    wait = max(1, cfg.patience // 4) if cfg.patience else 5
+    if cfg.lr_schedule == "plateau" and not improved and since_best % wait == 0:
+        run.plateau_scale *= 0.5
+    history.stopped_early = bool(validating and cfg.patience and since_best >= cfg.patience)
+    run.epoch += 1
+    return improved
+
+
+def _save_checkpoints(directory: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
+                      cfg: TrainConfig, run: _Run, improved: bool, record: dict | None) -> None:
+    """``last/`` (model and optimizer) and, when the epoch improved, ``best/`` (model only)."""
+    history = run.history
+    meta = {"epoch": run.epoch - 1, "history": history.records, "best_epoch": history.best_epoch,
+            "best_val_loss": history.best_val_loss, "plateau_scale": run.plateau_scale,
+            "train_config": asdict(cfg), "record": record or {}, "steps": history.steps}
+    model_tensors = {f"model.{k}": v.detach().contiguous() for k, v in model.state_dict().items()}
+    if improved:
+        save_model(directory / "best", "checkpoint", model_tensors, meta)
+    state = optimizer.state_dict()
+    optim_tensors = {f"optim.{index}.{key}": value.detach().contiguous()
+                     for index, values in state["state"].items()
+                     for key, value in values.items() if isinstance(value, Tensor)}
+    save_model(directory / "last", "checkpoint", model_tensors | optim_tensors,
+               meta | {"param_groups": state["param_groups"]})
+    write_text_atomic(directory / "history.jsonl", history.to_jsonl())
+
+
+def _resume(directory: Path | None, model: nn.Module, optimizer: torch.optim.Optimizer,
+            cfg: TrainConfig, validating: bool) -> _Run | None:
+    """The run saved in ``directory/last`` loaded into model and optimizer; None if none."""
+    if directory is None or not (directory / "last").is_dir():
+        return None
+    tensors, meta = load_model(directory / "last", "checkpoint")
+    model.load_state_dict(_prefixed(tensors, "model."))
+    state: dict[int, dict] = {}
+    for key, value in _prefixed(tensors, "optim.").items():
+        index, name = key.split(".", 1)
+        state.setdefault(int(index), {})[name] = value
+    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    history = History(meta["history"], meta["best_epoch"], meta["best_val_loss"],
+                      steps=meta["steps"])
+    epoch = meta["epoch"] + 1
+    # a run that had already stopped early is finished: resuming it trains nothing more
+    history.stopped_early = bool(validating and cfg.patience
+                                 and epoch - (history.best_epoch or 0) >= cfg.patience)
+    best = directory / "best"
+    best_state = _prefixed(load_model(best, "checkpoint")[0], "model.") if best.is_dir() else None
+    last_finite = history.records[-1]["train_loss"] if history.records else None
+    return _Run(history, epoch, history.records[-1]["step"], meta["plateau_scale"], best_state,
+                last_finite)
+
+
+def _prefixed(tensors: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
 def _recurrent_weights(model: nn.Module) -> Iterator[tuple[nn.Module, str, int]]:
@@ -338,28 +464,3 @@ def apply_spectral_norm_(model: nn.Module) -> None:
 
     for module, name, _ in list(_recurrent_weights(model)):
         spectral_norm(module, name=name)
-
-
-def _save_checkpoint(path: Path, model: nn.Module, optimizer, meta: dict) -> None:
-    tensors = {f"model.{k}": v.detach().contiguous() for k, v in model.state_dict().items()}
-    if optimizer is not None:
-        state = optimizer.state_dict()
-        for index, values in state["state"].items():
-            for key, value in values.items():
-                if isinstance(value, Tensor):
-                    tensors[f"optim.{index}.{key}"] = value.detach().contiguous()
-        meta = meta | {"param_groups": state["param_groups"]}
-    save_safetensors_atomic(path, tensors, meta)
-
-
-def _load_checkpoint(path: Path, model: nn.Module, optimizer) -> dict:
-    tensors, meta = load_safetensors(path)
-    model.load_state_dict({k[len("model."):]: v for k, v in tensors.items()
-                           if k.startswith("model.")})
-    state: dict[int, dict] = {}
-    for key, value in tensors.items():
-        if key.startswith("optim."):
-            _, index, name = key.split(".", 2)
-            state.setdefault(int(index), {})[name] = value
-    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-    return meta

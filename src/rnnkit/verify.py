@@ -15,9 +15,11 @@ import torch
 from torch import nn
 
 from rnnkit import layers
+from rnnkit._checks import check_non_negative_int, check_positive_int
+from rnnkit.init import seeded
 
 LAYER_NAMES = ("RNN", "LSTM", "GRU")
-PATHS = ("auto", "fused", "explicit")
+PATHS = ("auto", "fused", "handwritten")
 
 
 def _pair(name: str, input_size: int, hidden_size: int, backend: str, dtype: torch.dtype):
@@ -72,12 +74,18 @@ def compare_layers(
     The auto row names the path it picked. Differences are measured in float32 (what the
     timings use); the tests also hold float64 to 1e-10.
     """
+    for name, value in (("batch_size", batch_size), ("seq_len", seq_len),
+                        ("input_size", input_size), ("hidden_size", hidden_size),
+                        ("repeats", repeats)):
+        check_positive_int(name, value)
+    check_non_negative_int("seed", seed)
     rows = []
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(batch_size, seq_len, input_size, generator=gen)
     for name in LAYER_NAMES:
-        torch.manual_seed(seed)
-        pairs = {path: _pair(name, input_size, hidden_size, path, torch.float32) for path in PATHS}
+        with seeded(seed):
+            pairs = {path: _pair(name, input_size, hidden_size, path, torch.float32)
+                     for path in PATHS}
         ref = pairs["fused"][0]
         ours = [pairs[path][1] for path in PATHS]
         seconds = median_seconds([ref, *ours], x, repeats)

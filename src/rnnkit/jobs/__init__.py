@@ -1,0 +1,57 @@
+"""Jobs: one module per command, each turning a job dataclass into library calls and files.
+
+A job's ``run(job)`` reads its data (through :mod:`rnnkit.io`), calls the library, writes its
+files atomically into ``job.out`` and returns a :class:`JobResult`: the figures for code, the
+lines a person reads, and the files written. ``rnnkit.cli`` parses flags into the job, prints
+the result's report and sets the exit code; nothing here prints (progress bars go to stderr).
+"""
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class JobResult:
+    """What a job did: its metrics (as written to metrics.json), its summary, its files."""
+
+    metrics: dict
+    lines: list[str]
+    out: Path | None = None
+    written: list[str] = field(default_factory=list)
+
+    def report(self) -> str:
+        """The summary lines, then ``wrote OUT/a, b, ...`` when files were written."""
+        lines = list(self.lines)
+        if self.out is not None and self.written:
+            lines.append(f"wrote {self.out}/{', '.join(self.written)}")
+        return "\n".join(lines)
+
+
+class EpochBar:
+    """A tqdm bar over epochs on stderr: loss, validation loss and samples/s (or tokens/s)."""
+
+    def __init__(self, total: int, enabled: bool, tokens_per_sample: int = 0) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="epoch", disable=not enabled, file=sys.stderr,
+                        dynamic_ncols=True)
+        self.tokens_per_sample = tokens_per_sample
+
+    def update(self, record: dict) -> None:
+        """Advance by one epoch, showing the trainer's record for it."""
+        val = record["val_loss"]
+        rate = record["samples_per_s"]
+        speed = ({"tokens_s": f"{rate * self.tokens_per_sample:.0f}"} if self.tokens_per_sample
+                 else {"samples_s": f"{rate:.0f}"})
+        self.bar.set_postfix(loss=f"{record['train_loss']:.4g}",
+                             val=("-" if val is None else f"{val:.4g}"), **speed)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    """'a, b,,c' -> ('a', 'b', 'c'): a comma-separated flag as names."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())

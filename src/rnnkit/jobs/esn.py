@@ -1,0 +1,85 @@
+"""``rnnkit esn``: fit an echo state network to a series; score one-step and closed-loop.
+
+Writes into ``job.out``: metrics.json, predictions.csv, prediction.png, model/ and, with
+``--search``, search.csv and search.png.
+"""
+
+import math
+import sys
+from dataclasses import asdict
+
+from rnnkit._checks import InputError
+from rnnkit.config import EsnJob, job_record
+from rnnkit.esn import ESN
+from rnnkit.esn_eval import random_search, score_series, standardize
+from rnnkit.io import load_table, prepare_out, write_json_atomic, write_text_atomic
+from rnnkit.jobs import JobResult
+from rnnkit.plots import plot_predictions, plot_search
+
+
+def _series(job: EsnJob):
+    """The values to model and a record of where they came from."""
+    if job.data == "mackey-glass":
+        from rnnkit.chaos import mackey_glass
+
+        return mackey_glass(job.length, discard=500), {"source": "mackey-glass", "tau": 17,
+                                                       "values": job.length}
+    frame, record = load_table(job.data, job.date_column, [job.target])
+    return frame[job.target].to_numpy(float), record
+
+
+def run(job: EsnJob) -> JobResult:
+    series, data_record = _series(job)
+    out = prepare_out(job.out)
+    train_end = math.ceil(len(series) * (1 - job.test_fraction))
+    if not 1 < train_end < len(series):
+        raise InputError(f"--test-fraction {job.test_fraction} leaves no training or no "
+                         f"held-out values of the {len(series)}")
+    params = asdict(job.reservoir) | {"readout": job.readout, "seed": job.seed,
+                                      "feedback_scaling": job.feedback_scaling}
+    written = ["metrics.json", "predictions.csv", "prediction.png", "model/"]
+    if job.search:
+        params |= _search(job, series, train_end, params, out)
+        written += ["search.csv", "search.png"]
+    horizons = tuple(int(h) for h in job.horizons.split(","))
+    esn = ESN(**params)
+    metrics, predictions = score_series(esn, series, train_end, horizons)
+    metrics |= {"params": esn.get_params(), "data": data_record, "config": job_record(job)}
+    steps = predictions["closed_loop"].notna().sum()
+    plot_predictions(out / "prediction.png", [
+        (f"one step ahead, held out: NRMSE {metrics['nrmse']:.2e}", predictions["actual"],
+         predictions["one_step"]),
+        (f"closed loop, {steps} steps: {metrics['valid_steps']} within 10% of the range",
+         predictions["actual"][:steps], predictions["closed_loop"][:steps])],
+        start=train_end)
+    esn.save(out / "model")
+    write_text_atomic(out / "predictions.csv", predictions.to_csv(index=False))
+    write_json_atomic(out / "metrics.json", metrics)
+    return JobResult(metrics, _summary(metrics), out, written)
+
+
+def _search(job: EsnJob, series, train_end: int, params: dict, out) -> dict:
+    """Random search on the training part (its last fifth validates); the best trial's values."""
+    from tqdm import tqdm
+
+    z = standardize(series, train_end)[0][:train_end]
+    bar = tqdm(total=job.search, unit="trial", disable=not job.progress, file=sys.stderr)
+    table = random_search(z[:-1], z[1:], int(0.8 * (train_end - 1)), job.search,
+                          search_seed=job.seed, on_trial=lambda row: bar.update(1), **params)
+    bar.close()
+    write_text_atomic(out / "search.csv", table.to_csv(index=False))
+    plot_search(out / "search.png", table,
+                title=f"random search, {job.search} trials: validation one-step NRMSE")
+    best = table.iloc[0]
+    return {name: float(best[name]) for name in table.columns if name not in ("trial", "nrmse")}
+
+
+def _summary(metrics: dict) -> list[str]:
+    lines = [f"one step, {metrics['test_values']} held-out values: NRMSE "
+             f"{metrics['nrmse']:.3e} (naive x[t+1] = x[t]: {metrics['naive_nrmse']:.3e})"]
+    for h, score in metrics["closed_loop"].items():
+        lines.append(f"closed loop, {h:>4} steps: NRMSE {score:.3e} (naive constant: "
+                     f"{metrics['naive_closed_loop'][h]:.3e})")
+    lines.append(f"closed loop stays within 10% of the range for {metrics['valid_steps']} "
+                 f"steps; NRMSE <= 1e-2 up to {metrics['horizon_at_1e-2']} steps")
+    return lines

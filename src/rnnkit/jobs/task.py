@@ -1,0 +1,71 @@
+"""``rnnkit task``: train a cell on a long-memory task for a fixed number of steps; score it.
+
+Training: ``--steps`` updates of fresh sequences (stream "train"), arranged as epochs of
+:func:`~rnnkit.tasks.steps_per_epoch` steps so that the history has one record per epoch; after
+every epoch the loss on a fixed validation set (stream "val", 1024 sequences) is recorded and
+the weights of the best epoch are kept. Then the held-out test set (stream "test", 4096
+sequences) is scored beside the trivial baseline. Writes metrics.json and learning_curve.png.
+"""
+
+import time
+from dataclasses import replace
+
+from rnnkit.config import TaskJob, job_record
+from rnnkit.init import seeded
+from rnnkit.io import prepare_out, write_json_atomic
+from rnnkit.jobs import EpochBar, JobResult
+from rnnkit.plots import plot_loss
+from rnnkit.tasks import (
+    EVAL_BATCH_SIZE,
+    TEST_SAMPLES,
+    VAL_SAMPLES,
+    TaskBatches,
+    build_model,
+    score_task,
+    solved,
+    steps_per_epoch,
+)
+from rnnkit.train import train
+
+NUM_SYMBOLS = 10  # the copy task's S (Arjovsky et al.)
+
+
+def run(job: TaskJob) -> JobResult:
+    per_epoch = steps_per_epoch(job.steps)
+    cfg = replace(job.train, epochs=job.steps // per_epoch)
+    data = {"length": job.length, "seed": cfg.seed, "num_symbols": NUM_SYMBOLS}
+    train_batches = TaskBatches(job.task, batch_size=cfg.batch_size, num_batches=per_epoch,
+                                **data)
+    # the held-out sets depend on (task, length, seed) only, not on the training batch size
+    val_batches, test_batches = (
+        TaskBatches(job.task, batch_size=EVAL_BATCH_SIZE,
+                    num_batches=samples // EVAL_BATCH_SIZE, stream=stream, **data)
+        for stream, samples in (("val", VAL_SAMPLES), ("test", TEST_SAMPLES)))
+    out = prepare_out(job.out)
+    started = time.perf_counter()
+    with seeded(cfg.seed):
+        net = build_model(job.task, job.model, job.network, NUM_SYMBOLS)
+    bar = EpochBar(cfg.epochs, job.progress)
+    history = train(net, train_batches, cfg, val_batches=val_batches, on_epoch=bar.update)
+    bar.close()
+    metrics = score_task(net, job.task, test_batches)
+    seconds = time.perf_counter() - started
+    is_solved, criterion = solved(job.task, metrics)
+    result = {"task": job.task, "model": job.model, "length": job.length, "steps": job.steps,
+              "steps_per_epoch": per_epoch, "epochs": cfg.epochs,
+              "num_parameters": sum(p.numel() for p in net.parameters()),
+              "test_samples": test_batches.num_samples, **metrics, "solved": is_solved,
+              "solved_criterion": criterion, "best_epoch": history.best_epoch,
+              "seconds": seconds, "config": job_record(job), "history": history.records}
+    if job.task == "adding":
+        result["baseline"] = "always predict 1.0"
+    plot_loss(out / "learning_curve.png", [history.records],
+              f"{job.task}, T = {job.length}: {job.model}")
+    write_json_atomic(out / "metrics.json", result)
+    score = (f"test MSE {metrics['test_mse']:.4g} (baseline {metrics['baseline_mse']:.4g})"
+             if job.task == "adding" else
+             f"recall accuracy {metrics['test_accuracy']:.3f}, test loss "
+             f"{metrics['test_loss']:.4g} (baseline {metrics['baseline_loss']:.4g})")
+    lines = [f"{job.task} T={job.length}, {job.model}: {score}; solved: {is_solved} "
+             f"({seconds:.0f} s)"]
+    return JobResult(result, lines, out, ["metrics.json", "learning_curve.png"])

@@ -1,0 +1,73 @@
+"""``rnnkit text train`` and ``rnnkit text generate``: a character-level language model.
+
+``train`` writes into ``job.out``: metrics.json, samples.txt, loss.png, model/ and
+checkpoints/ (for ``--resume``). ``generate`` streams characters as they are sampled.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, replace
+
+from rnnkit._checks import InputError
+from rnnkit.config import TextGenerateJob, TextTrainJob, job_record
+from rnnkit.init import seeded
+from rnnkit.io import prepare_out, read_corpus, write_json_atomic, write_text_atomic
+from rnnkit.jobs import EpochBar, JobResult
+from rnnkit.models import CharLM
+from rnnkit.plots import plot_loss
+from rnnkit.text import CharVocab, load_char_model, save_char_model
+from rnnkit.text import generate as sample
+from rnnkit.train import StreamBatches, validation_loss
+from rnnkit.train import train as train_model
+
+
+def train(job: TextTrainJob) -> JobResult:
+    text = read_corpus(job.corpus)
+    vocab = CharVocab.from_text(text)  # over the whole corpus: characters, not statistics
+    ids = vocab.encode(text)
+    cut = len(ids) - int(len(ids) * job.val_fraction)
+    cfg = job.train
+    if cut - 1 < cfg.batch_size * job.seq_len or len(ids) - cut - 1 < job.seq_len:
+        raise InputError(f"--corpus: {len(ids)} characters are too few for batch_size "
+                         f"{cfg.batch_size} x seq_len {job.seq_len} and a validation part")
+    out = prepare_out(job.out)
+    train_batches = StreamBatches(ids[: cut - 1], ids[1:cut], cfg.batch_size, job.seq_len)
+    val_streams = max(1, min(cfg.batch_size, (len(ids) - cut - 1) // job.seq_len))
+    val_batches = StreamBatches(ids[cut:-1], ids[cut + 1 :], val_streams, job.seq_len)
+    network = replace(job.network, cell=job.model)
+    with seeded(cfg.seed):
+        model = CharLM(len(vocab), **asdict(network))
+    steps = cfg.steps or cfg.epochs * len(train_batches)
+    bar = EpochBar(math.ceil(steps / len(train_batches)), job.progress, job.seq_len)
+    history = train_model(model, train_batches, cfg, val_batches=val_batches,
+                          checkpoint_dir=out / "checkpoints", resume=job.resume,
+                          on_epoch=bar.update, record=job_record(job))
+    bar.close()
+    val_loss = validation_loss(model, val_batches)
+    seconds = sum(r["seconds"] for r in history.records)
+    tokens = len(history.steps) * cfg.batch_size * job.seq_len
+    metrics = {"train_loss": history.records[-1]["train_loss"], "val_loss": val_loss,
+               "val_bpc": val_loss / math.log(2), "tokens_per_s": tokens / seconds,
+               "steps": len(history.steps), "seconds": seconds, "vocab_size": len(vocab),
+               "characters": len(ids), "config": job_record(job)}
+    save_char_model(out / "model", model, vocab, network)
+    text = sample(model, vocab, job.prompt, job.sample_length, temperature=job.temperature,
+                  seed=cfg.seed)
+    write_text_atomic(out / "samples.txt", job.prompt + text + "\n")
+    plot_loss(out / "loss.png", [history.records], "cross-entropy (nats/char)")
+    write_json_atomic(out / "metrics.json", metrics)
+    lines = [f"train {metrics['train_loss']:.4f} nats/char, validation {val_loss:.4f} "
+             f"nats/char ({metrics['val_bpc']:.3f} bits/char), {metrics['tokens_per_s']:.0f} "
+             "tokens/s"]
+    return JobResult(metrics, lines, out, ["metrics.json", "samples.txt", "loss.png", "model/"])
+
+
+def generate(job: TextGenerateJob, on_text: Callable[[str], None] | None = None) -> JobResult:
+    """Sample from a saved model; ``on_text`` sees the prompt, then each character as it comes."""
+    model, vocab = load_char_model(job.model)
+    if on_text is not None:
+        on_text(job.prompt)
+    text = sample(model, vocab, job.prompt, job.length, temperature=job.temperature,
+                  top_k=job.top_k, seed=job.seed, on_text=on_text)
+    lines = [] if on_text is not None else [job.prompt + text]
+    return JobResult({"prompt": job.prompt, "text": text}, lines)

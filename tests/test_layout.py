@@ -1,0 +1,67 @@
+"""The house rules that keep rnnkit readable, checked so that later changes keep them."""
+
+import ast
+import inspect
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from rnnkit.esn import ESN, ReservoirConfig
+from rnnkit.models import CharLM, ModelConfig, SequenceRegressor, SequenceTagger, recurrent_layer
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "rnnkit"
+MAX_LINES = 500  # any source file
+MAX_CLI_LINES = 200  # cli.py parses, prints and sets exit codes; new commands go into jobs/
+LIBRARY_ABOVE = {"rnnkit.config", "rnnkit.cli", "rnnkit.jobs"}  # what the library never imports
+
+
+def _sources() -> list[Path]:
+    return sorted(SRC.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _sources(), ids=lambda p: str(p.relative_to(SRC)))
+def test_no_source_file_over_500_lines(path):
+    assert len(path.read_text().splitlines()) <= MAX_LINES
+
+
+def test_cli_stays_small():
+    assert len((SRC / "cli.py").read_text().splitlines()) < MAX_CLI_LINES
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("path", [p for p in _sources() if p.parent == SRC
+                                  and p.stem not in ("config", "cli", "__main__")],
+                         ids=lambda p: p.name)
+def test_the_library_never_imports_the_layers_above_it(path):
+    """Imports flow one way: library modules <- jobs <- config <- cli."""
+    above = {name for name in _imports(path)
+             if any(name == top or name.startswith(top + ".") for top in LIBRARY_ABOVE)}
+    assert not above, f"{path.name} imports {above}"
+
+
+def _keywords(function) -> set[str]:
+    return set(inspect.signature(function).parameters)
+
+
+@pytest.mark.parametrize("target", [SequenceRegressor, SequenceTagger, CharLM, recurrent_layer])
+def test_model_config_fields_are_the_keywords_of_what_it_builds(target):
+    """No silent drift: every ModelConfig field is a keyword of every model it feeds."""
+    missing = {f.name for f in fields(ModelConfig)} - _keywords(target)
+    assert not missing, f"{target.__name__} lacks {missing}"
+
+
+def test_reservoir_config_fields_are_the_esn_keywords_with_the_same_defaults():
+    params = inspect.signature(ESN).parameters
+    for f in fields(ReservoirConfig):
+        assert f.name in params, f.name
+        assert params[f.name].default == f.default, f.name
