@@ -23,7 +23,8 @@ import time
 import numpy as np
 
 from rnnkit.chaos import mackey_glass
-from rnnkit.esn import ESN, nrmse, standardize
+from rnnkit.esn import ESN
+from rnnkit.esn_eval import nrmse, standardize
 
 TRAIN, TEST, WASHOUT = 2000, 500, 100
 SHARED = {"spectral_radius": 1.25, "leak_rate": 0.3, "ridge": 1e-6}

@@ -13,15 +13,17 @@ import json
 import math
 import statistics
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
 from torch import nn
 
-from rnnkit.config import TrainConfig
+from rnnkit.config import ForecastJob
 from rnnkit.data import Scaler, make_windows
-from rnnkit.forecast import Forecaster, evaluate
+from rnnkit.forecast import backtest
 from rnnkit.io import load_aapl
+from rnnkit.jobs.forecast import build_forecaster
 
 
 def tutorial_epoch_seconds(close: np.ndarray, epochs: int) -> float:
@@ -58,7 +60,9 @@ def main() -> None:
     rows = []
     for seed in range(args.seeds):
         start = time.perf_counter()
-        result = evaluate(Forecaster(train=TrainConfig(**{**_defaults(), "seed": seed})), frame)
+        job = ForecastJob()  # `rnnkit forecast`'s defaults, with this seed
+        result = backtest(build_forecaster(replace(job, train=replace(job.train, seed=seed))),
+                          frame)
         seconds = time.perf_counter() - start
         m = result.metrics
         rows.append({"seed": seed, "mae": m["model"]["mae"], "naive_mae": m["naive"]["mae"],
@@ -80,14 +84,6 @@ def main() -> None:
     if args.out:
         with open(args.out, "w") as fh:
             json.dump({"rows": rows, "tutorial_seconds_150_epochs": tutorial}, fh, indent=2)
-
-
-def _defaults() -> dict:
-    from dataclasses import asdict
-
-    from rnnkit.config import ForecastJob
-
-    return asdict(ForecastJob().train)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnnkit.config import TrainConfig
 from rnnkit.layers import LSTM
-from rnnkit.train import StreamBatches, detach_state, train
+from rnnkit.train import StreamBatches, TrainConfig, detach_state, train
 
 
 class StreamModel(nn.Module):

@@ -17,9 +17,9 @@ import torch.nn.functional as F
 from bench_tbptt import plain_loop  # the same reference loop (benchmarks/ is on sys.path)
 from torch import nn
 
-from rnnkit.config import TrainConfig
-from rnnkit.text import CharLM, CharVocab
-from rnnkit.train import StreamBatches, train
+from rnnkit.models import CharLM
+from rnnkit.text import CharVocab
+from rnnkit.train import StreamBatches, TrainConfig, train
 
 
 class TorchCharLM(nn.Module):

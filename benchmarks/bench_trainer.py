@@ -26,11 +26,10 @@ import time
 import numpy as np
 import torch
 
-from rnnkit.config import TrainConfig
 from rnnkit.data import make_windows
 from rnnkit.io import load_aapl
 from rnnkit.models import SequenceRegressor
-from rnnkit.train import Batches, train
+from rnnkit.train import Batches, TrainConfig, train
 
 LOOKBACK, HORIZON, HIDDEN = 60, 1, 32
 

@@ -29,14 +29,15 @@ def test_cli_stays_small():
     assert len((SRC / "cli.py").read_text().splitlines()) < MAX_CLI_LINES
 
 
-def _imports(path: Path) -> set[str]:
+def _imported(path: Path, packages: set[str]) -> set[str]:
+    """The modules of ``packages`` (or the packages themselves) that ``path`` imports."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-    return names
+    return {n for n in names if any(n == top or n.startswith(top + ".") for top in packages)}
 
 
 @pytest.mark.parametrize("path", [p for p in _sources() if p.parent == SRC
@@ -44,9 +45,14 @@ def _imports(path: Path) -> set[str]:
                          ids=lambda p: p.name)
 def test_the_library_never_imports_the_layers_above_it(path):
     """Imports flow one way: library modules <- jobs <- config <- cli."""
-    above = {name for name in _imports(path)
-             if any(name == top or name.startswith(top + ".") for top in LIBRARY_ABOVE)}
+    above = _imported(path, LIBRARY_ABOVE)
     assert not above, f"{path.name} imports {above}"
+
+
+def test_config_imports_no_job_and_no_job_imports_the_cli():
+    assert not _imported(SRC / "config.py", {"rnnkit.jobs", "rnnkit.cli"})
+    for path in (SRC / "jobs").glob("*.py"):
+        assert not _imported(path, {"rnnkit.cli"}), path.name
 
 
 def _keywords(function) -> set[str]:

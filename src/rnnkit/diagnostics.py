@@ -442,7 +442,7 @@ class GradientFlowTracker:
     """Snapshots of the gradient flow on a fixed batch every ``every`` training steps.
 
     A snapshot is {"step", "grad_norm" (:func:`gradient_flow`), "spectral_radius" (of
-    weight_hh_l0, as in :func:`run_diagnosis`)}, plus "cell_grad_norm" for an LSTM tracked with
+    weight_hh_l0, as in :func:`diagnose`)}, plus "cell_grad_norm" for an LSTM tracked with
     ``cell_state=True`` (off by default: the snapshot is then ~8% cheaper), recorded when
     ``step % every == 0``. Calling the tracker never touches the parameters' gradients or the
     optimizer, so it can run between any two updates, e.g. from a trainer's step hook:
