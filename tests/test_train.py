@@ -17,7 +17,7 @@ import pytest
 import torch
 
 import rnnkit.train as train_module
-from rnnkit._checks import TrainingDiverged
+from rnnkit._checks import InputError, TrainingDiverged
 from rnnkit.data import make_windows
 from rnnkit.init import seeded
 from rnnkit.io import load_model
@@ -570,3 +570,11 @@ def test_training_leaves_the_callers_random_state_alone():
     before = torch.random.get_rng_state()
     train(_model(num_layers=2, dropout=0.5), Batches(x, y, 16), TrainConfig(epochs=2))
     assert torch.equal(torch.random.get_rng_state(), before)
+
+
+def test_checkpoints_of_rnnkit_0_1_are_refused_not_ignored(tmp_path):
+    x, y = _windows()
+    (tmp_path / "last.safetensors").write_bytes(b"")  # 0.1.0 wrote last.safetensors here
+    with pytest.raises(InputError, match="rnnkit 0.1.0's format.*cannot resume"):
+        train(_model(), Batches(x, y, 16), TrainConfig(epochs=1), checkpoint_dir=tmp_path,
+              resume=True)

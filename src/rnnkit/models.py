@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnkit._checks import InputError, check_choice, check_in_range, check_positive_int
+from rnnkit._checks import InputError, check_choice, check_positive_int
 from rnnkit._fields import opt
 from rnnkit.cells import NONLINEARITIES
-from rnnkit.init import INPUT_SCHEMES, RECURRENT_SCHEMES
+from rnnkit.init import INPUT_SCHEMES
 from rnnkit.layers import GRU, LSTM, RNN, RecurrentLayer
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -28,7 +28,10 @@ LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss}
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """The recurrent stack of a model: which cell, how wide, how deep, how initialised."""
+    """The recurrent stack of a model: which cell, how wide, how deep, how initialised.
+
+    Its limits are the layer's own, checked once, when :func:`recurrent_layer` builds it.
+    """
 
     cell: str = opt("lstm", "recurrent cell", tuple(CELLS))
     hidden_size: int = opt(32, "hidden units per layer")
@@ -42,16 +45,6 @@ class ModelConfig:
     forget_bias: float = opt(1.0, "LSTM forget-gate bias b_f (0 is about torch's init, f ≈ 0.5)")
     nonlinearity: str = opt("tanh", "σ of the Elman cell", NONLINEARITIES)
 
-    def __post_init__(self) -> None:
-        check_choice("cell", self.cell, tuple(CELLS))
-        check_positive_int("hidden_size", self.hidden_size)
-        check_positive_int("num_layers", self.num_layers)
-        check_in_range("dropout", self.dropout, 0.0, 1.0, high_open=True)
-        check_choice("init", self.init, INPUT_SCHEMES)
-        if self.recurrent_init:
-            check_choice("recurrent_init", self.recurrent_init, RECURRENT_SCHEMES)
-        check_choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
-
 
 def recurrent_layer(
     input_size: int, cell: str = "lstm", hidden_size: int = 32, num_layers: int = 1,
@@ -61,13 +54,12 @@ def recurrent_layer(
     """``CELLS[cell](input_size, hidden_size, num_layers, ...)``, batch first.
 
     ``forget_bias`` reaches the LSTM only and ``nonlinearity`` the Elman RNN only; an empty
-    ``recurrent_init`` means the same scheme as ``init``.
+    ``recurrent_init`` means the same scheme as ``init``. The layer checks the rest.
 
     >>> recurrent_layer(3, "gru", hidden_size=8).weight_hh_l0.shape
     torch.Size([24, 8])
     """
-    ModelConfig(cell, hidden_size, num_layers, dropout, bidirectional, init, recurrent_init,
-                0.0 if forget_bias is None else forget_bias, nonlinearity)  # checks them all
+    check_choice("cell", cell, tuple(CELLS))
     extra = {"lstm": {"forget_bias": forget_bias}, "rnn": {"nonlinearity": nonlinearity}}
     return CELLS[cell](input_size, hidden_size, num_layers, batch_first=True, dropout=dropout,
                        bidirectional=bidirectional, init=init,

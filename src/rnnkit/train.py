@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from rnnkit import __version__
 from rnnkit._checks import (
     InputError,
     TrainingDiverged,
@@ -410,6 +411,9 @@ def _save_checkpoints(directory: Path, model: nn.Module, optimizer: torch.optim.
 def _resume(directory: Path | None, model: nn.Module, optimizer: torch.optim.Optimizer,
             cfg: TrainConfig, validating: bool) -> _Run | None:
     """The run saved in ``directory/last`` loaded into model and optimizer; None if none."""
+    if directory is not None and (directory / "last.safetensors").is_file():  # 0.1.0's layout
+        raise InputError(f"{directory} holds checkpoints in rnnkit 0.1.0's format, which rnnkit "
+                         f"{__version__} cannot resume: start the run again without resuming")
     if directory is None or not (directory / "last").is_dir():
         return None
     tensors, meta = load_model(directory / "last", "checkpoint")
