@@ -277,6 +277,7 @@ def train(
     if cfg.spectral_norm:
         apply_spectral_norm_(model)
     optimizer = make_optimizer(model, cfg)
+    params = [p for p in model.parameters() if p.requires_grad]
     directory = None if checkpoint_dir is None else Path(checkpoint_dir)
     run = _resume(directory, model, optimizer, cfg, val_batches is not None) if resume else None
     run = run or _Run(History())
@@ -296,7 +297,7 @@ def train(
                     loss, state = tbptt_loss(model, x, y, state, cfg.tbptt_steps)
                 else:
                     _, loss, _ = model(x, y)
-                norm = _optimizer_step(model, optimizer, loss, cfg, run)
+                norm = _optimizer_step(model, params, optimizer, loss, cfg, run)
                 run.history.steps.append({"step": run.step, "loss": run.last_finite,
                                           "grad_norm": norm, "lr": lr})
                 sums.add(run.last_finite, norm, len(x))
@@ -320,8 +321,8 @@ def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> float:
     return lr
 
 
-def _optimizer_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss: Tensor,
-                    cfg: TrainConfig, run: _Run) -> float:
+def _optimizer_step(model: nn.Module, params: list[Tensor], optimizer: torch.optim.Optimizer,
+                    loss: Tensor, cfg: TrainConfig, run: _Run) -> float:
     """Backward, clip, step and zero the gradients; returns the norm before clipping.
 
     Raises TrainingDiverged, before the weights change, when the loss or the norm is not finite.
@@ -330,7 +331,6 @@ def _optimizer_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss: Te
     if not math.isfinite(loss_value):
         raise TrainingDiverged(run.step, run.epoch, "the loss", run.last_finite)
     loss.backward()
-    params = [p for p in model.parameters() if p.requires_grad]
     if cfg.clip_value > 0:
         nn.utils.clip_grad_value_(params, cfg.clip_value)
     max_norm = cfg.grad_clip if cfg.grad_clip > 0 else math.inf
