@@ -1,5 +1,6 @@
 """The rnnkit command: fast help, every command reachable, one-line errors with exit code 2."""
 
+import re
 import subprocess
 import sys
 
@@ -42,6 +43,7 @@ def test_every_flag_has_help(capsys):
         with pytest.raises(SystemExit):
             main([*argv, "--help"])
         text = " ".join(capsys.readouterr().out.split())  # undo argparse's line wrapping
+        text = re.sub(r"(\w)- (\w)", r"\1-\2", text)  # and its breaks after a hyphen
         for f, default in flat_fields(job_cls):
             assert f"{f.metadata['help']} (default: {default})" in text, (argv, f.name)
 
@@ -128,21 +130,35 @@ def forecast_run(tmp_path_factory):
     return code, out
 
 
-def test_forecast_writes_every_output(forecast_run):
+def _strict_json(path):
+    """metrics.json parsed by a parser that refuses NaN and Infinity."""
     import json
+
+    def refuse(name):
+        raise ValueError(f"{path} holds {name}, which is not JSON")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+def test_forecast_writes_every_output(forecast_run):
 
     import pandas as pd
 
     code, out = forecast_run
     assert code == 0
-    metrics = json.loads((out / "metrics.json").read_text())
-    assert {"model", "naive", "drift", "data", "config"} <= set(metrics)
-    for who in ("model", "naive", "drift"):
-        assert {"mse", "mae", "rmse", "mape", "mase"} <= set(metrics[who])
-    assert metrics["data"]["test_rows"] == 302  # the tutorial's split of 1510 days
-    assert metrics["config"]["train"]["epochs"] == 3
+    metrics = _strict_json(out / "metrics.json")
+    assert {"model", "naive", "snaive", "drift", "skill", "season", "significance", "encoding",
+            "data", "config", "training", "seconds"} <= set(metrics)
+    for who in ("model", "naive", "snaive", "drift"):
+        assert {"mse", "mae", "rmse", "mape", "smape", "mase"} <= set(metrics[who])
+    assert metrics["data"]["test_origins"] == 302  # the tutorial's split of 1510 days
+    assert metrics["config"]["epochs"] == 3 and metrics["season"] == 5
+    assert metrics["encoding"]["target_kind"] == "log_return"  # AAPL is price-like
+    assert metrics["significance"]["naive"]["verdict"] in ("beats", "loses to",
+                                                           "no significant difference")
     predictions = pd.read_csv(out / "predictions.csv")
-    assert list(predictions.columns[:4]) == ["date", "actual", "model", "naive"]
+    assert list(predictions.columns) == ["origin", "step", "date", "actual", "model", "naive",
+                                         "snaive", "drift"]
     assert len(predictions) == 302
     assert predictions["date"].iloc[0] == "2019-10-21"  # row ceil(0.8 * 1510) = 1208
     assert len(pd.read_csv(out / "future.csv")) == 5

@@ -16,10 +16,13 @@ from rnnkit.data import (
     Split,
     chronological_split,
     decode_targets,
-    derive_features,
     encode_targets,
+    future_index,
+    input_windows,
+    is_seasonal,
     last_values,
     make_windows,
+    normalize_windows,
     window_parts,
 )
 
@@ -279,54 +282,52 @@ def test_encoding_errors():
 
 
 # ---------------------------------------------------------------------------------------------
-# derive_features
-
-
-def _frame(p: np.ndarray) -> pd.DataFrame:
-    index = pd.date_range("2020-01-01", periods=len(p), freq="D", name="date")
-    return pd.DataFrame({"Close": p, "Volume": np.arange(len(p), dtype=float)}, index=index)
-
-
-def test_derived_features_by_hand():
-    p = np.array([1.0, 2.0, 4.0, 2.0, 4.0])
-    out = derive_features(_frame(p), "Close", ["Volume"], ["return", "log_return", "ma2", "vol2"])
-    assert list(out.columns) == ["Close", "Volume", "return", "log_return", "ma2", "vol2"]
-    assert len(out) == 3  # vol2 needs two log returns, so three prices
-    assert out.index[0] == pd.Timestamp("2020-01-03")
-    np.testing.assert_allclose(out["return"], [1.0, -0.5, 1.0])
-    np.testing.assert_allclose(out["log_return"], np.log([2.0, 0.5, 2.0]))
-    np.testing.assert_allclose(out["ma2"], [4 / 3 - 1, 2 / 3 - 1, 4 / 3 - 1])
-    r = np.log(2.0)  # log returns are r, r, -r, r
-    np.testing.assert_allclose(out["vol2"], np.std([[r, r], [r, -r], [-r, r]], axis=1, ddof=1))
-    assert (out.dtypes == np.float64).all()
+# input_windows, normalize_windows, is_seasonal, future_index
 
 
 @FAST
-@given(seed=st.integers(0, 2**16), t=st.integers(0, 39))
-def test_derived_features_are_causal(seed, t):
-    p = _prices(seed, 40)
-    changed = p.copy()
-    changed[t + 1 :] = _prices(seed + 1, 40)[t + 1 :]
-    derived = ["return", "log_return", "ma5", "vol5"]
-    before = derive_features(_frame(p), "Close", ["Volume"], derived)
-    after = derive_features(_frame(changed), "Close", ["Volume"], derived)
-    cutoff = _frame(p).index[t]
-    pd.testing.assert_frame_equal(before.loc[:cutoff], after.loc[:cutoff])
+@given(n=st.integers(1, 30), f=st.integers(1, 3), lookback=st.integers(1, 30))
+def test_input_windows_end_at_every_row(n, f, lookback):
+    assume(lookback <= n)
+    x = np.arange(n * f, dtype=float).reshape(n, f)
+    windows = input_windows(x, lookback)
+    assert windows.shape == (n - lookback + 1, lookback, f)
+    for i in range(len(windows)):
+        np.testing.assert_array_equal(windows[i], x[i : i + lookback])
+    if n - lookback >= 1:  # the first windows are make_windows' inputs
+        np.testing.assert_array_equal(make_windows(x, x[:, 0], lookback, 1)[0],
+                                      windows[: n - lookback])
 
 
-@pytest.mark.parametrize("covariates, derived, match", [
-    (["Open"], [], r"unknown column 'Open'; available: 'Close', 'Volume'"),
-    ([], ["ma"], r"unknown derived feature 'ma'; allowed: 'return', 'log_return', 'ma\{n\}'"),
-    ([], ["vol1"], "unknown derived feature 'vol1'"),
-    ([], ["rsi14"], "unknown derived feature 'rsi14'"),
-    (["Close"], [], "must differ"),
-    ([], ["ma20"], "5 rows are too few"),
-])
-def test_derive_features_errors(covariates, derived, match):
-    with pytest.raises(InputError, match=match):
-        derive_features(_frame(np.arange(1.0, 6.0)), "Close", covariates, derived)
+@pytest.mark.parametrize("how", ["last", "mean"])
+def test_normalize_windows_removes_each_windows_level_from_chosen_columns(how):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 4, 3))
+    shifted = x + np.array([100.0, 0.0, 0.0])  # a level on column 0 only
+    out = normalize_windows(shifted, [0], how)
+    reference = shifted[:, -1:, 0] if how == "last" else shifted[:, :, 0].mean(1, keepdims=True)
+    np.testing.assert_allclose(out[:, :, 0], shifted[:, :, 0] - reference, atol=1e-4)
+    np.testing.assert_array_equal(out[:, :, 1:], shifted[:, :, 1:].astype(np.float32))
+    np.testing.assert_allclose(normalize_windows(x, [0], how), out, atol=1e-4)  # level-free
+    assert normalize_windows(x, [0], "none") is x
 
 
-def test_log_features_need_positive_prices():
-    with pytest.raises(InputError, match="'log_return' takes logs of 'Close'"):
-        derive_features(_frame(np.array([1.0, -1.0, 2.0])), "Close", [], ["log_return"])
+def test_is_seasonal_on_differences():
+    t = np.arange(24 * 30)
+    rng = np.random.default_rng(1)
+    daily = 10 * np.sin(2 * np.pi * t / 24) + rng.normal(size=len(t))
+    walk = np.cumsum(rng.normal(size=len(t)))
+    assert is_seasonal(daily, 24)[0] and not is_seasonal(walk, 24)[0]
+    assert is_seasonal(daily, 1) == (False, 0.0)  # m = 1 has no season
+    assert is_seasonal(daily[:50], 24) == (False, 0.0)  # fewer than three seasons
+
+
+def test_future_index_continues_the_spacing():
+    hourly = pd.date_range("2024-01-01", periods=5, freq="h")
+    assert list(future_index(hourly, 2)) == list(pd.date_range("2024-01-01 05:00", periods=2,
+                                                                freq="h"))
+    daily = pd.date_range("2024-01-05", periods=3, freq="D")  # includes a weekend
+    assert [d.day_name() for d in future_index(daily, 2)] == ["Monday", "Tuesday"]
+    business = pd.bdate_range("2024-01-03", periods=3)  # Wed, Thu, Fri
+    assert [d.day_name() for d in future_index(business, 2)] == ["Monday", "Tuesday"]
+    assert list(future_index(pd.Index([10, 12, 14]), 2)) == [16, 18]

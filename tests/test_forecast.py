@@ -1,5 +1,6 @@
 """The Forecaster: scikit-learn habits, no leakage, honest scoring, persistence."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -7,8 +8,9 @@ import pandas as pd
 import pytest
 
 from rnnkit._checks import InputError
+from rnnkit.backtest import backtest, walk_forward
 from rnnkit.esn import ReservoirConfig
-from rnnkit.forecast import Forecaster, backtest, walk_forward
+from rnnkit.forecast import Forecaster
 from rnnkit.models import ModelConfig
 from rnnkit.train import TrainConfig
 from rnnkit.window_models import NetworkRegressor, ReservoirRegressor
@@ -90,7 +92,11 @@ def test_backtest_scores_everyone_on_the_same_test_targets():
     assert result.metrics["naive"]["mae"] == pytest.approx(mae_naive)
     assert result.metrics["skill"] == pytest.approx(
         1 - result.metrics["model"]["mse"] / result.metrics["naive"]["mse"])
-    assert set(result.metrics) >= {"model", "naive", "drift", "skill"}
+    assert set(result.metrics) >= {"model", "naive", "snaive", "drift", "skill", "season",
+                                   "significance"}
+    assert list(p.columns) == ["origin", "step", "date", "actual", "model", "naive", "snaive",
+                               "drift"]
+    json.dumps(result.metrics, allow_nan=False)  # strict JSON
 
 
 def test_multi_step_horizon_scores_every_step():
@@ -98,7 +104,13 @@ def test_multi_step_horizon_scores_every_step():
     result = backtest(_small(horizon=3), frame)
     assert len(result.metrics["model"]["per_step"]) == 3
     cut = int(np.ceil(len(frame) * 0.8))
-    assert len(result.predictions) == len(frame) - cut - 2  # all three targets in the test part
+    p = result.predictions
+    origins = len(frame) - cut - 2  # all three targets in the test part
+    assert len(p) == 3 * origins and p["step"].tolist()[:4] == [1, 2, 3, 1]
+    first = p[p["origin"] == p["origin"].iloc[0]]
+    assert list(first["date"]) == list(frame.index[cut : cut + 3])
+    np.testing.assert_allclose(first["actual"], frame["Close"].iloc[cut : cut + 3])
+    np.testing.assert_allclose(first["naive"], frame["Close"].iloc[cut - 1])
 
 
 def test_level_target_recovers_a_learnable_signal():
@@ -215,5 +227,76 @@ def test_baselines_do_not_depend_on_the_models_inputs():
     frame = _series()
     plain = backtest(_small(), frame).metrics
     rolling = backtest(_small(features=("log_return", "ma20", "vol20")), frame).metrics
-    assert plain["naive"] == rolling["naive"]
-    assert plain["drift"] == rolling["drift"]
+    for baseline in ("naive", "snaive", "drift"):
+        assert plain[baseline] == rolling[baseline]
+
+
+def _hourly(n=24 * 30, level=0.0, seed=0):
+    """A daily cycle with noise, around ``level`` (negative values when level is 0)."""
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2021-03-01", periods=n, freq="h", name="date")
+    t = np.arange(n)
+    value = level + 10 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 1, n)
+    return pd.DataFrame({"value": value}, index=index)
+
+
+def test_the_encoding_and_season_follow_the_data_and_explicit_values_win():
+    frame = _hourly()
+    f = _small(target="value", lookback=48).fit(frame.iloc[:400])
+    assert f.season_ == 24
+    assert (f.encoding_.target_kind, f.encoding_.window_norm) == ("diff", "last")
+    assert f.encoding_.features == ("level", "hour", "dow")
+    assert "takes values <= 0" in f.encoding_.reason
+    g = _small(target="value", lookback=48, features=("level",), target_kind="level",
+               season=12).fit(frame.iloc[:400])
+    assert (g.encoding_.features, g.encoding_.target_kind, g.encoding_.window_norm,
+            g.season_) == (("level",), "level", "none", 12)
+    assert g.encoding_.reason.startswith("set by the caller")
+    prices = _small().fit(_series())
+    assert prices.encoding_.target_kind == "log_return" and prices.season_ == 5
+
+
+def test_window_normalisation_makes_the_forecast_level_free():
+    """With inputs relative to the window's last value and differences as targets, moving the
+    whole series by a constant moves every forecast by exactly that constant."""
+    frame = _hourly(level=50.0)
+    kw = {"target": "value", "lookback": 24, "features": ("level",), "target_kind": "diff",
+          "window_norm": "last"}
+    a = _small(**kw).fit(frame)
+    b = _small(**kw).fit(frame + 1000.0)
+    np.testing.assert_allclose(b.predict_windows(frame + 1000.0).mean,
+                               a.predict_windows(frame).mean + 1000.0, rtol=0, atol=1e-6)
+
+
+def test_seasonal_naive_is_the_value_one_season_back():
+    frame = _hourly(n=24 * 20, level=5.0)
+    result = backtest(_small(target="value", lookback=24, horizon=2), frame)
+    p = result.predictions
+    rows = frame.index.get_indexer(p["date"])
+    np.testing.assert_allclose(p["snaive"], frame["value"].to_numpy()[rows - 24])
+    assert result.metrics["season"] == 24
+    assert result.metrics["snaive"]["mae"] < result.metrics["naive"]["mae"]  # a daily cycle
+
+
+def test_checks_refuse_what_cannot_succeed_before_any_training():
+    frame = _series()
+    with pytest.raises(InputError, match="--future 10 > --horizon 5 needs future values of "
+                                         "the covariates Volume"):
+        _small(horizon=5, covariates=("Volume",)).check(frame, future=10)
+    with pytest.raises(InputError, match="fewer than lookback=200"):
+        _small(lookback=200).check(frame)
+    with pytest.raises(InputError, match="the test part has 3 rows, fewer than horizon=5"):
+        _small(horizon=5).check(frame.iloc[:100], test_fraction=0.03)
+    signed = _hourly()
+    with pytest.raises(InputError, match="'log_return' takes logs of 'value'.*use the features "
+                                         "'level' with the target kind 'diff'"):
+        _small(target="value", features=("log_return",)).check(signed)
+    assert _small(target="value").check(signed).target_kind == "diff"  # auto copes
+
+
+def test_an_integer_time_index_forecasts_the_next_steps():
+    frame = _hourly(n=300, level=20.0).reset_index(drop=True)
+    frame.index.name = "step"
+    f = _small(target="value", lookback=24, horizon=3, season=24).fit(frame)
+    future = f.predict(frame)
+    assert list(future.index) == [300, 301, 302] and future.index.name == "step"

@@ -1,14 +1,12 @@
-"""rnnkit.io: reading and cleaning series files, the bundled AAPL data, atomic writes."""
+"""rnnkit.io: the jobs' data, the bundled AAPL data, atomic writes, model folders."""
 
 import hashlib
-import importlib.util
 import json
 import re
 import subprocess
 import sys
 from importlib import resources
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -18,14 +16,12 @@ from rnnkit._checks import InputError
 from rnnkit.io import (
     AAPL_PROVENANCE,
     MODEL_FORMAT,
-    CleaningReport,
     load_aapl,
     load_model,
     load_safetensors,
     load_table,
     prepare_out,
     read_corpus,
-    read_series,
     save_model,
     save_safetensors_atomic,
     write_json_atomic,
@@ -37,139 +33,6 @@ def _csv(tmp_path, text: str, name: str = "prices.csv"):
     path = tmp_path / name
     path.write_text(text)
     return path
-
-
-# ---------------------------------------------------------------------------------------------
-# read_series
-
-
-def test_reads_a_clean_file(tmp_path):
-    path = _csv(tmp_path, "Date,Close,Volume\n2020-01-02,10.5,100\n2020-01-03,11,200\n")
-    frame, report = read_series(path)
-    assert list(frame.columns) == ["Close", "Volume"]
-    assert frame.index.name == "date" and isinstance(frame.index, pd.DatetimeIndex)
-    assert (frame.dtypes == np.float64).all()
-    np.testing.assert_array_equal(frame["Close"], [10.5, 11.0])
-    assert report == CleaningReport(rows_read=2, duplicates_dropped=0,
-                                    filled={"Close": 0, "Volume": 0}, leading_dropped=0)
-
-
-@pytest.mark.parametrize("text, date_column", [
-    ("Ticker,TIMESTAMP,Close\nAAPL,2020-01-02,1\nAAPL,2020-01-03,2\n", "TIMESTAMP"),  # by name
-    ("Ticker,When,Close\nAAPL,2020-01-02,1\nAAPL,2020-01-03,2\n", "When"),  # by values
-])
-def test_finds_the_date_column(tmp_path, text, date_column):
-    frame, _ = read_series(_csv(tmp_path, text))
-    assert list(frame.columns) == ["Close"]  # the text column 'Ticker' is not numeric
-    assert frame.index[0] == pd.Timestamp("2020-01-02")
-
-
-def test_no_date_column_names_the_file(tmp_path):
-    path = _csv(tmp_path, "a,b\nx,1\ny,2\n")
-    with pytest.raises(InputError, match=re.escape(f"{path} has no date column") + ".*date_column"):
-        read_series(path)
-
-
-def test_explicit_date_column_and_columns(tmp_path):
-    path = _csv(tmp_path, "Day,Open,Close\n2020-01-02,1,2\n2020-01-03,3,4\n")
-    frame, _ = read_series(path, date_column="Day", columns=["Close", "Open"])
-    assert list(frame.columns) == ["Close", "Open"]
-
-
-def test_unsorted_rows_are_sorted(tmp_path):
-    path = _csv(tmp_path, "Date,Close\n2020-01-03,3\n2020-01-01,1\n2020-01-02,2\n")
-    frame, _ = read_series(path)
-    assert frame.index.is_monotonic_increasing
-    np.testing.assert_array_equal(frame["Close"], [1.0, 2.0, 3.0])
-
-
-def test_duplicate_dates_warn_and_keep_the_last(tmp_path):
-    path = _csv(tmp_path, "Date,Close\n2020-01-02,1\n2020-01-03,2\n2020-01-02,9\n2020-01-03,8\n"
-                          "2020-01-03,7\n")
-    with pytest.warns(UserWarning, match="dropped 3 rows whose date appears again later"):
-        frame, report = read_series(path)
-    np.testing.assert_array_equal(frame["Close"], [9.0, 7.0])
-    assert report.duplicates_dropped == 3 and report.rows_read == 5
-
-
-def test_gaps_are_forward_filled_and_counted(tmp_path):
-    path = _csv(tmp_path, "Date,Open,Close\n"
-                          "2020-01-01,,\n"
-                          "2020-01-02,,5\n"
-                          "2020-01-03,1,\n"
-                          "\n"
-                          "2020-01-04,2,\n"
-                          "2020-01-05, ,6\n")
-    frame, report = read_series(path)
-    assert report.to_dict() == {"rows_read": 5, "duplicates_dropped": 0,
-                                "filled": {"Open": 1, "Close": 2}, "leading_dropped": 2}
-    assert frame.index[0] == pd.Timestamp("2020-01-03")
-    np.testing.assert_array_equal(frame["Open"], [1.0, 2.0, 2.0])
-    np.testing.assert_array_equal(frame["Close"], [5.0, 5.0, 6.0])
-
-
-def test_non_numeric_value_names_file_line_and_column(tmp_path):
-    rows = [f"2020-01-{d:02d},{d}.5" for d in range(1, 21)]
-    rows[15] = "2020-01-16,n/a"  # data row 16 is line 17: the header is line 1
-    path = _csv(tmp_path, "Date,Close\n" + "\n".join(rows) + "\n")
-    with pytest.raises(InputError) as info:
-        read_series(path)
-    assert str(info.value) == f"{path} line 17: 'Close' is 'n/a'"
-
-
-def test_line_numbers_count_blank_lines(tmp_path):
-    path = _csv(tmp_path, "Date,Close\n2020-01-01,1\n\n2020-01-02,inf\n")
-    with pytest.raises(InputError, match=r"line 4: 'Close' is 'inf'$"):
-        read_series(path)
-
-
-def test_bad_date_names_the_line(tmp_path):
-    path = _csv(tmp_path, "Date,Close\n2020-01-01,1\n2020-13-45,2\n")
-    with pytest.raises(InputError, match=r"line 3: 'Date' is '2020-13-45', not a date"):
-        read_series(path)
-
-
-def test_unknown_column_lists_those_available(tmp_path):
-    path = _csv(tmp_path, "Date,Open,Close\n2020-01-01,1,2\n")
-    with pytest.raises(InputError) as info:
-        read_series(path, columns=["Adj Close"])
-    assert str(info.value) == (f"{path} has no column 'Adj Close'; "
-                               "available: 'Date', 'Open', 'Close'")
-
-
-@pytest.mark.parametrize("text, match", [
-    ("", "is empty"),
-    ("Date,Close\n", "has no data rows"),
-    ("Date,Close\n\n\n", "has no data rows"),
-    ("Date,Name\n2020-01-01,x\n", "has no numeric column besides the dates in 'Date'"),
-])
-def test_files_without_usable_rows(tmp_path, text, match):
-    path = _csv(tmp_path, text)
-    with pytest.raises(InputError, match=f"{re.escape(str(path))}:? {match}"):
-        read_series(path)
-
-
-def test_a_requested_empty_column_leaves_no_row(tmp_path):
-    path = _csv(tmp_path, "Date,Open,Close\n2020-01-01,1,\n2020-01-02,2,\n")
-    assert list(read_series(path)[0].columns) == ["Open"]  # an empty column is not numeric
-    with pytest.raises(InputError, match="no row has a value in every column of .'Open', 'Close'"):
-        read_series(path, columns=["Open", "Close"])
-    with pytest.raises(InputError, match="columns must name at least one column"):
-        read_series(path, columns=[])
-
-
-def test_missing_file(tmp_path):
-    path = tmp_path / "nope.csv"
-    with pytest.raises(InputError, match=re.escape(f"{path}: no such file")):
-        read_series(path)
-
-
-@pytest.mark.skipif(importlib.util.find_spec("pyarrow") is not None, reason="pyarrow installed")
-def test_parquet_without_pyarrow_says_so(tmp_path):
-    path = tmp_path / "prices.parquet"
-    path.write_bytes(b"PAR1")
-    with pytest.raises(InputError, match="needs pyarrow"):
-        read_series(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,6 +88,16 @@ def test_failed_json_write_leaves_the_previous_file(tmp_path):
     assert list(tmp_path.iterdir()) == [path]
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_json_is_strict_so_nan_leaves_the_previous_file(tmp_path, value):
+    path = tmp_path / "metrics.json"
+    write_json_atomic(path, {"loss": 0.5})
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        write_json_atomic(path, {"loss": value})
+    assert json.loads(path.read_text()) == {"loss": 0.5}
+    assert list(tmp_path.iterdir()) == [path]  # no .tmp left behind
+
+
 def test_failed_text_write_removes_the_tmp_file(tmp_path):
     path = tmp_path / "notes.txt"
     write_text_atomic(path, "old")
@@ -277,6 +150,18 @@ def test_load_table_bundled_and_a_file(tmp_path):
         frame, record = load_table(str(path), columns=["Close"])
     assert frame["Close"].tolist() == [2.0, 3.0]
     assert record["source"] == str(path) and record["cleaning"]["duplicates_dropped"] == 1
+
+
+def test_load_table_passes_the_file_options_on(tmp_path):
+    path = _csv(tmp_path, "Day;Close;Name\n2020-01-02;1,5;A\n2020-01-02;9;B\n2020-01-03;2;A\n")
+    frame, record = load_table(str(path), "Day", ["Close"], sep=";", decimal=",",
+                               id_column="Name", series="A")
+    assert frame["Close"].tolist() == [1.5, 2.0]
+    assert record["cleaning"]["series"] == "A" and record["cleaning"]["sep"] == ";"
+    frame, _ = load_table(str(path), id_column="Name", series="B")  # "" detects the rest
+    assert frame["Close"].tolist() == [9.0]
+    with pytest.raises(InputError, match="--data aapl is a single series"):
+        load_table("aapl", id_column="Name", series="AAPL")
 
 
 @pytest.mark.parametrize(("content", "message"), [

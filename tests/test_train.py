@@ -556,11 +556,11 @@ def test_validation_loss_is_the_per_sample_mean_and_restores_the_mode():
 
 
 def test_every_train_config_field_is_read_by_the_loop():
-    """No silent drift: each field reaches the loop (batch_size shapes the batches it is given,
-    tests/test_window_models.py checks that one)."""
+    """No silent drift: each field reaches the loop (batch_size and epoch_batches shape the
+    batches it is given; tests/test_window_models.py checks those)."""
     source = inspect.getsource(train_module)
     for f in dataclasses.fields(TrainConfig):
-        if f.name != "batch_size":
+        if f.name not in ("batch_size", "epoch_batches"):
             assert f"cfg.{f.name}" in source, f"TrainConfig.{f.name} is never read by train.py"
 
 
@@ -578,3 +578,16 @@ def test_checkpoints_of_rnnkit_0_1_are_refused_not_ignored(tmp_path):
     with pytest.raises(InputError, match="rnnkit 0.1.0's format.*cannot resume"):
         train(_model(), Batches(x, y, 16), TrainConfig(epochs=1), checkpoint_dir=tmp_path,
               resume=True)
+
+
+def test_max_batches_draws_a_fresh_subset_each_epoch():
+    x, y = _windows(n_windows=64)
+    capped = Batches(x, y, batch_size=8, seed=1, max_batches=3)
+    assert len(capped) == 3
+    firsts = [torch.cat([xb for xb, _ in capped.epoch(e)]) for e in range(2)]
+    assert all(len(f) == 24 for f in firsts) and not torch.equal(firsts[0], firsts[1])
+    full = Batches(x, y, batch_size=8, seed=1)
+    uncapped = Batches(x, y, batch_size=8, seed=1, max_batches=100)  # more than there are
+    for (a, _), (b, _) in zip(full.epoch(0), uncapped.epoch(0), strict=True):
+        assert torch.equal(a, b)
+    assert torch.equal(firsts[0], torch.cat([xb for xb, _ in full.epoch(0)])[:24])

@@ -58,6 +58,9 @@ def test_network_batches_follow_the_train_config():
     model = NetworkRegressor(ModelConfig(hidden_size=4), TrainConfig(epochs=2, batch_size=16))
     history = model.fit(x, y).history_
     assert len(history.steps) == 2 * math.ceil(50 / 16)
+    capped = NetworkRegressor(ModelConfig(hidden_size=4),
+                              TrainConfig(epochs=3, batch_size=8, epoch_batches=2))
+    assert len(capped.fit(x, y).history_.steps) == 3 * 2  # 2 of the 7 batches per epoch
 
 
 def test_network_is_its_sequence_regressor_on_each_window():

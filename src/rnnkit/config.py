@@ -10,7 +10,7 @@ reproduces the run. Precedence: defaults < ``--config run.toml`` < flags.
 
 import argparse
 import tomllib
-from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +27,42 @@ def section(default: Any, omit: tuple[str, ...] = ()) -> Any:
     return field(default_factory=lambda: default, metadata={"omit": omit})
 
 
+AUTO_EPOCHS = 60  # the default budget: epochs of at most AUTO_EPOCH_BATCHES batches each
+AUTO_EPOCH_BATCHES = 64
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where a series comes from and how its file is read."""
+
+    data: str = opt("aapl", "the series: 'aapl' (bundled daily prices 2015-2020), a CSV or "
+                    "Parquet file (.gz too), or for esn 'mackey-glass' (generated)")
+    date_column: str = opt("", "time column of the file (dates, epoch seconds or integer "
+                           "steps); empty = detect it")
+    target: str = opt("Close", "column to forecast")
+    sep: str = opt("", "field separator of a CSV file; empty = detect it (, ; tab |)")
+    decimal: str = opt("", "decimal mark of a CSV file; empty = detect it ('.' or ',')")
+    id_column: str = opt("", "the column naming each series of a long-format file (e.g. Name)")
+    series: str = opt("", "with --id-column: the series to forecast (e.g. AAPL)")
+
+
 @dataclass(frozen=True)
 class ForecastJob:
     """Forecast a series (default: the tutorial's AAPL Close) and score it against baselines."""
 
-    data: str = opt("aapl", "'aapl' (bundled, 2015-2020 daily) or a CSV/Parquet file")
-    date_column: str = opt("", "date column of the file; empty = detect it")
-    target: str = opt("Close", "column to forecast")
     covariates: str = opt("", "comma-separated extra input columns, e.g. 'Volume,High'")
-    features: str = opt("log_return", "comma-separated inputs derived from the target: level "
-                        "(the value itself), return, log_return, ma<n>, vol<n> (e.g. ma20)")
-    target_kind: str = opt("log_return", "what the network predicts for step h: log_return "
-                           "log(p[t+h]/p[t]), diff p[t+h]-p[t], or level p[t+h] (the "
-                           "tutorial)", ("log_return", "diff", "level"))
+    features: str = opt("auto", "comma-separated inputs derived from the target: level (the "
+                        "value itself), return, log_return, ma<n>, vol<n> (e.g. ma20), the "
+                        "calendar hour, dow, month; auto = chosen from the training data")
+    target_kind: str = opt("auto", "what the network predicts for step h: log_return "
+                           "log(p[t+h]/p[t]), diff p[t+h]-p[t], level p[t+h] (the tutorial); "
+                           "auto = chosen from the training data",
+                           ("auto", "log_return", "diff", "level"))
+    window_norm: str = opt("auto", "take each window's last value (last) or mean (mean) off its "
+                           "level and covariate inputs; auto = last when the level is an input "
+                           "and the target is relative to it", ("auto", "none", "last", "mean"))
+    season: int = opt(0, "seasonal period m of the seasonal-naive baseline and MASE; 0 = "
+                      "inferred from the dates (hourly 24, daily 7, business-daily 5, ...)")
     model: str = opt("lstm", "recurrent cell, or esn: an echo state network (a fixed "
                      "reservoir, the --units ... --ridge flags; readout by ridge regression)",
                      ("lstm", "gru", "rnn", "esn"))
@@ -48,23 +71,36 @@ class ForecastJob:
     scaler: str = opt("standard", "input scaling, fitted on training rows only",
                       ("standard", "minmax"))
     loss: str = opt("mse", "training loss", ("mse", "mae", "huber"))
+    epochs: int = opt(0, f"passes over all the training windows; 0 = the default budget: up to "
+                      f"{AUTO_EPOCHS} epochs of {AUTO_EPOCH_BATCHES} batches each (all windows "
+                      "when fewer), early stopping on validation")
     test_fraction: float = opt(0.2, "last part of the rows held out for testing (tutorial: 0.2)")
     val_fraction: float = opt(0.1, "end of the training part used for validation and early "
                               "stopping")
     ensemble: int = opt(1, "models trained with consecutive seeds; the forecast is their mean")
-    future: int = opt(10, "steps forecast beyond the end of the data")
+    future: int = opt(0, "steps forecast beyond the end of the data; 0 = the horizon")
     folds: int = opt(0, "walk-forward backtest over this many expanding folds; 0 = skip")
     out: str = opt("runs/forecast", "output folder")
     resume: bool = opt(False, "continue an interrupted run from OUT/checkpoints")
     progress: bool = opt(True, "show a progress bar")
+    source: DataConfig = section(DataConfig())
     network: ModelConfig = section(ModelConfig(hidden_size=32), omit=("cell",))
-    train: TrainConfig = section(TrainConfig(epochs=60, batch_size=64, learning_rate=1e-3,
-                                             patience=15), omit=("tbptt_steps",))
+    train: TrainConfig = section(TrainConfig(epochs=AUTO_EPOCHS, batch_size=64,
+                                             learning_rate=1e-3, patience=15),
+                                 omit=("epochs", "tbptt_steps"))
     reservoir: ReservoirConfig = section(ReservoirConfig(), omit=("washout",))
 
     def __post_init__(self) -> None:
-        check_positive_int("future", self.future)
+        check_non_negative_int("epochs", self.epochs)
+        check_non_negative_int("future", self.future)
         check_non_negative_int("folds", self.folds)
+
+    def training(self) -> TrainConfig:
+        """The trainer's config: ``--epochs`` full passes, or the default budget."""
+        if self.epochs:
+            return replace(self.train, epochs=self.epochs)
+        return replace(self.train, epochs=AUTO_EPOCHS,
+                       epoch_batches=self.train.epoch_batches or AUTO_EPOCH_BATCHES)
 
 
 @dataclass(frozen=True)
@@ -72,8 +108,9 @@ class PredictJob:
     """Forecast the next steps after the end of a data file with a saved model."""
 
     model: str = opt("runs/forecast/model", "folder written by `rnnkit forecast` (model/)")
-    data: str = opt("aapl", "'aapl' or a CSV/Parquet file with the model's columns")
-    date_column: str = opt("", "date column of the file; empty = detect it")
+    data: str = opt("", "a CSV/Parquet file (or 'aapl') with the model's columns; empty = the "
+                    "data the model was trained on, read as it was")
+    date_column: str = opt("", "time column of the file; empty = the training run's, or detect")
     steps: int = opt(0, "steps to forecast; 0 = the model's horizon")
     out: str = opt("", "write the forecast to this CSV file; empty = print it")
 
@@ -114,7 +151,7 @@ class TaskJob:
                                    omit=("cell", "nonlinearity", "recurrent_init"))
     train: TrainConfig = section(TrainConfig(batch_size=64, learning_rate=3e-3, grad_clip=1.0,
                                              lr_schedule="cosine", patience=0),
-                                 omit=("epochs", "steps", "tbptt_steps"))
+                                 omit=("epochs", "steps", "tbptt_steps", "epoch_batches"))
 
 
 @dataclass(frozen=True)
@@ -134,7 +171,7 @@ class TextTrainJob:
     network: ModelConfig = section(ModelConfig(hidden_size=256, num_layers=2),
                                    omit=("cell", "bidirectional"))
     train: TrainConfig = section(TrainConfig(epochs=1, batch_size=32, learning_rate=2e-3,
-                                             patience=0))
+                                             patience=0), omit=("epoch_batches",))
 
     def __post_init__(self) -> None:
         check_in_range("val_fraction", self.val_fraction, 0.0, 0.5, low_open=True)
@@ -168,9 +205,6 @@ class LayersJob:
 class EsnJob:
     """Fit an echo state network to a series; score one-step and closed-loop NRMSE held out."""
 
-    data: str = opt("mackey-glass", "'mackey-glass' (τ = 17, generated) or a CSV/Parquet file")
-    date_column: str = opt("", "date column of the file; empty = detect it")
-    target: str = opt("Close", "column of the file to model")
     length: int = opt(2500, "Mackey-Glass values generated (after a 500-value transient)")
     test_fraction: float = opt(0.2, "last part of the series held out for scoring")
     horizons: str = opt("84,500", "comma-separated closed-loop horizons scored")
@@ -184,6 +218,7 @@ class EsnJob:
     seed: int = opt(0, "seeds the reservoir (and the search)")
     out: str = opt("runs/esn", "output folder")
     progress: bool = opt(True, "show a progress bar during the search")
+    source: DataConfig = section(DataConfig(data="mackey-glass"))
     reservoir: ReservoirConfig = section(ReservoirConfig())
 
     def __post_init__(self) -> None:

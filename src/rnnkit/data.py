@@ -8,7 +8,6 @@ reads files or imports torch.
 """
 
 import math
-import re
 import warnings
 from dataclasses import dataclass
 
@@ -26,8 +25,6 @@ from rnnkit._checks import (
 
 SCALER_KINDS = ("minmax", "standard")
 TARGET_KINDS = ("level", "diff", "log_return")
-DERIVED_FORMS = "'return', 'log_return', 'ma{n}', 'vol{n}' (n >= 2, e.g. 'ma20', 'vol20')"
-_DERIVED = re.compile(r"return|log_return|ma(\d+)|vol(\d+)")
 
 
 def make_windows(
@@ -348,67 +345,82 @@ def decode_targets(encoded: np.ndarray, last_values: np.ndarray, kind: str) -> n
     return last[:, None] * np.exp(y)
 
 
-def derive_features(
-    frame: pd.DataFrame, target: str, covariates: list[str], derived: list[str]
-) -> pd.DataFrame:
-    """The target, covariates and features derived from the target, from past and present only.
+WINDOW_NORMS = ("none", "last", "mean")
 
-    Math (p_t the target at row t, r_t = log(p_t / p_{t-1})):
-        "return":      p_t / p_{t-1} - 1
-        "log_return":  r_t
-        "ma{n}":       p_t / ((p_{t-n+1} + ... + p_t) / n) - 1
-        "vol{n}":      std(r_{t-n+1}, ..., r_t)      (sample std, ddof 1)
-    Each is causal: row t uses rows <= t only.
 
-    Returns
-    -------
-    pandas.DataFrame
-        Float64 columns ``[target, *covariates, *derived]`` on ``frame``'s index, without the
-        leading rows the rolling windows leave incomplete (``vol{n}`` needs n + 1 rows).
+def normalize_windows(x: np.ndarray, columns: list[int], how: str) -> np.ndarray:
+    """Level-free windows: each window's own last value (or mean) taken off the given columns.
 
-    Raises
-    ------
-    InputError
-        An unknown column or derived name (the message lists the allowed forms), repeated
-        names, a target <= 0 for log features, or too few rows.
+    Math (window i, column c in ``columns``, k = 0 .. L-1):
+        last:  x'[i, k, c] = x[i, k, c] - x[i, L-1, c]        (the window ends at 0)
+        mean:  x'[i, k, c] = x[i, k, c] - mean_k x[i, k, c]
+        none:  x' = x
+    The other columns (returns, calendar) are already free of the level and stay as they are.
+    Shapes: (M, L, F) -> (M, L, F), a float32 copy (or ``x`` itself for "none").
 
     Example
     -------
-    >>> frame = pd.DataFrame({"Close": [1.0, 2.0, 3.0, 6.0]})
-    >>> derive_features(frame, "Close", [], ["return", "ma2"])
-       Close  return       ma2
-    1    2.0     1.0  0.333333
-    2    3.0     0.5  0.200000
-    3    6.0     1.0  0.333333
+    >>> x = np.array([[[1.0, 5.0], [3.0, 6.0]]])
+    >>> normalize_windows(x, [0], "last")[0].tolist()
+    [[-2.0, 5.0], [0.0, 6.0]]
     """
-    for name in [target, *covariates]:
-        if name not in frame.columns:
-            available = ", ".join(repr(c) for c in frame.columns)
-            raise InputError(f"unknown column {name!r}; available: {available}")
-    names = [target, *covariates, *derived]
-    if len(set(names)) < len(names):
-        raise InputError(f"target, covariates and derived names must differ, got {names}")
-    out = frame[[target, *covariates]].astype(np.float64)
-    for name in derived:
-        out[name] = _derived_feature(out[target], name)
-    complete = out.notna().all(axis=1).to_numpy()
-    if not complete.any():
-        raise InputError(f"{len(frame)} rows are too few for the derived features {derived}")
-    return out.iloc[int(complete.argmax()) :]
+    check_choice("how", how, WINDOW_NORMS)
+    if how == "none" or not columns:
+        return x
+    out = np.array(x, dtype=np.float32)
+    level = out[:, :, columns]
+    reference = level[:, -1:] if how == "last" else level.mean(axis=1, keepdims=True)
+    out[:, :, columns] = level - reference
+    return out
 
 
-def _derived_feature(p: pd.Series, name: str) -> pd.Series:
-    """One derived column from the target ``p`` (see :func:`derive_features`)."""
-    match = _DERIVED.fullmatch(name)
-    n = int(match[1] or match[2] or 0) if match else 0
-    if match is None or (name not in ("return", "log_return") and n < 2):
-        raise InputError(f"unknown derived feature {name!r}; allowed: {DERIVED_FORMS}")
-    if name == "return":
-        return p / p.shift(1) - 1
-    if match[1]:
-        return p / p.rolling(n).mean() - 1
-    if (p <= 0).any():
-        raise InputError(f"{name!r} takes logs of {p.name!r}, which must be positive; "
-                         f"its minimum is {p.min()}")
-    log_return = np.log(p / p.shift(1))
-    return log_return if name == "log_return" else log_return.rolling(n).std()
+def is_seasonal(values: np.ndarray, season: int, z: float = 1.645) -> tuple[bool, float]:
+    """Whether the first differences of a series repeat with period m, and their lag-m ACF.
+
+    Math (d_t = y_t - y_{t-1}, n values of d, r_k its autocorrelation at lag k):
+        seasonal  <=>  |r_m| > z · sqrt((1 + 2 Σ_{k=1}^{m-1} r_k²) / n)
+    with z = 1.645 the 90% test of the M4 competition's Naive2 benchmark, here taken on the
+    differences so that a trend or a random walk (whose levels correlate at every lag) does
+    not count as a season. m = 1, or fewer than 3m differences: not seasonal.
+
+    >>> t = np.arange(400.0)
+    >>> is_seasonal(np.sin(2 * np.pi * t / 24), 24)[0], is_seasonal(np.cumsum(np.ones(400)), 24)
+    (True, (False, 0.0))
+    """
+    d = np.diff(np.asarray(values, dtype=np.float64))
+    if season < 2 or len(d) < 3 * season or not np.std(d) > 0:
+        return False, 0.0
+    d = d - d.mean()
+    acf = np.array([d[k:] @ d[: len(d) - k] for k in range(season + 1)]) / (d @ d)
+    limit = z * math.sqrt((1 + 2 * np.sum(acf[1:season] ** 2)) / len(d))
+    return bool(abs(acf[season]) > limit), float(acf[season])
+
+
+def future_index(index: pd.Index, steps: int) -> pd.Index:
+    """The ``steps`` times after ``index``: its own spacing continued.
+
+    Daily dates that never fall on a weekend continue as business days; other dates by their
+    inferred frequency (or median spacing); integer steps as the next integers.
+
+    >>> list(future_index(pd.Index([3, 4, 5]), 2))
+    [6, 7]
+    >>> [str(d.date()) for d in future_index(pd.bdate_range("2024-01-03", periods=3), 2)]
+    ['2024-01-08', '2024-01-09']
+    """
+    check_positive_int("steps", steps)
+    if not isinstance(index, pd.DatetimeIndex):
+        step = int(np.median(np.diff(index))) if len(index) > 1 else 1
+        return pd.Index(index[-1] + step * np.arange(1, steps + 1), name=index.name)
+    last = index[-1]
+    spacing = pd.Series(index[1:] - index[:-1]).median() if len(index) > 1 else pd.Timedelta(
+        days=1)
+    daily = pd.Timedelta(hours=23) <= spacing <= pd.Timedelta(days=1.5)
+    if daily and (index.day_of_week < 5).all():
+        return pd.bdate_range(last + pd.Timedelta(days=1), periods=steps, name="date")
+    freq = None
+    if len(index) >= 3:
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            freq = pd.infer_freq(index[-min(len(index), 10):])
+    if freq is not None:
+        return pd.date_range(last, periods=steps + 1, freq=freq, name="date")[1:]
+    return pd.DatetimeIndex([last + spacing * (k + 1) for k in range(steps)], name="date")

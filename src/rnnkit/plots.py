@@ -27,27 +27,63 @@ def _save(fig, path: str | Path) -> None:
 
 
 def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFrame,
-                  future: pd.DataFrame | None, target: str, title: str) -> None:
-    """The tutorial's figure: training data, actual and predicted test values, plus the naive
-    forecast and the future steps beyond the data."""
-    fig, ax = _figure(12, 6)
-    ax.plot(history.index, history.to_numpy(), color="0.55", lw=1, label="training data")
-    dates = pd.DatetimeIndex(predictions["date"])
-    ax.plot(dates, predictions["actual"], color="black", lw=1.2, label="actual")
-    ax.plot(dates, predictions["naive"], color="tab:orange", lw=1, ls="--",
+                  future: pd.DataFrame | None, target: str, title: str, season: int = 1) -> None:
+    """The tutorial's figure, readable for long series: the test part's one-step forecasts.
+
+    ``predictions`` is :func:`rnnkit.backtest.backtest`'s long form (origin, step, date, actual,
+    model, naive, snaive, drift). The top panel shows the end of the training data and the
+    last part of the test part (at most 400 points, or 4 seasons when longer) with the
+    one-step-ahead model, naive and seasonal-naive forecasts, then the future. With H > 1 a
+    second panel draws three whole H-step forecasts from origins spread over the test part.
+    """
+    from matplotlib.figure import Figure
+
+    steps = int(predictions["step"].max())
+    one = predictions[predictions["step"] == 1]
+    shown = one.iloc[-max(400, 4 * season):]
+    fig = Figure(figsize=(12, 6 if steps == 1 else 9))
+    axes = fig.subplots(1 if steps == 1 else 2, 1, squeeze=False)[:, 0]
+    ax = axes[0]
+    context = history.iloc[-len(shown) // 3:] if len(one) == len(shown) else history.iloc[:0]
+    ax.plot(context.index, context.to_numpy(), color="0.55", lw=1, label="training data")
+    ax.plot(shown["date"], shown["actual"], color="black", lw=1.2, label="actual")
+    ax.plot(shown["date"], shown["naive"], color="tab:orange", lw=1, ls="--",
             label="naive (last value)")
-    ax.plot(dates, predictions["model"], color="tab:blue", lw=1.2, label="model")
-    if "spread" in predictions:
-        ax.fill_between(dates, predictions["model"] - 2 * predictions["spread"],
-                        predictions["model"] + 2 * predictions["spread"], color="tab:blue",
-                        alpha=0.2, lw=0, label="ensemble ±2σ")
+    if season > 1:
+        ax.plot(shown["date"], shown["snaive"], color="tab:green", lw=1, ls=":",
+                label=f"seasonal naive (m = {season})")
+    ax.plot(shown["date"], shown["model"], color="tab:blue", lw=1.2, label="model, 1 step ahead")
+    if "spread" in shown:
+        ax.fill_between(shown["date"], shown["model"] - 2 * shown["spread"],
+                        shown["model"] + 2 * shown["spread"], color="tab:blue", alpha=0.2,
+                        lw=0, label="ensemble ±2σ")
     if future is not None and len(future):
         ax.plot(future.index, future[target], color="tab:red", lw=1.5, marker=".",
                 label=f"forecast, next {len(future)} steps")
-    ax.set(title=title, xlabel="date", ylabel=target)
-    ax.legend(loc="upper left")
+    last_of = "" if len(one) == len(shown) else f" (last {len(shown)} of {len(one)} origins)"
+    ax.set(title=title + last_of, xlabel="time", ylabel=target)
+    ax.legend(loc="upper left", fontsize="small")
     ax.grid(alpha=0.3)
+    if steps > 1:
+        _plot_paths(axes[1], predictions, target, steps)
+    fig.tight_layout()
     _save(fig, path)
+
+
+def _plot_paths(ax, predictions: pd.DataFrame, target: str, steps: int) -> None:
+    """Three H-step forecasts (model and seasonal naive) from origins spread over the test part."""
+    origins = predictions["origin"].unique()
+    for k, origin in enumerate(origins[np.linspace(0, len(origins) - 1, 3).astype(int)]):
+        path = predictions[predictions["origin"] == origin]
+        ax.plot(path["date"], path["actual"], color="black", lw=1.2,
+                label="actual" if k == 0 else None)
+        ax.plot(path["date"], path["model"], color="tab:blue", lw=1.2,
+                label="model" if k == 0 else None)
+        ax.plot(path["date"], path["snaive"], color="tab:green", lw=1, ls=":",
+                label="seasonal naive" if k == 0 else None)
+    ax.set(title=f"{steps}-step forecasts from three origins", xlabel="time", ylabel=target)
+    ax.legend(loc="upper left", fontsize="small")
+    ax.grid(alpha=0.3)
 
 
 def plot_loss(path: str | Path, histories: list[list[dict]], title: str = "loss") -> None:

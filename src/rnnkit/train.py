@@ -60,6 +60,8 @@ class TrainConfig:
     patience: int = opt(20, "stop after this many epochs without a better validation loss; "
                             "0 = never stop early")
     steps: int = opt(0, "stop after this many optimizer updates; 0 = run all epochs")
+    epoch_batches: int = opt(0, "batches drawn per epoch, a fresh random subset of the windows "
+                             "each epoch; 0 = every window once")
     tbptt_steps: int = opt(0, "truncated BPTT on streamed chunks: detach the carried state "
                            "every k2 steps; 0 = once per chunk (k2 = k1)")
     spectral_max: float = opt(0.0, "after each step clamp the singular values of every W_hh "
@@ -81,6 +83,7 @@ class TrainConfig:
         check_non_negative_int("patience", self.patience)
         check_non_negative_int("tbptt_steps", self.tbptt_steps)
         check_non_negative_int("steps", self.steps)
+        check_non_negative_int("epoch_batches", self.epoch_batches)
         check_in_range("spectral_max", self.spectral_max, 0.0, 1e12)
         check_non_negative_int("seed", self.seed)
 
@@ -89,16 +92,20 @@ class Batches:
     """Mini-batches of windows (x (M, T, F), y (M, H)), reshuffled each epoch from the seed.
 
     The arrays may be read-only strided views (rnnkit.data.make_windows): only the rows of one
-    batch are gathered (copied) at a time, so memory stays O(rows of the series).
+    batch are gathered (copied) at a time, so memory stays O(rows of the series). With
+    ``max_batches`` an epoch is the first ``max_batches`` batches of that epoch's shuffle: a
+    fresh random subset of the windows each epoch (all of them when there are fewer).
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
-                 seed: int = 0) -> None:
+                 seed: int = 0, max_batches: int = 0) -> None:
         self.x, self.y = x, y
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
+        self.max_batches = check_non_negative_int("max_batches", max_batches)
 
     def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
+        batches = math.ceil(len(self.x) / self.batch_size)
+        return min(batches, self.max_batches) if self.max_batches else batches
 
     @property
     def num_samples(self) -> int:
@@ -108,7 +115,7 @@ class Batches:
         order = np.arange(len(self.x))
         if self.shuffle:
             order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
-        for start in range(0, len(order), self.batch_size):
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
             rows = order[start : start + self.batch_size]
             yield (torch.from_numpy(self.x[rows].astype(np.float32)),
                    torch.from_numpy(self.y[rows].astype(np.float32)))

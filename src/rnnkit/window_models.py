@@ -86,7 +86,8 @@ class NetworkRegressor:
         cfg = self.train
         self.module_ = self._build(x.shape[-1], y.shape[-1])
         val = None if validation is None else Batches(*validation, PREDICT_BATCH, shuffle=False)
-        self.history_ = train(self.module_, Batches(x, y, cfg.batch_size, True, cfg.seed), cfg,
+        batches = Batches(x, y, cfg.batch_size, True, cfg.seed, max_batches=cfg.epoch_batches)
+        self.history_ = train(self.module_, batches, cfg,
                               val_batches=val, checkpoint_dir=checkpoint_dir, resume=resume,
                               on_epoch=on_epoch, record=record)
         self.module_.eval()

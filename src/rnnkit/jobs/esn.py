@@ -19,13 +19,16 @@ from rnnkit.plots import plot_predictions, plot_search
 
 def _series(job: EsnJob):
     """The values to model and a record of where they came from."""
-    if job.data == "mackey-glass":
+    source = job.source
+    if source.data == "mackey-glass":
         from rnnkit.chaos import mackey_glass
 
         return mackey_glass(job.length, discard=500), {"source": "mackey-glass", "tau": 17,
                                                        "values": job.length}
-    frame, record = load_table(job.data, job.date_column, [job.target])
-    return frame[job.target].to_numpy(float), record
+    frame, record = load_table(source.data, source.date_column, [source.target],
+                               sep=source.sep, decimal=source.decimal,
+                               id_column=source.id_column, series=source.series)
+    return frame[source.target].to_numpy(float), record
 
 
 def run(job: EsnJob) -> JobResult:

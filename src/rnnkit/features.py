@@ -1,0 +1,172 @@
+"""Model inputs derived from a series: returns, moving-average ratios, volatility, calendar.
+
+Every feature is causal (row t uses rows <= t only) or known in advance (the calendar of row t),
+so the same inputs can be computed at forecast time, also for dates past the data.
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rnnkit._checks import InputError
+
+DERIVED_FORMS = ("'return', 'log_return', 'ma{n}', 'vol{n}' (n >= 2, e.g. 'ma20', 'vol20'), "
+                 "and the calendar: 'hour', 'dow', 'month'")
+_DERIVED = re.compile(r"return|log_return|ma(\d+)|vol(\d+)")
+CALENDAR = {  # name: (period, position within it of a date index)
+    "hour": (24.0, lambda idx: idx.hour + idx.minute / 60),
+    "dow": (7.0, lambda idx: idx.day_of_week + idx.hour / 24),
+    "month": (12.0, lambda idx: idx.month - 1 + (idx.day - 1) / idx.days_in_month),
+}
+
+
+def derive_features(
+    frame: pd.DataFrame, target: str, covariates: list[str], derived: list[str]
+) -> pd.DataFrame:
+    """The target, covariates and features derived from the target, from past and present only.
+
+    Math (p_t the target at row t, r_t = log(p_t / p_{t-1})):
+        "return":      p_t / p_{t-1} - 1
+        "log_return":  r_t
+        "ma{n}":       p_t / ((p_{t-n+1} + ... + p_t) / n) - 1
+        "vol{n}":      std(r_{t-n+1}, ..., r_t)      (sample std, ddof 1)
+        "hour", "dow", "month":  sin(2π u / P), cos(2π u / P) of the date of row t, where u is
+                       the hour of the day (P = 24), the day of the week (P = 7) or the month
+                       of the year (P = 12), with their fractions: two columns, name_sin and
+                       name_cos, so that the end of a period meets its start
+    Each is causal or known in advance: row t uses rows <= t and its own date only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Float64 columns ``[target, *covariates, *derived]`` on ``frame``'s index (a calendar
+        feature as its two columns), without the leading rows the rolling windows leave
+        incomplete (``vol{n}`` needs n + 1 rows).
+
+    Raises
+    ------
+    InputError
+        An unknown column or derived name (the message lists the allowed forms), repeated
+        names, a target <= 0 for log features, a calendar feature without a date index, or too
+        few rows.
+
+    Example
+    -------
+    >>> frame = pd.DataFrame({"Close": [1.0, 2.0, 3.0, 6.0]})
+    >>> derive_features(frame, "Close", [], ["return", "ma2"])
+       Close  return       ma2
+    1    2.0     1.0  0.333333
+    2    3.0     0.5  0.200000
+    3    6.0     1.0  0.333333
+    """
+    for name in [target, *covariates]:
+        if name not in frame.columns:
+            available = ", ".join(repr(c) for c in frame.columns)
+            raise InputError(f"unknown column {name!r}; available: {available}")
+    names = [target, *covariates, *derived]
+    if len(set(names)) < len(names):
+        raise InputError(f"target, covariates and derived names must differ, got {names}")
+    out = frame[[target, *covariates]].astype(np.float64)
+    for name in derived:
+        if name in CALENDAR:
+            out[f"{name}_sin"], out[f"{name}_cos"] = _calendar(frame.index, name)
+        else:
+            out[name] = _derived_feature(out[target], name)
+    complete = out.notna().all(axis=1).to_numpy()
+    if not complete.any():
+        raise InputError(f"{len(frame)} rows are too few for the derived features {derived}")
+    return out.iloc[int(complete.argmax()) :]
+
+
+def _derived_feature(p: pd.Series, name: str) -> pd.Series:
+    """One derived column from the target ``p`` (see :func:`derive_features`)."""
+    match = _DERIVED.fullmatch(name)
+    n = int(match[1] or match[2] or 0) if match else 0
+    if match is None or (name not in ("return", "log_return") and n < 2):
+        raise InputError(f"unknown derived feature {name!r}; allowed: {DERIVED_FORMS}")
+    if name == "return":
+        return p / p.shift(1) - 1
+    if match[1]:
+        return p / p.rolling(n).mean() - 1
+    if (p <= 0).any():
+        raise InputError(f"{name!r} takes logs of {p.name!r}, which must be positive; its "
+                         f"minimum is {p.min():g}: use the features 'level' with the target kind "
+                         "'diff' instead (or leave both to 'auto')")
+    log_return = np.log(p / p.shift(1))
+    return log_return if name == "log_return" else log_return.rolling(n).std()
+
+
+def _calendar(index: pd.Index, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """sin and cos of the position of each date within the period of ``name``."""
+    if not isinstance(index, pd.DatetimeIndex):
+        raise InputError(f"the calendar feature {name!r} needs a date index; this data is "
+                         f"indexed by {type(index).__name__} ({index.dtype})")
+    period, position = CALENDAR[name]
+    angle = 2 * np.pi * np.asarray(position(index), dtype=np.float64) / period
+    return np.sin(angle), np.cos(angle)
+
+
+SEASON_Z = 2.576  # the 99% quantile: a season must be clear to change the encoding
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a series enters and leaves the network, and why (see :func:`choose_encoding`)."""
+
+    features: tuple[str, ...]
+    target_kind: str
+    window_norm: str
+    reason: str
+
+
+def calendar_features(index: pd.Index) -> tuple[str, ...]:
+    """The calendar inputs that vary within a season of this index's spacing.
+
+    Sub-daily data: hour of day and day of week; daily: day of week; weekly to monthly: month;
+    anything else (yearly, integer steps): none.
+    """
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
+        return ()
+    spacing = pd.Series(index[1:] - index[:-1]).median()
+    if spacing < pd.Timedelta(hours=23):
+        return ("hour", "dow")
+    if spacing <= pd.Timedelta(days=3):
+        return ("dow",)
+    if spacing <= pd.Timedelta(days=31):
+        return ("month",)
+    return ()
+
+
+def choose_encoding(values: np.ndarray, index: pd.Index, season: int) -> Encoding:
+    """The default inputs, target encoding and window normalisation a series allows.
+
+    Rules (y the training part of the target, m its season):
+        y > 0 everywhere and its differences not seasonal at m (``data.is_seasonal`` at 99%,
+            so that one random walk in ten is not taken for a season as at 90%): a
+            price-like series, so log returns in and out: features ("log_return",), target
+            log(p_{t+h}/p_t), no window normalisation (the tutorial's AAPL case);
+        otherwise (a zero or negative value, or a season): the level, taken relative to each
+            window's last value ("last" normalisation), and targets p_{t+h} - p_t, which work
+            for any sign; plus the calendar inputs of :func:`calendar_features`.
+    ``reason`` says which rule applied and why, for the report.
+    """
+    from rnnkit.data import is_seasonal
+
+    values = np.asarray(values, dtype=np.float64)
+    seasonal, acf = is_seasonal(values, season, z=SEASON_Z)
+    if (values > 0).all() and not seasonal:
+        return Encoding(("log_return",), "log_return", "none",
+                        f"strictly positive and not seasonal at m = {season} (lag-m "
+                        f"autocorrelation of the differences {acf:+.2f}): price-like, so log "
+                        "returns in and out")
+    why = " and ".join(
+        ([f"takes values <= 0 (minimum {values.min():g})"] if values.min() <= 0 else [])
+        + ([f"seasonal at m = {season} (lag-m autocorrelation of the differences {acf:+.2f})"]
+           if seasonal else []))
+    calendar = calendar_features(index)
+    extra = f", with the calendar inputs {', '.join(calendar)}" if calendar else ""
+    return Encoding(("level", *calendar), "diff", "last",
+                    f"{why}: the level relative to each window's last value in, differences "
+                    f"to it out{extra}")

@@ -1,0 +1,494 @@
+"""Reading time-series tables: CSV/Parquet in, a clean float64 frame out, with a report of what
+was cleaned.
+
+:func:`read_series` decodes the file (UTF-8 with or without a BOM, UTF-16 with a BOM, gzip),
+detects the separator and the decimal mark, keeps one series of a long-format file, finds the
+time column (dates, Unix epoch seconds or milliseconds, or integer steps), and cleans: sort,
+drop repeated rows, forward-fill empty cells. Every cell is an empty cell or a finite number;
+anything else is an :class:`~rnnkit._checks.InputError` naming the file, line and column.
+This module imports no torch.
+"""
+
+import csv
+import gzip
+import io
+import os
+import warnings
+import zlib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rnnkit._checks import InputError, check_choice
+
+PathLike = str | os.PathLike[str]
+DATE_NAMES = ("date", "datetime", "timestamp", "time",  # the first four win over the rest
+              "ds", "step", "t", "index", "period", "epoch")
+STEP_NAMES = ("step", "t", "index", "epoch")  # integers here are steps, never years or YYYYMMDD
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SEPARATORS = (",", ";", "\t", "|")  # what sep=None chooses from; the first wins a tie
+EPOCH_SECONDS = (946_684_800, 4_102_444_800)  # 2000-01-01 .. 2100-01-01 UTC
+_SNIFF_RECORDS = 50  # header + data records that decide the separator
+_COMMA_NUMBER = r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?"  # 12,5  -3,25e2
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_ARCHIVES = {  # leading magic bytes: what the file is, what to do about it
+    b"PK\x03\x04": ("a zip archive", "extract the CSV first"),
+    b"PK\x05\x06": ("an empty zip archive", "extract the CSV first"),
+    b"BZh": ("bzip2-compressed", "decompress it first (bunzip2), or gzip it"),
+    b"\xfd7zXZ\x00": ("xz-compressed", "decompress it first (unxz), or gzip it"),
+    b"7z\xbc\xaf\x27\x1c": ("a 7z archive", "extract the CSV first"),
+    b"\x28\xb5\x2f\xfd": ("zstd-compressed", "decompress it first (unzstd), or gzip it"),
+}
+
+
+@dataclass(frozen=True)
+class CleaningReport:
+    """What :func:`read_series` changed on the way in, and how it read the file.
+
+    Parameters
+    ----------
+    rows_read
+        Data rows read (blank lines not counted); with ``series``, the rows of that series.
+    duplicates_dropped
+        Rows dropped because a later row repeats them exactly, or has the same time.
+    filled
+        Per column, the empty cells filled with the last value before them.
+    leading_dropped
+        Rows dropped at the start because some column had no earlier value to fill from.
+    sep, decimal, encoding, compression
+        How a CSV file was read: separator, decimal mark, text encoding ("utf-8",
+        "utf-8-sig", "utf-16-le" or "utf-16-be") and "gzip" or "". Parquet leaves the defaults.
+    series
+        The id of the series kept from a long-format file, or None.
+    """
+
+    rows_read: int
+    duplicates_dropped: int
+    filled: dict[str, int]
+    leading_dropped: int
+    sep: str = ","
+    decimal: str = "."
+    encoding: str = "utf-8"
+    compression: str = ""
+    series: str | None = None
+
+    def to_dict(self) -> dict:
+        """The report as a JSON-ready dict (a copy).
+
+        The fields after ``leading_dropped`` appear only where they differ from their
+        defaults, so a plain UTF-8 comma-separated file keeps the four counts it always had.
+        """
+        out = asdict(self)
+        for f in fields(self)[4:]:
+            if out[f.name] == f.default:
+                del out[f.name]
+        return out
+
+
+def read_series(
+    path: PathLike, date_column: str | None = None, columns: list[str] | None = None, *,
+    sep: str | None = None, decimal: str | None = None, id_column: str | None = None,
+    series: str | None = None,
+) -> tuple[pd.DataFrame, CleaningReport]:
+    """Read a time series file into a float64 frame indexed by time, sorted and gap-filled.
+
+    Parameters
+    ----------
+    path
+        A CSV file, plain or gzip-compressed (by the ``.gz`` suffix or its magic bytes), in
+        UTF-8 (with or without a BOM) or UTF-16 with a BOM; or Parquet if the name ends in
+        ``.parquet`` / ``.pq`` (needs pyarrow).
+    date_column
+        The column holding the times. Default: the first column named date, datetime,
+        timestamp or time (any case), else the first named ds, step, t, index, period or epoch
+        (in that order), else the first non-numeric column whose values all parse as dates.
+    columns
+        The value columns to keep, in this order. Default: every other numeric column (a column
+        is numeric when its first non-empty cell is a number), never ``id_column``.
+    sep
+        The CSV separator. Default: of ``,`` ``;`` tab ``|``, the one that splits most of the
+        first 50 records into as many cells as the header (2 or more); then more cells wins,
+        then that order.
+    decimal
+        The decimal mark, "." or ",". Default: "," when ``sep`` is not "," and some cell is a
+        comma-decimal number such as ``12,5``, else ".". With ",", a "." in a number is an error.
+    id_column, series
+        For a long-format file (one row per time and series): the column naming each row's
+        series, and the id to keep (compared as stripped text). Only that series' rows are
+        read, before any other step. Both or neither.
+
+    Returns
+    -------
+    frame, report
+        ``frame`` has float64 columns and an ascending index: a DatetimeIndex named "date",
+        or an int64 index named "step"; ``report`` is the :class:`CleaningReport`.
+
+    Notes
+    -----
+    The time column: dates as pandas parses them; or, when every cell is an integer, Unix
+    epoch seconds if all lie in 2000-01-01 .. 2100-01-01 (946684800 .. 4102444800), epoch
+    milliseconds if all lie in 1000 x that range, else dates if pandas reads every value as a
+    date (20200131, a year; not in a column named step, t, index or epoch), else steps.
+
+    Cleaning, in order: drop rows that a later row repeats exactly (same time and values) and
+    warn; if times still repeat and a text column with at most half as many distinct values
+    as rows makes (time, that column) unique, refuse (the file is long-format: pass
+    ``id_column`` and ``series``); sort by time (stable); for each repeated time keep the
+    last row and warn with the count; fill empty cells with the last earlier value of their
+    column; drop the leading rows that still have an empty cell.
+    Missing times are not inserted. A cell is empty or a finite number; anything else is an
+    error, never silently turned into a missing value.
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, an archive, not decodable or has no data rows; no time
+        column is found; a column or series is unknown (the message lists those available);
+        a date does not parse; a value is not a number (``prices.csv line 17: 'Close' is
+        'n/a'``, the header being line 1); the file is long-format without ``id_column``; or no
+        row is left. ``columns=[]`` is an error too.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "prices.csv"
+    >>> _ = path.write_text("Date;Close\\n2020-01-02;12,5\\n2020-01-03;13\\n")
+    >>> frame, report = read_series(path)
+    >>> frame["Close"].tolist(), report.sep, report.decimal
+    ([12.5, 13.0], ';', ',')
+    """
+    if columns is not None and not columns:
+        raise InputError("columns must name at least one column, got []; None keeps all numeric")
+    if sep is not None and (len(sep) != 1 or sep in "\"\r\n"):
+        raise InputError(f"sep must be one character such as ',', ';', '\\t' or '|', got {sep!r}")
+    if decimal is not None:
+        check_choice("decimal", decimal, (".", ","))
+    if series is not None and id_column is None:
+        raise InputError(f"--series {series} without --id-column: name the column that holds "
+                         "each row's series id, e.g. --id-column Name")
+    raw, unit, how = _read_raw(path, sep, decimal)
+    if id_column is not None:
+        raw = _one_series(path, raw, id_column, series)
+    if date_column is None:
+        date_column = _find_date_column(path, raw, skip=id_column)
+    for name in [date_column, *(columns or [])]:
+        _check_column(path, raw, name)
+    if id_column is not None and id_column in (columns or []):
+        raise InputError(f"{path}: {id_column!r} is the id column, not a value column; "
+                         "leave it out of columns")
+    if columns is None:
+        columns = [c for c in raw.columns if c not in (date_column, id_column)
+                   and _is_numeric(raw[c], how["decimal"])]
+        if not columns:
+            raise InputError(f"{path} has no numeric column besides the dates in {date_column!r}")
+    time = _parse_time(path, raw[date_column], unit)
+    values = {c: _parse_numbers(path, raw[c], unit, how["decimal"]) for c in columns}
+    word = "date" if isinstance(time, pd.DatetimeIndex) else "step"
+    rows = pd.DataFrame(dict(enumerate([np.asarray(time), *values.values()])))
+    exact = rows.duplicated(keep="last").to_numpy()  # the last keeps its place, as below
+    if exact.any():
+        warnings.warn(f"{path}: dropped {exact.sum()} rows repeated exactly (same {word} and "
+                      "values) later in the file", stacklevel=2)
+    frame = pd.DataFrame(values, index=time)[~exact]
+    if id_column is None and frame.index.has_duplicates:
+        _refuse_long_format(path, raw[~exact], frame.index, unit, [date_column, *columns],
+                            how["decimal"])
+    frame, repeated, filled, leading = _clean(path, frame, word)
+    report = CleaningReport(rows_read=len(raw), duplicates_dropped=int(exact.sum()) + repeated,
+                            filled=filled, leading_dropped=leading,
+                            series=None if series is None else str(series).strip(), **how)
+    return frame, report
+
+
+def _read_raw(path: PathLike, sep: str | None, decimal: str | None,
+              ) -> tuple[pd.DataFrame, str, dict]:
+    """The file's cells as strings (CSV) or values (Parquet), missing as NaN, non-blank rows.
+
+    The index holds each row's place in the file: its line for CSV (header = line 1), its
+    1-based row for Parquet; the returned word ("line" / "row") says which. The dict says how
+    the file was read: the :class:`CleaningReport` fields sep, decimal, encoding, compression.
+    """
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no such file")
+    if Path(path).suffix.lower() in PARQUET_SUFFIXES:
+        try:
+            raw = pd.read_parquet(path)
+        except ImportError as e:
+            raise InputError(f"reading the Parquet file {path} needs pyarrow "
+                             "(pip install pyarrow); or save it as CSV") from e
+        if isinstance(raw.index, pd.DatetimeIndex) or str(raw.index.name).lower() in DATE_NAMES:
+            raw = raw.reset_index()  # a frame saved with its time index
+        raw.index, unit, how = np.arange(1, len(raw) + 1), "row", {"decimal": decimal or "."}
+    else:
+        text, encoding, compression = _decode(path, Path(path).read_bytes())
+        sep = sep or _sniff_sep(text)
+        try:  # every cell as text, so that 'n/a' reaches us instead of becoming NaN
+            raw = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                              skip_blank_lines=False)
+        except pd.errors.EmptyDataError:
+            raise InputError(f"{path} is empty") from None
+        except pd.errors.ParserError as e:
+            raise InputError(f"{path} is not a readable CSV file: {str(e).strip()}") from e
+        raw = raw.apply(lambda cells: cells.str.strip()).replace("", np.nan)
+        raw.columns = _trimmed(path, raw.columns)
+        raw.index, unit = np.arange(2, len(raw) + 2), "line"  # blank lines kept for this count
+        how = {"sep": sep, "decimal": decimal or _sniff_decimal(raw, sep), "encoding": encoding,
+               "compression": compression}
+    raw = raw.dropna(how="all")
+    if raw.empty:
+        raise InputError(f"{path} has no data rows")
+    return raw, unit, how
+
+
+def _decode(path: PathLike, data: bytes) -> tuple[str, str, str]:
+    """The file as text, its encoding and its compression ("gzip" or ""); archives refused."""
+    compression = ""
+    if data[:2] == b"\x1f\x8b" or Path(path).suffix.lower() == ".gz":
+        try:
+            data, compression = gzip.decompress(data), "gzip"
+        except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
+            raise InputError(f"{path} is not a readable gzip file ({e})") from None
+    for magic, (what, advice) in _ARCHIVES.items():
+        if data.startswith(magic):
+            raise InputError(f"{path} is {what}: {advice}")
+    if data[257:262] == b"ustar":  # POSIX tar header, e.g. a .tar.gz named .csv.gz
+        raise InputError(f"{path} is a tar archive: extract the CSV first")
+    encoding, skip = next(((name, len(bom)) for bom, name in _BOMS if data.startswith(bom)),
+                          ("utf-8", 0))
+    why = ""
+    try:
+        text = data[skip:].decode(encoding.removesuffix("-sig"))
+    except UnicodeDecodeError as e:
+        why = f"byte {e.start + skip} is not {encoding.removesuffix('-sig').upper()}"
+    else:
+        if "\x00" in text:  # valid UTF-8, but binary or UTF-16 without a BOM
+            why = f"byte {data.index(0)} is NUL, as in binary files and UTF-16 without a BOM"
+    if why:
+        raise InputError(f"{path}: cannot decode it ({why}); rnnkit reads UTF-8 (with or "
+                         "without a BOM) and UTF-16 with a BOM")
+    return text, encoding, compression
+
+
+def _sniff_sep(text: str) -> str:
+    """The separator that splits the most sampled data records into as many cells as the header.
+
+    A candidate must split the header in two or more; ties go to more header cells, then to
+    the order of SEPARATORS. With none, ",". csv.reader keeps quoted separators in their cell.
+    """
+    limit = 1 << 16  # enough for _SNIFF_RECORDS records; the last one may be cut
+    sample = text if len(text) <= limit else text[:text.rfind("\n", 0, limit) + 1] or text
+    best, best_score = ",", (-1, 0)
+    for sep in SEPARATORS:
+        try:
+            records = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=sep)
+                       if any(cell.strip() for cell in r)][:_SNIFF_RECORDS]
+        except csv.Error:  # e.g. a quoted cell longer than csv's field limit
+            continue
+        if not records or len(records[0]) < 2:
+            continue
+        score = (sum(len(r) == len(records[0]) for r in records[1:]), len(records[0]))
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _sniff_decimal(raw: pd.DataFrame, sep: str) -> str:
+    """"," when ``sep`` is not "," and some cell is a comma-decimal number, else "."."""
+    if sep == ",":
+        return "."
+    found = any(raw[c].str.fullmatch(_COMMA_NUMBER).fillna(False).any() for c in raw.columns)
+    return "," if found else "."
+
+
+def _trimmed(path: PathLike, names: pd.Index) -> list[str]:
+    """Header names without surrounding spaces; two names equal after trimming are an error."""
+    trimmed = [str(n).strip() for n in names]
+    for k, name in enumerate(trimmed):
+        if name in trimmed[:k]:
+            raise InputError(f"{path}: the header has two columns named {name!r}")
+    return trimmed
+
+
+def _ids(cells: pd.Series) -> pd.Series:
+    """Series ids as stripped text ("" where empty)."""
+    return cells.astype("string").str.strip().fillna("")
+
+
+def _id_summary(ids: pd.Series) -> tuple[int, str]:
+    """How many series, and the one with the most rows (the first such in the file)."""
+    counts = ids[ids != ""].value_counts(sort=False)  # in order of first appearance
+    return len(counts), str(counts.idxmax()) if len(counts) else ""
+
+
+def _one_series(path: PathLike, raw: pd.DataFrame, id_column: str,
+                series: str | None) -> pd.DataFrame:
+    """The rows of ``raw`` whose ``id_column`` equals ``series``."""
+    _check_column(path, raw, id_column)
+    ids = _ids(raw[id_column])
+    count, example = _id_summary(ids)
+    if not count:
+        raise InputError(f"{path}: the id column {id_column!r} is empty in every row")
+    if series is None:
+        raise InputError(f"--id-column {id_column} without --series: pick one series with "
+                         f"--series ({count} in the file, e.g. {example}); forecasting every "
+                         "series at once needs a global model")
+    keep = (ids == str(series).strip()).to_numpy()
+    if not keep.any():
+        names = sorted(set(ids) - {""})
+        listed = ", ".join(repr(n) for n in names[:5])
+        listed = f"e.g. {listed}, ..." if len(names) > 5 else listed
+        raise InputError(f"{path}: no series {series!r} in column {id_column!r} "
+                         f"({count} series, {listed})")
+    return raw[keep]
+
+
+def _refuse_long_format(path: PathLike, raw: pd.DataFrame, time: pd.Index, unit: str,
+                        used: list[str], decimal: str) -> None:
+    """Raise if a text column names the series: it makes the repeated times unique, and it has
+    at most half as many distinct values as rows (free text such as notes has about one each)."""
+    later = int(np.argmax(time.duplicated()))
+    earlier = int(np.argmax(time == time[later]))
+    when = time[later]
+    if isinstance(when, pd.Timestamp):
+        when = when.date() if when == when.normalize() else when
+    for name in raw.columns:
+        if name in used or _is_numeric(raw[name], decimal):
+            continue
+        ids = _ids(raw[name])
+        if 2 * ids.nunique() > len(ids):
+            continue
+        if not pd.DataFrame({"t": np.asarray(time), "id": ids.to_numpy()}).duplicated().any():
+            count, example = _id_summary(ids)
+            what = "dates" if isinstance(time, pd.DatetimeIndex) else "steps"
+            raise InputError(f"{path}: {what} repeat ({when} on {unit}s {raw.index[earlier]} and "
+                             f"{raw.index[later]}): this looks like a long-format file with one "
+                             f"series per {name!r}; pass --id-column {name} --series <one of "
+                             f"{count}, e.g. {example}>")
+
+
+def _check_column(path: PathLike, raw: pd.DataFrame, name: str) -> None:
+    if name not in raw.columns:
+        available = ", ".join(repr(c) for c in raw.columns)
+        raise InputError(f"{path} has no column {name!r}; available: {available}")
+
+
+def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None) -> str:
+    """The first column named like a time (DATE_NAMES, the first four first), else the first
+    text column that parses as dates."""
+    names = {c: str(c).lower() for c in raw.columns if c != skip}
+    for name, lower in names.items():  # today's four names, in file order
+        if lower in DATE_NAMES[:4]:
+            return name
+    for word in DATE_NAMES[4:]:
+        for name, lower in names.items():
+            if lower == word:
+                return name
+    for name in names:
+        cells = raw[name]
+        if _is_numeric(cells) or cells.isna().any():
+            continue
+        with warnings.catch_warnings():  # pandas warns when a text column has no date format
+            warnings.simplefilter("ignore", UserWarning)
+            if pd.to_datetime(cells, errors="coerce").notna().all():
+                return name
+    names = ", ".join(DATE_NAMES)
+    raise InputError(f"{path} has no date column: none is named {names}, and none parses as "
+                     "dates in every row; pass date_column")
+
+
+def _is_numeric(cells: pd.Series, decimal: str = ".") -> bool:
+    """True for numeric dtypes (not bool) and text columns whose first cell is a number."""
+    if pd.api.types.is_numeric_dtype(cells.dtype):
+        return not pd.api.types.is_bool_dtype(cells.dtype)
+    if not pd.api.types.is_string_dtype(cells.dtype):  # datetimes, categories
+        return False
+    present = cells.dropna()
+    return len(present) > 0 and bool(np.isfinite(_as_float(present.iloc[:1], decimal))[0])
+
+
+def _as_float(cells: pd.Series, decimal: str = ".") -> np.ndarray:
+    """Cells as float64, NaN where a cell is empty or not a number."""
+    if decimal == "," and pd.api.types.is_string_dtype(cells):  # the values, not just object
+        # "12,5" -> "12.5"; a "." is no decimal mark here, so "1.5" must fail: "1_5"
+        cells = cells.str.replace(".", "_", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _parse_numbers(path: PathLike, cells: pd.Series, unit: str, decimal: str = ".") -> np.ndarray:
+    """The column as float64 (NaN where empty); raise at the first cell that is not a number."""
+    values = _as_float(cells, decimal)
+    bad = cells.notna().to_numpy() & ~np.isfinite(values)
+    if bad.any():
+        k = int(bad.argmax())
+        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is {cells.iloc[k]!r}")
+    return values
+
+
+def _integers(cells: pd.Series) -> np.ndarray | None:
+    """The cells as int64 if every one is an integer (an integer dtype, or text such as "42")."""
+    if pd.api.types.is_bool_dtype(cells.dtype):
+        return None
+    if pd.api.types.is_integer_dtype(cells.dtype):
+        return cells.to_numpy(dtype=np.int64)
+    if pd.api.types.is_string_dtype(cells) and cells.str.fullmatch(r"[+-]?\d{1,18}").all():
+        return cells.to_numpy(dtype=str).astype(np.int64)
+    return None
+
+
+def _parse_time(path: PathLike, cells: pd.Series, unit: str) -> pd.Index:
+    """The time column as a DatetimeIndex "date" or an int64 index "step" (rules: read_series)."""
+    present = cells.dropna()
+    ints = _integers(present)
+    if ints is None or not len(ints):
+        return pd.DatetimeIndex(_parse_dates(path, cells, unit), name="date")
+    if len(present) < len(cells):
+        k = int(cells.isna().to_numpy().argmax())
+        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is empty")
+    low, high = EPOCH_SECONDS
+    for scale, epoch_unit in ((1, "s"), (1000, "ms")):
+        if ((ints >= low * scale) & (ints <= high * scale)).all():
+            return pd.DatetimeIndex(pd.to_datetime(ints, unit=epoch_unit), name="date")
+    if str(cells.name).lower() not in STEP_NAMES:  # 20200131 and years read as dates before
+        with warnings.catch_warnings():  # pandas warns when it has no date format: steps, then
+            warnings.simplefilter("ignore", UserWarning)
+            dates = pd.to_datetime(cells.astype(str), errors="coerce")
+        if dates.notna().all():
+            return pd.DatetimeIndex(dates, name="date")
+    return pd.Index(ints, dtype="int64", name="step")
+
+
+def _parse_dates(path: PathLike, cells: pd.Series, unit: str) -> pd.Series:
+    """The column as datetimes; raise at the first cell that is empty or not a date."""
+    dates = pd.to_datetime(cells, errors="coerce")
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        k = int(bad.argmax())
+        cell = cells.iloc[k]
+        what = "empty" if pd.isna(cell) else f"{cell!r}, not a date"
+        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is {what}")
+    return dates
+
+
+def _clean(path: PathLike, frame: pd.DataFrame,
+           word: str) -> tuple[pd.DataFrame, int, dict[str, int], int]:
+    """Sort by time, drop repeated times (keep the last), forward-fill, drop unfillable rows.
+
+    Returns the frame, the rows dropped for a repeated time, the cells filled per column and
+    the leading rows dropped.
+    """
+    frame = frame.sort_index(kind="stable")  # stable: the last row of a time stays the last
+    duplicated = frame.index.duplicated(keep="last")
+    if duplicated.any():
+        warnings.warn(f"{path}: dropped {duplicated.sum()} rows whose {word} appears again later "
+                      f"(kept the last row of each {word})", stacklevel=3)
+        frame = frame[~duplicated]
+    missing = frame.isna()
+    frame = frame.ffill()
+    unfilled = frame.isna().any(axis=1).to_numpy()  # only leading rows: nothing before them
+    if unfilled.all():
+        raise InputError(f"{path}: no row has a value in every column of {list(frame.columns)}")
+    leading = int(unfilled.argmin())
+    filled = {c: int(missing[c].iloc[leading:].sum()) for c in frame.columns}
+    return frame.iloc[leading:], int(duplicated.sum()), filled, leading
