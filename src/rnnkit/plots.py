@@ -41,12 +41,15 @@ def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFram
     steps = int(predictions["step"].max())
     one = predictions[predictions["step"] == 1]
     shown = one.iloc[-max(400, 4 * season):]
+    actual = predictions.drop_duplicates("date")  # every test time, to the end of the data
+    actual = actual[actual["date"] >= shown["date"].iloc[0]]
     fig = Figure(figsize=(12, 6 if steps == 1 else 9))
-    axes = fig.subplots(1 if steps == 1 else 2, 1, squeeze=False)[:, 0]
-    ax = axes[0]
+    grid = fig.add_gridspec(1 if steps == 1 else 2, 3)
+    ax = fig.add_subplot(grid[0, :])
     context = history.iloc[-len(shown) // 3:] if len(one) == len(shown) else history.iloc[:0]
-    ax.plot(context.index, context.to_numpy(), color="0.55", lw=1, label="training data")
-    ax.plot(shown["date"], shown["actual"], color="black", lw=1.2, label="actual")
+    if len(context):
+        ax.plot(context.index, context.to_numpy(), color="0.55", lw=1, label="training data")
+    ax.plot(actual["date"], actual["actual"], color="black", lw=1.2, label="actual")
     ax.plot(shown["date"], shown["naive"], color="tab:orange", lw=1, ls="--",
             label="naive (last value)")
     if season > 1:
@@ -65,24 +68,23 @@ def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFram
     ax.legend(loc="upper left", fontsize="small")
     ax.grid(alpha=0.3)
     if steps > 1:
-        _plot_paths(axes[1], predictions, target, steps)
+        origins = predictions["origin"].unique()
+        for k, origin in enumerate(origins[np.linspace(0, len(origins) - 1, 3).astype(int)]):
+            _plot_path(fig.add_subplot(grid[1, k]), predictions[predictions["origin"] == origin],
+                       target if k == 0 else "", steps, legend=k == 0)
     fig.tight_layout()
     _save(fig, path)
 
 
-def _plot_paths(ax, predictions: pd.DataFrame, target: str, steps: int) -> None:
-    """Three H-step forecasts (model and seasonal naive) from origins spread over the test part."""
-    origins = predictions["origin"].unique()
-    for k, origin in enumerate(origins[np.linspace(0, len(origins) - 1, 3).astype(int)]):
-        path = predictions[predictions["origin"] == origin]
-        ax.plot(path["date"], path["actual"], color="black", lw=1.2,
-                label="actual" if k == 0 else None)
-        ax.plot(path["date"], path["model"], color="tab:blue", lw=1.2,
-                label="model" if k == 0 else None)
-        ax.plot(path["date"], path["snaive"], color="tab:green", lw=1, ls=":",
-                label="seasonal naive" if k == 0 else None)
-    ax.set(title=f"{steps}-step forecasts from three origins", xlabel="time", ylabel=target)
-    ax.legend(loc="upper left", fontsize="small")
+def _plot_path(ax, path: pd.DataFrame, target: str, steps: int, legend: bool) -> None:
+    """One H-step forecast (model and seasonal naive) against what happened."""
+    ax.plot(path["date"], path["actual"], color="black", lw=1.2, label="actual")
+    ax.plot(path["date"], path["model"], color="tab:blue", lw=1.2, label="model")
+    ax.plot(path["date"], path["snaive"], color="tab:green", lw=1, ls=":", label="seasonal naive")
+    ax.set(title=f"{steps} steps from {path['origin'].iloc[0]}", ylabel=target)
+    ax.tick_params(axis="x", labelrotation=30, labelsize="small")
+    if legend:
+        ax.legend(loc="upper left", fontsize="small")
     ax.grid(alpha=0.3)
 
 
