@@ -23,6 +23,7 @@ from rnnkit.data import (
     last_values,
     make_windows,
     normalize_windows,
+    target_base,
     window_parts,
 )
 
@@ -248,16 +249,28 @@ def test_scaler_errors():
 
 @FAST
 @given(seed=st.integers(0, 2**16), n=st.integers(3, 60), lookback=st.integers(1, 20),
-       horizon=st.integers(1, 8), kind=st.sampled_from(TARGET_KINDS))
-def test_decode_inverts_encode(seed, n, lookback, horizon, kind):
+       horizon=st.integers(1, 8), kind=st.sampled_from(TARGET_KINDS), season=st.integers(1, 7))
+def test_decode_inverts_encode(seed, n, lookback, horizon, kind, season):
     assume(n >= lookback + horizon)
     p = _prices(seed, n)
-    encoded = encode_targets(p, lookback, horizon, kind)
+    encoded = encode_targets(p, lookback, horizon, kind, season)
     m = n - lookback - horizon + 1
     assert encoded.shape == (m, horizon)
     _, future = make_windows(p[:, None], p, lookback, horizon)
-    decoded = decode_targets(encoded, last_values(p, lookback, m), kind)
-    np.testing.assert_allclose(decoded, future, rtol=1e-12)
+    base = target_base(p, lookback, m, horizon, kind, season)
+    np.testing.assert_allclose(decode_targets(encoded, base, kind), future, rtol=1e-12)
+    if kind != "sdiff":  # one base for every step: the last value (or none)
+        np.testing.assert_allclose(decode_targets(encoded, last_values(p, lookback, m), kind),
+                                   future, rtol=1e-12)
+
+
+def test_sdiff_is_what_the_seasonal_naive_forecast_misses():
+    p = np.array([1.0, 5.0, 2.0, 6.0, 3.0, 7.0, 4.0])  # season 2, lookback 3, horizon 3
+    # window 0 ends at t = 2 (p_t = 2): seasonal naive for t+1.. t+3 is p_1, p_2, p_1
+    np.testing.assert_array_equal(encode_targets(p, 3, 3, "sdiff", season=2)[0],
+                                  [6 - 5, 3 - 2, 7 - 5])
+    np.testing.assert_array_equal(encode_targets(p, 3, 3, "sdiff", season=1),
+                                  encode_targets(p, 3, 3, "diff"))  # m = 1 is diff
 
 
 def test_encodings_by_hand():
@@ -271,13 +284,13 @@ def test_encodings_by_hand():
 
 
 def test_encoding_errors():
-    with pytest.raises(InputError, match=r"needs positive values, but series\[1\] is 0.0"):
+    with pytest.raises(InputError, match=r"needs positive values, but value 1 is 0: use .diff."):
         encode_targets(np.array([1.0, 0.0, 2.0]), 1, 1, "log_return")
     with pytest.raises(InputError, match="kind must be one of"):
         encode_targets(np.ones(5), 1, 1, "pct")
     with pytest.raises(InputError, match="n_windows=5 windows of lookback=2 need 6 rows"):
         last_values(np.ones(5), 2, 5)
-    with pytest.raises(InputError, match=r"last_values must have shape \(2,\)"):
+    with pytest.raises(InputError, match=r"base must have shape \(2,\) or \(2, 3\)"):
         decode_targets(np.ones((2, 3)), np.ones(3), "diff")
 
 

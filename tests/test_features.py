@@ -116,4 +116,4 @@ def test_choose_encoding_follows_the_data():
     assert "takes values <= 0" in signed.reason
     load = 50 + 10 * np.sin(2 * np.pi * t / 24)  # positive but seasonal
     seasonal = choose_encoding(load, index, 24)
-    assert seasonal.target_kind == "diff" and "seasonal at m = 24" in seasonal.reason
+    assert seasonal.target_kind == "sdiff" and "seasonal at m = 24" in seasonal.reason

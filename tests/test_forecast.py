@@ -244,7 +244,7 @@ def test_the_encoding_and_season_follow_the_data_and_explicit_values_win():
     frame = _hourly()
     f = _small(target="value", lookback=48).fit(frame.iloc[:400])
     assert f.season_ == 24
-    assert (f.encoding_.target_kind, f.encoding_.window_norm) == ("diff", "last")
+    assert (f.encoding_.target_kind, f.encoding_.window_norm) == ("sdiff", "last")
     assert f.encoding_.features == ("level", "hour", "dow")
     assert "takes values <= 0" in f.encoding_.reason
     g = _small(target="value", lookback=48, features=("level",), target_kind="level",
@@ -291,7 +291,7 @@ def test_checks_refuse_what_cannot_succeed_before_any_training():
     with pytest.raises(InputError, match="'log_return' takes logs of 'value'.*use the features "
                                          "'level' with the target kind 'diff'"):
         _small(target="value", features=("log_return",)).check(signed)
-    assert _small(target="value").check(signed).target_kind == "diff"  # auto copes
+    assert _small(target="value").check(signed).target_kind == "sdiff"  # auto copes
 
 
 def test_an_integer_time_index_forecasts_the_next_steps():

@@ -20,6 +20,7 @@ from rnnkit.metrics import (
     forecast_metrics,
     naive_forecast,
     seasonal_naive_forecast,
+    skill,
     verdict,
 )
 
@@ -68,13 +69,18 @@ def backtest(forecaster: Forecaster, data: pd.DataFrame | pd.Series, test_fracti
                  "drift": drift_forecast(raw, origin_rows, h)}
     metrics = {who: forecast_metrics(actual, f, last, forecaster.mase_scale_)
                for who, f in forecasts.items()}
-    metrics["skill"] = 1.0 - metrics["model"]["mse"] / metrics["naive"]["mse"]
+    metrics["skill"] = skill(metrics["model"]["mse"], metrics["naive"]["mse"])
     metrics["season"] = forecaster.season_
     metrics["significance"] = {}
+    n = len(origin_rows)
     for baseline in ("naive", "snaive"):
+        if n <= h:  # the test needs more origins than the horizon over which errors overlap
+            metrics["significance"][baseline] = {
+                "statistic": None, "p_value": None, "n": n,
+                "verdict": f"not tested ({n} origins; the test needs more than {h})"}
+            continue
         test_result = diebold_mariano(forecasts["model"] - actual, forecasts[baseline] - actual, h)
         metrics["significance"][baseline] = test_result | {"verdict": verdict(test_result)}
-    n = len(origin_rows)
     steps = np.tile(np.arange(1, h + 1), n)
     rows = np.repeat(origin_rows, h) + steps
     predictions = pd.DataFrame({"origin": frame.index[np.repeat(origin_rows, h)], "step": steps,

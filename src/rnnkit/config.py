@@ -55,9 +55,9 @@ class ForecastJob:
                         "value itself), return, log_return, ma<n>, vol<n> (e.g. ma20), the "
                         "calendar hour, dow, month; auto = chosen from the training data")
     target_kind: str = opt("auto", "what the network predicts for step h: log_return "
-                           "log(p[t+h]/p[t]), diff p[t+h]-p[t], level p[t+h] (the tutorial); "
-                           "auto = chosen from the training data",
-                           ("auto", "log_return", "diff", "level"))
+                           "log(p[t+h]/p[t]), diff p[t+h]-p[t], sdiff p[t+h] minus its seasonal "
+                           "naive forecast, level p[t+h] (the tutorial); auto = chosen from "
+                           "the training data", ("auto", "log_return", "diff", "sdiff", "level"))
     window_norm: str = opt("auto", "take each window's last value (last) or mean (mean) off its "
                            "level and covariate inputs; auto = last when the level is an input "
                            "and the target is relative to it", ("auto", "none", "last", "mean"))

@@ -22,9 +22,10 @@ from rnnkit._checks import (
     check_positive_int,
     check_shape,
 )
+from rnnkit.metrics import seasonal_naive_forecast
 
 SCALER_KINDS = ("minmax", "standard")
-TARGET_KINDS = ("level", "diff", "log_return")
+TARGET_KINDS = ("level", "diff", "sdiff", "log_return")
 
 
 def make_windows(
@@ -276,12 +277,35 @@ def _as_series(series: np.ndarray) -> np.ndarray:
     return p
 
 
-def encode_targets(series: np.ndarray, lookback: int, horizon: int, kind: str) -> np.ndarray:
-    """Targets of every window, relative to its last observed value (direct multi-step).
+def target_base(series: np.ndarray, lookback: int, n_windows: int, horizon: int, kind: str,
+                season: int = 1) -> np.ndarray:
+    """What the targets of each window are taken relative to, for every step: b[i, h-1].
 
-    Math (t = i + L - 1 the last input row of window i, h = 1 .. H):
+    Math (t = i + L - 1 the last input row of window i, m = season):
+        level:             b = 0
+        diff, log_return:  b = p_t                          (the naive forecast)
+        sdiff:             b = p_{t+h-m·ceil(h/m)}          (the seasonal naive forecast)
+    Only rows <= t are read, so the windows that end at the series' last row have bases too.
+    Shapes: series (N,) -> (n_windows, H).
+    """
+    check_choice("kind", kind, TARGET_KINDS)
+    p = _as_series(series)
+    origins = np.arange(lookback - 1, lookback - 1 + n_windows)
+    if kind == "level":
+        return np.zeros((n_windows, horizon))
+    if kind == "sdiff":
+        return seasonal_naive_forecast(p, origins, horizon, season)
+    return np.repeat(p[origins][:, None], horizon, axis=1)
+
+
+def encode_targets(series: np.ndarray, lookback: int, horizon: int, kind: str,
+                   season: int = 1) -> np.ndarray:
+    """Targets of every window, relative to its :func:`target_base` (direct multi-step).
+
+    Math (t = i + L - 1 the last input row of window i, h = 1 .. H, b from target_base):
         level:       y[i, h-1] = p_{t+h}
         diff:        y[i, h-1] = p_{t+h} - p_t
+        sdiff:       y[i, h-1] = p_{t+h} - p_{t+h-m·ceil(h/m)}     (what the season misses)
         log_return:  y[i, h-1] = log(p_{t+h} / p_t)
     Shapes: series (N,) -> (M, H), M = N - L - H + 1 (the windows of :func:`make_windows`).
 
@@ -299,14 +323,13 @@ def encode_targets(series: np.ndarray, lookback: int, horizon: int, kind: str) -
     p = _as_series(series)
     if kind == "log_return" and (p <= 0).any():
         k = int((p <= 0).argmax())
-        raise InputError(f"kind='log_return' needs positive values, but series[{k}] is {p[k]}")
+        raise InputError(f"target_kind 'log_return' needs positive values, but value {k} is "
+                         f"{p[k]:g}: use 'diff' (or 'auto')")
     _, future = make_windows(p[:, None], p, lookback, horizon)  # (M, H)
-    last = p[lookback - 1 : lookback - 1 + len(future), None]  # (M, 1): p_t
-    if kind == "level":
-        return future.copy()
-    if kind == "diff":
-        return future - last
-    return np.log(future / last)
+    base = target_base(p, lookback, len(future), horizon, kind, season)
+    if kind == "log_return":
+        return np.log(future / base)
+    return future - base
 
 
 def last_values(series: np.ndarray, lookback: int, n_windows: int) -> np.ndarray:
@@ -324,25 +347,29 @@ def last_values(series: np.ndarray, lookback: int, n_windows: int) -> np.ndarray
     return p[lookback - 1 : lookback - 1 + n_windows].copy()
 
 
-def decode_targets(encoded: np.ndarray, last_values: np.ndarray, kind: str) -> np.ndarray:
-    """Prices from encoded targets: the inverse of :func:`encode_targets`.
+def decode_targets(encoded: np.ndarray, base: np.ndarray, kind: str) -> np.ndarray:
+    """Values from encoded targets: the inverse of :func:`encode_targets`.
 
-    Math (p_t = last_values[i]):
-        level:       p_{t+h} = y[i, h-1]
-        diff:        p_{t+h} = p_t + y[i, h-1]
-        log_return:  p_{t+h} = p_t exp(y[i, h-1])
-    Shapes: encoded (M, H), last_values (M,) -> (M, H).
+    Math (b the :func:`target_base`, p_t for diff and log_return):
+        level:               p_{t+h} = y[i, h-1]
+        diff, sdiff:         p_{t+h} = b[i, h-1] + y[i, h-1]
+        log_return:          p_{t+h} = b[i, h-1] exp(y[i, h-1])
+    Shapes: encoded (M, H), base (M, H) or (M,) (one base for every step) -> (M, H).
     """
     check_choice("kind", kind, TARGET_KINDS)
     y = np.asarray(encoded, dtype=np.float64)
     check_shape("encoded", y.shape, (None, None), "(M, horizon)")
-    last = np.asarray(last_values, dtype=np.float64)
-    check_shape("last_values", last.shape, (len(y),), f"({len(y)},), one per row of encoded")
+    base = np.asarray(base, dtype=np.float64)
+    if base.shape == (len(y),):
+        base = base[:, None]
+    elif base.shape != y.shape:
+        raise InputError(f"base must have shape ({len(y)},) or {y.shape} like encoded, got "
+                         f"{base.shape}")
     if kind == "level":
         return y.copy()
-    if kind == "diff":
-        return y + last[:, None]
-    return last[:, None] * np.exp(y)
+    if kind == "log_return":
+        return base * np.exp(y)
+    return base + y
 
 
 WINDOW_NORMS = ("none", "last", "mean")

@@ -148,8 +148,11 @@ def choose_encoding(values: np.ndarray, index: pd.Index, season: int) -> Encodin
             price-like series, so log returns in and out: features ("log_return",), target
             log(p_{t+h}/p_t), no window normalisation (the tutorial's AAPL case);
         otherwise (a zero or negative value, or a season): the level, taken relative to each
-            window's last value ("last" normalisation), and targets p_{t+h} - p_t, which work
-            for any sign; plus the calendar inputs of :func:`calendar_features`.
+            window's last value ("last" normalisation), plus the calendar inputs of
+            :func:`calendar_features`; targets that work for any sign: with a season, what the
+            seasonal naive forecast misses ("sdiff", p_{t+h} - p_{t+h-m·ceil(h/m)}: the
+            network starts from the seasonal baseline and learns its corrections), else
+            p_{t+h} - p_t ("diff").
     ``reason`` says which rule applied and why, for the report.
     """
     from rnnkit.data import is_seasonal
@@ -167,6 +170,7 @@ def choose_encoding(values: np.ndarray, index: pd.Index, season: int) -> Encodin
            if seasonal else []))
     calendar = calendar_features(index)
     extra = f", with the calendar inputs {', '.join(calendar)}" if calendar else ""
-    return Encoding(("level", *calendar), "diff", "last",
-                    f"{why}: the level relative to each window's last value in, differences "
-                    f"to it out{extra}")
+    out = ("the error of the seasonal naive forecast out (sdiff)" if seasonal
+           else "differences to it out (diff)")
+    return Encoding(("level", *calendar), "sdiff" if seasonal else "diff", "last",
+                    f"{why}: the level relative to each window's last value in{extra}; {out}")

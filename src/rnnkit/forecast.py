@@ -41,6 +41,7 @@ from rnnkit.data import (
     input_windows,
     last_values,
     normalize_windows,
+    target_base,
     window_parts,
 )
 from rnnkit.features import Encoding, choose_encoding, derive_features
@@ -67,7 +68,8 @@ class Forecaster:
         of the target ("log_return", "return", "ma20", "vol20", ...), the calendar ("hour",
         "dow", "month") and ``covariates``; "auto": chosen from the training data.
     target_kind : what the network predicts for step h: "log_return" log(p_{t+h}/p_t),
-        "diff" p_{t+h} - p_t, "level" p_{t+h} (the tutorial), or "auto".
+        "diff" p_{t+h} - p_t, "sdiff" p_{t+h} minus the seasonal naive forecast of it,
+        "level" p_{t+h} (the tutorial), or "auto".
     window_norm : "last" or "mean" takes each window's own last value (or mean) off its level
         and covariate inputs (the window normalisation of NLinear / RevIN), "none", or "auto"
         ("last" when the level is an input and the target is relative to the last value).
@@ -187,7 +189,7 @@ class Forecaster:
                                     val_fraction=self.val_fraction)
         parts = window_parts(split, self.lookback, self.horizon)
         y = encode_targets(series.to_numpy(float), self.lookback, self.horizon,
-                           self.encoding_.target_kind)
+                           self.encoding_.target_kind, self.season_)
         if shapes_only:
             return parts, None, None
         self.input_scaler_ = Scaler(self.scaler).fit(inputs.to_numpy(float)[: split.fit_end])
@@ -241,9 +243,10 @@ class Forecaster:
         x = self._windows(inputs)
         values = series.to_numpy(float)
         last = last_values(values, self.lookback, len(x))
-        decoded = np.stack([
-            decode_targets(self.target_scaler_.inverse_transform(m.predict(x)), last,
-                           self.encoding_.target_kind) for m in self.models_])
+        kind = self.encoding_.target_kind
+        base = target_base(values, self.lookback, len(x), self.horizon, kind, self.season_)
+        decoded = np.stack([decode_targets(self.target_scaler_.inverse_transform(m.predict(x)),
+                                           base, kind) for m in self.models_])
         first_origin = len(frame) - len(inputs) + self.lookback - 1  # the row in ``frame``
         return WindowForecasts(origins=inputs.index[self.lookback - 1 :], last=last,
                                mean=decoded.mean(axis=0), spread=decoded.std(axis=0),

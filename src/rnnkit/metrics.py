@@ -309,6 +309,17 @@ def _scores(actual: np.ndarray, predicted: np.ndarray, last: np.ndarray, scale: 
     }
 
 
+def skill(model_mse: float, baseline_mse: float) -> float | None:
+    """1 - MSE_model / MSE_baseline: > 0 when the model's squared error is lower, 1 when it is 0.
+
+    None when the baseline is perfect (MSE 0): no ratio is defined.
+
+    >>> skill(1.0, 4.0), skill(1.0, 0.0)
+    (0.75, None)
+    """
+    return None if baseline_mse == 0 else 1.0 - model_mse / baseline_mse
+
+
 def diebold_mariano(errors_model: np.ndarray, errors_baseline: np.ndarray, horizon: int) -> dict:
     """Diebold-Mariano test of equal squared-error accuracy, with the HLN small-sample correction.
 

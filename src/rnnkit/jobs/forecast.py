@@ -15,6 +15,7 @@ from rnnkit.config import ForecastJob, job_record
 from rnnkit.forecast import AUTO, Forecaster
 from rnnkit.io import load_table, prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.jobs import EpochBar, JobResult, split_names
+from rnnkit.metrics import skill
 from rnnkit.plots import plot_forecast, plot_loss
 from rnnkit.window_models import NetworkRegressor, ReservoirRegressor
 
@@ -99,10 +100,15 @@ def summary(metrics: dict, target: str) -> list[str]:
         lines.append(f"{who:<8}{m['mae']:>11.4g}{m['rmse']:>11.4g}{m['smape']:>9.3f}"
                      f"{mase:>8}{m['directional_accuracy']:>10.3f}")
     for baseline, test in metrics["significance"].items():
+        score = skill(metrics["model"]["mse"], metrics[baseline]["mse"])
+        score = f"skill 1 - MSE/MSE_{baseline} = " + ("-" if score is None else f"{score:+.4f}")
+        if test["p_value"] is None:
+            lines.append(f"against the {baseline} forecast: {test['verdict']}; {score}")
+            continue
         said = test["verdict"]
         said = "no significant difference from" if said == "no significant difference" else said
         lines.append(f"the model {said} the {baseline} forecast (Diebold-Mariano on squared "
-                     f"errors, p = {test['p_value']:.3g}; skill 1 - MSE/MSE_{baseline} = "
-                     f"{1 - metrics['model']['mse'] / metrics[baseline]['mse']:+.4f})")
+                     f"errors, p = {test['p_value']:.3g}; {score})")
     lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
     return lines
+
