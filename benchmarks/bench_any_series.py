@@ -8,6 +8,8 @@ the data, the default training budget), scored on data it never saw:
                  its next 48 (the competition's test values); mean sMAPE and MASE (m = 24) over
                  the sample beside naive and seasonal naive, and those baselines over all 414
                  series beside the competition's published figures
+    m4-rolling   M4 Hourly series of 1008 values backtested with rolling origins over their
+                 last 20% (H = 48), with the Diebold-Mariano verdicts, several seeds
     nab          NAB series at a horizon of one day, several seeds, with the Diebold-Mariano
                  verdict against naive and seasonal naive: NYC taxi demand (30 min, H = 48),
                  a machine's temperature resampled to hourly means (H = 24), that temperature
@@ -114,6 +116,32 @@ def m4(train_path: str, test_path: str, sample: int, lookback: int) -> dict:
     return {"all_414": everyone, "published": M4_PUBLISHED, "sample": rows, "sample_means": means}
 
 
+def m4_rolling(train_path: str, test_path: str, count: int, seeds: int, lookback: int
+               ) -> list[dict]:
+    """The first ``count`` M4 Hourly series of 1008 values, each backtested with rolling
+    origins over its last 20% (about 150 origins of H = 48), so that a test has power."""
+    series = [s for s in _m4_series(train_path, test_path) if len(s[1]) == 960][:count]
+    rows = []
+    for name, history, future in series:
+        values = np.concatenate([history, future])
+        frame = pd.DataFrame({"value": values}, index=pd.RangeIndex(len(values), name="step"))
+        for seed in range(seeds):
+            r = _run(frame, _job("value", seed, lookback=lookback, horizon=48, season=24), 0.2)
+            sig = r["significance"]
+            rows.append({"series": name, "seed": seed, "mse": r["model"]["mse"],
+                         "naive_mse": r["naive"]["mse"], "snaive_mse": r["snaive"]["mse"],
+                         "vs_naive": sig["naive"]["verdict"], "p_naive": sig["naive"]["p_value"],
+                         "vs_snaive": sig["snaive"]["verdict"],
+                         "p_snaive": sig["snaive"]["p_value"], "seconds": r["seconds"]})
+            x = rows[-1]
+            print(f"m4 rolling {name} seed {seed}: MSE model {x['mse']:.4g}, naive "
+                  f"{x['naive_mse']:.4g}, snaive {x['snaive_mse']:.4g}; {x['vs_naive']} naive, "
+                  f"{x['vs_snaive']} snaive (p {x['p_snaive']:.2g})")
+    both = sum(r["vs_naive"] == r["vs_snaive"] == "beats" for r in rows)
+    print(f"m4 rolling: beats both at 5% in {both} of {len(rows)} runs")
+    return rows
+
+
 def nab_frames(taxi: str, temperature: str) -> dict[str, tuple[pd.DataFrame, dict]]:
     taxi_frame, _ = load_table(taxi, columns=["value"])
     raw, _ = load_table(temperature, columns=["value"])
@@ -164,11 +192,14 @@ def main() -> None:
     parser.add_argument("--m4", nargs=2, metavar=("TRAIN", "TEST"), help="M4 Hourly files")
     parser.add_argument("--m4-series", type=int, default=50, help="series sampled from M4")
     parser.add_argument("--m4-lookback", type=int, default=168, help="lookback for M4 series")
+    parser.add_argument("--m4-rolling", type=int, default=20,
+                        help="M4 series backtested with rolling origins")
     parser.add_argument("--taxi", help="NAB nyc_taxi.csv")
     parser.add_argument("--temperature", help="NAB machine_temperature_system_failure.csv")
     parser.add_argument("--timing-rows", type=int, default=15_000,
                         help="rows of the temperature for the timing run; 0 = skip it")
-    parser.add_argument("--only", nargs="*", default=["aapl", "m4", "nab", "timing"],
+    parser.add_argument("--only", nargs="*",
+                        default=["aapl", "m4", "m4-rolling", "nab", "timing"],
                         help="which parts to run")
     parser.add_argument("--out", default="", help="write the results as JSON here")
     args = parser.parse_args()
@@ -178,6 +209,9 @@ def main() -> None:
         results["aapl"] = aapl(args.seeds)
     if "m4" in args.only and args.m4:
         results["m4"] = m4(*args.m4, args.m4_series, args.m4_lookback)
+    if "m4-rolling" in args.only and args.m4:
+        results["m4_rolling"] = m4_rolling(*args.m4, args.m4_rolling, args.seeds,
+                                           args.m4_lookback)
     if "nab" in args.only and args.taxi and args.temperature:
         results["nab"] = nab(args.taxi, args.temperature, args.seeds)
     if "timing" in args.only and args.temperature and args.timing_rows:

@@ -375,14 +375,19 @@ def test_identical_forecasts_are_no_difference():
     assert verdict(test) == "no significant difference"
 
 
-def test_a_negative_variance_estimate_is_no_evidence():
-    # d alternating ±1: γ_1 = -γ_0 (n - 1) / n, so V = γ_0 (1 - 2 (n - 1) / n) / n < 0
+def test_a_negative_rectangular_variance_falls_back_to_bartlett_weights():
+    # d alternating ±1: γ_1 = -γ_0 (n - 1) / n, so DM's V = γ_0 (1 - 2 (n - 1) / n) / n < 0;
+    # Bartlett's weights (1 - k/h) give V = γ_0 (1 - (n - 1) / n) / n > 0 instead
     d = np.tile([1.0, -1.0], 10)
     errors_model, errors_baseline = np.sqrt(d + 2)[:, None], np.full((20, 1), math.sqrt(2))
     test = diebold_mariano(errors_model, errors_baseline, horizon=2)
-    assert (test["statistic"], test["p_value"]) == (0.0, 1.0)
-    assert test["mean_loss_difference"] == pytest.approx(0.0)
-
+    assert test["mean_loss_difference"] == pytest.approx(0.0, abs=1e-12)
+    assert test["statistic"] == pytest.approx(0.0, abs=1e-9) and test["p_value"] > 0.999
+    # the same alternation around a clear gain: significant although DM's V is negative
+    better = np.sqrt(np.clip(d * 0.01 + 1.0, 0, None))[:, None]  # loss 1 ± 0.01 against 2
+    shifted = diebold_mariano(better, errors_baseline, horizon=2)
+    assert shifted["statistic"] < 0 and shifted["p_value"] < 1e-6
+    assert verdict(shifted) == "beats"
 
 def test_half_the_errors_beats_the_baseline_and_swapping_flips_the_sign():
     baseline = np.random.default_rng(5).normal(size=(100, 4))

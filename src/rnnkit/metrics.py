@@ -329,13 +329,16 @@ def diebold_mariano(errors_model: np.ndarray, errors_baseline: np.ndarray, horiz
         d̄ = 1/n · Σ_t d_t
         γ_k = 1/n · Σ_{t=k+1}^{n} (d_t - d̄)(d_{t-k} - d̄)                 autocovariance at lag k
         V = (γ_0 + 2 Σ_{k=1}^{h-1} γ_k) / n
+        (if that is <= 0, which DM's rectangular weights allow for h > 1, the Bartlett weights
+         of Newey & West 1987, V = (γ_0 + 2 Σ_{k=1}^{h-1} (1 - k/h) γ_k) / n, never negative)
         DM = d̄ / √V
         DM* = DM · √((n + 1 - 2h + h(h-1)/n) / n)
         p = 2 · P(T > |DM*|),  T ~ Student's t with n - 1 degrees of freedom
     Forecasts h steps ahead from consecutive origins share h - 1 targets, so d is autocorrelated
     up to lag h - 1: pass the farthest step the errors cover (H for whole forecasts, j for one
-    column j). With h = 1, DM* is exactly the paired t statistic of d. If V <= 0 (identical
-    forecasts, or a constant differential) the test returns statistic 0.0 and p_value 1.0.
+    column j). With h = 1, DM* is exactly the paired t statistic of d. If V is still 0
+    (identical forecasts, or a constant differential) the test returns statistic 0.0 and
+    p_value 1.0.
 
     Parameters
     ----------
@@ -381,6 +384,9 @@ def diebold_mariano(errors_model: np.ndarray, errors_baseline: np.ndarray, horiz
     dev = d - d_bar
     gamma = np.array([dev[k:] @ dev[: n - k] for k in range(horizon)]) / n  # γ_0 .. γ_{h-1}
     variance = (gamma[0] + 2 * gamma[1:].sum()) / n
+    if variance <= 0:  # the rectangular kernel went negative: Bartlett's cannot
+        weights = 1 - np.arange(1, horizon) / horizon
+        variance = (gamma[0] + 2 * (weights * gamma[1:]).sum()) / n
     result = {"statistic": 0.0, "p_value": 1.0, "mean_loss_difference": d_bar, "n": n}
     if variance > 0:
         h = horizon
