@@ -57,6 +57,21 @@ def _run(frame: pd.DataFrame, job: ForecastJob, test_fraction: float) -> dict:
             "significance": m["significance"], "season": m["season"]}
 
 
+def _verdicts(r: dict) -> dict:
+    """The MSEs of the model and the baselines, and the verdicts against them."""
+    sig = r["significance"]
+    return {"mse": r["model"]["mse"], "naive_mse": r["naive"]["mse"],
+            "snaive_mse": r["snaive"]["mse"], "vs_naive": sig["naive"]["verdict"],
+            "p_naive": sig["naive"]["p_value"], "vs_snaive": sig["snaive"]["verdict"],
+            "p_snaive": sig["snaive"]["p_value"], "seconds": r["seconds"]}
+
+
+def _said(x: dict) -> str:
+    return (f"MSE model {x['mse']:.4g}, naive {x['naive_mse']:.4g}, snaive {x['snaive_mse']:.4g};"
+            f" {x['vs_naive']} naive (p {x['p_naive']:.2g}), {x['vs_snaive']} snaive "
+            f"(p {x['p_snaive']:.2g}); {x['seconds']:.0f} s")
+
+
 def aapl(seeds: int) -> list[dict]:
     frame = load_aapl()[["Close"]]
     rows = []
@@ -127,16 +142,8 @@ def m4_rolling(train_path: str, test_path: str, count: int, seeds: int, lookback
         frame = pd.DataFrame({"value": values}, index=pd.RangeIndex(len(values), name="step"))
         for seed in range(seeds):
             r = _run(frame, _job("value", seed, lookback=lookback, horizon=48, season=24), 0.2)
-            sig = r["significance"]
-            rows.append({"series": name, "seed": seed, "mse": r["model"]["mse"],
-                         "naive_mse": r["naive"]["mse"], "snaive_mse": r["snaive"]["mse"],
-                         "vs_naive": sig["naive"]["verdict"], "p_naive": sig["naive"]["p_value"],
-                         "vs_snaive": sig["snaive"]["verdict"],
-                         "p_snaive": sig["snaive"]["p_value"], "seconds": r["seconds"]})
-            x = rows[-1]
-            print(f"m4 rolling {name} seed {seed}: MSE model {x['mse']:.4g}, naive "
-                  f"{x['naive_mse']:.4g}, snaive {x['snaive_mse']:.4g}; {x['vs_naive']} naive, "
-                  f"{x['vs_snaive']} snaive (p {x['p_snaive']:.2g})")
+            rows.append({"series": name, "seed": seed, **_verdicts(r)})
+            print(f"m4 rolling {name} seed {seed}: {_said(rows[-1])}")
     both = sum(r["vs_naive"] == r["vs_snaive"] == "beats" for r in rows)
     print(f"m4 rolling: beats both at 5% in {both} of {len(rows)} runs")
     return rows
@@ -160,19 +167,10 @@ def nab(taxi: str, temperature: str, seeds: int) -> list[dict]:
     for name, (frame, flags) in nab_frames(taxi, temperature).items():
         for seed in range(seeds):
             r = _run(frame, _job("value", seed, **flags), 0.2)
-            sig = r["significance"]
             rows.append({"series": name, "seed": seed, "rows": len(frame), **flags,
                          "season": r["season"], "target_kind": r["encoding"].target_kind,
-                         "mse": r["model"]["mse"], "naive_mse": r["naive"]["mse"],
-                         "snaive_mse": r["snaive"]["mse"], "mape": r["model"]["mape"],
-                         "vs_naive": sig["naive"]["verdict"],
-                         "p_naive": sig["naive"]["p_value"],
-                         "vs_snaive": sig["snaive"]["verdict"],
-                         "p_snaive": sig["snaive"]["p_value"], "seconds": r["seconds"]})
-            x = rows[-1]
-            print(f"{name} seed {seed}: MSE model {x['mse']:.4g}, naive {x['naive_mse']:.4g}, "
-                  f"snaive {x['snaive_mse']:.4g}; {x['vs_naive']} naive (p {x['p_naive']:.2g}),"
-                  f" {x['vs_snaive']} snaive (p {x['p_snaive']:.2g}); {x['seconds']:.0f} s")
+                         "mape": r["model"]["mape"], **_verdicts(r)})
+            print(f"{name} seed {seed}: {_said(rows[-1])}")
     return rows
 
 

@@ -341,3 +341,79 @@ def test_task_rejects_an_unknown_task(capsys):
         main(["task", "parity"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'parity'" in capsys.readouterr().err
+
+
+def _hourly_csv(path, n=24 * 12, sep=",", decimal="."):
+    """An hourly series with a daily cycle and negative values, as a sensor would give."""
+    rng = np.random.default_rng(0)
+    times = __import__("pandas").date_range("2021-03-01", periods=n, freq="h")
+    values = 10 * np.sin(2 * np.pi * np.arange(n) / 24) + rng.normal(0, 1, n) - 3
+    lines = [f"timestamp{sep}value"] + [f"{t}{sep}{v:.4f}".replace(".", decimal)
+                                       if decimal != "." else f"{t}{sep}{v:.4f}"
+                                       for t, v in zip(times, values, strict=True)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+FAST_FLAGS = ["--epochs", "2", "--hidden-size", "8", "--lookback", "24", "--no-progress"]
+
+
+def test_forecast_any_series_end_to_end_and_predict_remembers_its_data(tmp_path, capsys):
+    data = _hourly_csv(tmp_path / "sensor.csv")
+    out = tmp_path / "run"
+    code, stdout, _ = _run(["forecast", "--data", str(data), "--target", "value", "--horizon",
+                            "3", *FAST_FLAGS, "--out", str(out)], capsys)
+    assert code == 0, stdout
+    metrics = _strict_json(out / "metrics.json")
+    assert metrics["season"] == 24 and metrics["encoding"]["target_kind"] == "sdiff"
+    assert "takes values <= 0" in metrics["encoding"]["reason"]
+    assert "takes values <= 0" in stdout and "Diebold-Mariano" in stdout
+    assert len(metrics["model"]["per_step"]) == 3
+    import pandas as pd
+
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert predictions["step"].tolist()[:3] == [1, 2, 3]
+    future = pd.read_csv(out / "future.csv")
+    assert len(future) == 3  # --future defaults to the horizon
+    code, stdout, _ = _run(["predict", "--model", str(out / "model")], capsys)
+    assert code == 0 and stdout.splitlines()[0] == "date,value"  # its own data, not AAPL
+    assert stdout.splitlines()[1].startswith("2021-03-13 00:00:00")
+
+
+def test_a_semicolon_file_with_decimal_commas_reads_as_numbers(tmp_path, capsys):
+    data = _hourly_csv(tmp_path / "sensor.csv", sep=";", decimal=",")
+    code, _, err = _run(["forecast", "--data", str(data), "--target", "value", *FAST_FLAGS,
+                         "--out", str(tmp_path / "run")], capsys)
+    assert code == 0, err
+    assert _strict_json(tmp_path / "run" / "metrics.json")["data"]["rows"] == 24 * 12
+
+
+def test_impossible_combinations_are_refused_before_training(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, err = _run(["forecast", "--covariates", "Volume", "--horizon", "5", "--future",
+                         "10", "--out", str(out), "--no-progress"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "--future 10 > --horizon 5 needs future values of the covariates Volume" in err
+    assert not out.exists()  # refused before the output folder is made, let alone training
+    code, _, err = _run(["forecast", "--data", str(_hourly_csv(tmp_path / "s.csv")),
+                         "--target", "value", "--features", "log_return", "--out", str(out),
+                         "--no-progress"], capsys)
+    assert code == 2 and "'log_return' takes logs of 'value'" in err and not out.exists()
+
+
+def test_a_long_format_file_needs_its_series_named(tmp_path, capsys):
+    import pandas as pd
+
+    dates = pd.bdate_range("2020-01-01", periods=150)
+    rows = [f"{d.date()},{100 + k + i:.2f},{name}" for i, d in enumerate(dates)
+            for k, name in ((0, "AAA"), (50, "BBB"))]
+    data = tmp_path / "long.csv"
+    data.write_text("date,close,Name\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    code, _, err = _run(["forecast", "--data", str(data), "--target", "close", *FAST_FLAGS,
+                         "--out", str(out)], capsys)
+    assert code == 2 and "--id-column Name" in err and err.count("\n") == 1
+    code, _, err = _run(["forecast", "--data", str(data), "--target", "close", "--id-column",
+                         "Name", "--series", "BBB", *FAST_FLAGS, "--out", str(out)], capsys)
+    assert code == 0, err
+    assert _strict_json(out / "metrics.json")["data"]["rows"] == 150

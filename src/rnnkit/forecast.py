@@ -142,7 +142,7 @@ class Forecaster:
         frame = as_frame(data, self.target)
         split = chronological_split(len(frame), test_fraction=test_fraction, val_fraction=0.0)
         probe = Forecaster(**self.get_params())
-        parts, _, _ = probe._training_windows(frame.iloc[: split.train_end], shapes_only=True)
+        probe._targets(frame.iloc[: split.train_end])
         usable = len(probe._inputs(frame)[1])
         train_end = split.train_end - (len(frame) - usable)
         window_parts(Split(usable, train_end, train_end), self.lookback, self.horizon)
@@ -180,8 +180,8 @@ class Forecaster:
                   if c == self.target or c in self.covariates]
         return normalize_windows(x, levels, self.encoding_.window_norm)
 
-    def _training_windows(self, frame: pd.DataFrame, shapes_only: bool = False):
-        """(window parts, x, scaled y) of the training rows; fits the scalers on them."""
+    def _targets(self, frame: pd.DataFrame):
+        """The encoding chosen and the training rows cut: (inputs, split, window parts, y)."""
         self._resolve(frame)
         inputs, series = self._inputs(frame)
         _check_series(series, self.target)
@@ -190,11 +190,7 @@ class Forecaster:
         parts = window_parts(split, self.lookback, self.horizon)
         y = encode_targets(series.to_numpy(float), self.lookback, self.horizon,
                            self.encoding_.target_kind, self.season_)
-        if shapes_only:
-            return parts, None, None
-        self.input_scaler_ = Scaler(self.scaler).fit(inputs.to_numpy(float)[: split.fit_end])
-        self.target_scaler_ = Scaler("standard").fit(y[parts["fit"]])
-        return parts, self._windows(inputs)[: len(y)], self.target_scaler_.transform(y)
+        return inputs, split, parts, y
 
     def fit(self, data: pd.DataFrame | pd.Series, *, checkpoint_dir: str | Path | None = None,
             resume: bool = False, on_epoch=None) -> "Forecaster":
@@ -206,7 +202,10 @@ class Forecaster:
         """
         self.check_params()
         frame = as_frame(data, self.target)
-        parts, x, y = self._training_windows(frame)
+        inputs, split, parts, y = self._targets(frame)
+        self.input_scaler_ = Scaler(self.scaler).fit(inputs.to_numpy(float)[: split.fit_end])
+        self.target_scaler_ = Scaler("standard").fit(y[parts["fit"]])
+        x, y = self._windows(inputs)[: len(y)], self.target_scaler_.transform(y)
         fit, val = parts["fit"], parts["val"]
         validation = (x[val], y[val]) if val.stop > val.start else None
         record = {"forecaster": self._params_record()}

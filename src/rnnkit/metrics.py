@@ -213,11 +213,6 @@ def mase_scale(train_series: np.ndarray, season: int = 1) -> float:
     return float(np.mean(np.abs(y[m:] - y[:-m])))
 
 
-def in_sample_naive_mae(train_series: np.ndarray) -> float:
-    """MASE's non-seasonal scale, the mean |y_t - y_{t-1}|: :func:`mase_scale` with m = 1."""
-    return mase_scale(train_series, 1)
-
-
 def forecast_metrics(actual: np.ndarray, predicted: np.ndarray, last: np.ndarray,
                      mase_scale: float) -> dict:
     """MSE, MAE, RMSE, MAPE (%), sMAPE (%), MASE and directional accuracy over every pair.

@@ -105,8 +105,8 @@ def summary(metrics: dict, target: str) -> list[str]:
         if test["p_value"] is None:
             lines.append(f"against the {baseline} forecast: {test['verdict']}; {score}")
             continue
-        said = test["verdict"]
-        said = "no significant difference from" if said == "no significant difference" else said
+        said = {"no significant difference": "shows no significant difference from"}.get(
+            test["verdict"], test["verdict"])
         lines.append(f"the model {said} the {baseline} forecast (Diebold-Mariano on squared "
                      f"errors, p = {test['p_value']:.3g}; {score})")
     lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
