@@ -383,7 +383,7 @@ def normalize_windows(x: np.ndarray, columns: list[int], how: str) -> np.ndarray
         mean:  x'[i, k, c] = x[i, k, c] - mean_k x[i, k, c]
         none:  x' = x
     The other columns (returns, calendar) are already free of the level and stay as they are.
-    Shapes: (M, L, F) -> (M, L, F), a float32 copy (or ``x`` itself for "none").
+    Shapes: (M, L, F) -> (M, L, F), a float64 copy (or ``x`` itself for "none").
 
     Example
     -------
@@ -394,33 +394,56 @@ def normalize_windows(x: np.ndarray, columns: list[int], how: str) -> np.ndarray
     check_choice("how", how, WINDOW_NORMS)
     if how == "none" or not columns:
         return x
-    out = np.array(x, dtype=np.float32)
+    return _remove_level_(np.array(x, dtype=np.float64), columns, how)
+
+
+def _remove_level_(out: np.ndarray, columns: list[int], how: str) -> np.ndarray:
+    """normalize_windows in place."""
+    if how == "none" or not columns:
+        return out
     level = out[:, :, columns]
     reference = level[:, -1:] if how == "last" else level.mean(axis=1, keepdims=True)
     out[:, :, columns] = level - reference
     return out
 
 
-def is_seasonal(values: np.ndarray, season: int, z: float = 1.645) -> tuple[bool, float]:
-    """Whether the first differences of a series repeat with period m, and their lag-m ACF.
+class PanelWindows:
+    """The input windows of many series as one (M, L, F) array, gathered and normalised lazily.
 
-    Math (d_t = y_t - y_{t-1}, n values of d, r_k its autocorrelation at lag k):
-        seasonal  <=>  |r_m| > z · sqrt((1 + 2 Σ_{k=1}^{m-1} r_k²) / n)
-    with z = 1.645 the 90% test of the M4 competition's Naive2 benchmark, here taken on the
-    differences so that a trend or a random walk (whose levels correlate at every lag) does
-    not count as a season. m = 1, or fewer than 3m differences: not seasonal.
+    ``pieces`` are each series' windows (read-only views of :func:`input_windows`, no copy);
+    row r of the panel is row r - offsets[k] of piece k. Indexing with rows or a slice gathers
+    a float64 copy of just those windows and applies :func:`normalize_windows` to them, so the
+    memory grows with the series' raw rows, never with the number of windows.
 
-    >>> t = np.arange(400.0)
-    >>> is_seasonal(np.sin(2 * np.pi * t / 24), 24)[0], is_seasonal(np.cumsum(np.ones(400)), 24)
-    (True, (False, 0.0))
+    >>> a, b = input_windows(np.arange(5.0)[:, None], 3), input_windows(np.arange(4.0)[:, None], 3)
+    >>> panel = PanelWindows([a, b], [0], "last")
+    >>> panel.shape, panel[[0, 3]][:, :, 0].tolist()
+    ((5, 3, 1), [[-2.0, -1.0, 0.0], [-2.0, -1.0, 0.0]])
     """
-    d = np.diff(np.asarray(values, dtype=np.float64))
-    if season < 2 or len(d) < 3 * season or not np.std(d) > 0:
-        return False, 0.0
-    d = d - d.mean()
-    acf = np.array([d[k:] @ d[: len(d) - k] for k in range(season + 1)]) / (d @ d)
-    limit = z * math.sqrt((1 + 2 * np.sum(acf[1:season] ** 2)) / len(d))
-    return bool(abs(acf[season]) > limit), float(acf[season])
+
+    def __init__(self, pieces: list[np.ndarray], columns: list[int], how: str) -> None:
+        check_choice("how", how, WINDOW_NORMS)
+        if not pieces:
+            raise InputError("a panel needs at least one series with windows")
+        self.pieces, self.columns, self.how = pieces, columns, how
+        self.offsets = np.cumsum([0] + [len(piece) for piece in pieces])
+        self.shape = (int(self.offsets[-1]), *pieces[0].shape[1:])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        rows = np.arange(*rows.indices(len(self))) if isinstance(rows, slice) else np.asarray(rows)
+        piece = np.searchsorted(self.offsets, rows, side="right") - 1
+        out = np.empty((len(rows), *self.shape[1:]))
+        for k in np.unique(piece):
+            mine = piece == k
+            out[mine] = self.pieces[k][rows[mine] - self.offsets[k]]
+        return _remove_level_(out, self.columns, self.how)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self[slice(None)]
+        return out if dtype is None else out.astype(dtype)
 
 
 def future_index(index: pd.Index, steps: int) -> pd.Index:

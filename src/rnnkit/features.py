@@ -4,6 +4,7 @@ Every feature is causal (row t uses rows <= t only) or known in advance (the cal
 so the same inputs can be computed at forecast time, also for dates past the data.
 """
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -139,6 +140,28 @@ def calendar_features(index: pd.Index) -> tuple[str, ...]:
     return ()
 
 
+def is_seasonal(values: np.ndarray, season: int, z: float = 1.645) -> tuple[bool, float]:
+    """Whether the first differences of a series repeat with period m, and their lag-m ACF.
+
+    Math (d_t = y_t - y_{t-1}, n values of d, r_k its autocorrelation at lag k):
+        seasonal  <=>  |r_m| > z · sqrt((1 + 2 Σ_{k=1}^{m-1} r_k²) / n)
+    with z = 1.645 the 90% test of the M4 competition's Naive2 benchmark, here taken on the
+    differences so that a trend or a random walk (whose levels correlate at every lag) does
+    not count as a season. m = 1, or fewer than 3m differences: not seasonal.
+
+    >>> t = np.arange(400.0)
+    >>> is_seasonal(np.sin(2 * np.pi * t / 24), 24)[0], is_seasonal(np.cumsum(np.ones(400)), 24)
+    (True, (False, 0.0))
+    """
+    d = np.diff(np.asarray(values, dtype=np.float64))
+    if season < 2 or len(d) < 3 * season or not np.std(d) > 0:
+        return False, 0.0
+    d = d - d.mean()
+    acf = np.array([d[k:] @ d[: len(d) - k] for k in range(season + 1)]) / (d @ d)
+    limit = z * math.sqrt((1 + 2 * np.sum(acf[1:season] ** 2)) / len(d))
+    return bool(abs(acf[season]) > limit), float(acf[season])
+
+
 def choose_encoding(values: np.ndarray, index: pd.Index, season: int) -> Encoding:
     """The default inputs, target encoding and window normalisation a series allows.
 
@@ -155,8 +178,6 @@ def choose_encoding(values: np.ndarray, index: pd.Index, season: int) -> Encodin
             p_{t+h} - p_t ("diff").
     ``reason`` says which rule applied and why, for the report.
     """
-    from rnnkit.data import is_seasonal
-
     values = np.asarray(values, dtype=np.float64)
     seasonal, acf = is_seasonal(values, season, z=SEASON_Z)
     if (values > 0).all() and not seasonal:

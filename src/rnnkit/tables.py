@@ -9,12 +9,9 @@ anything else is an :class:`~rnnkit._checks.InputError` naming the file, line an
 This module imports no torch.
 """
 
-import csv
-import gzip
 import io
 import os
 import warnings
-import zlib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -22,25 +19,14 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._checks import InputError, check_choice
+from rnnkit.sniff import decode, sniff_decimal, sniff_sep
 
 PathLike = str | os.PathLike[str]
 DATE_NAMES = ("date", "datetime", "timestamp", "time",  # the first four win over the rest
               "ds", "step", "t", "index", "period", "epoch")
 STEP_NAMES = ("step", "t", "index", "epoch")  # integers here are steps, never years or YYYYMMDD
 PARQUET_SUFFIXES = (".parquet", ".pq")
-SEPARATORS = (",", ";", "\t", "|")  # what sep=None chooses from; the first wins a tie
 EPOCH_SECONDS = (946_684_800, 4_102_444_800)  # 2000-01-01 .. 2100-01-01 UTC
-_SNIFF_RECORDS = 50  # header + data records that decide the separator
-_COMMA_NUMBER = r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?"  # 12,5  -3,25e2
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
-_ARCHIVES = {  # leading magic bytes: what the file is, what to do about it
-    b"PK\x03\x04": ("a zip archive", "extract the CSV first"),
-    b"PK\x05\x06": ("an empty zip archive", "extract the CSV first"),
-    b"BZh": ("bzip2-compressed", "decompress it first (bunzip2), or gzip it"),
-    b"\xfd7zXZ\x00": ("xz-compressed", "decompress it first (unxz), or gzip it"),
-    b"7z\xbc\xaf\x27\x1c": ("a 7z archive", "extract the CSV first"),
-    b"\x28\xb5\x2f\xfd": ("zstd-compressed", "decompress it first (unzstd), or gzip it"),
-}
 
 
 @dataclass(frozen=True)
@@ -171,6 +157,45 @@ def read_series(
     raw, unit, how = _read_raw(path, sep, decimal)
     if id_column is not None:
         raw = _one_series(path, raw, id_column, series)
+    return _series_from_raw(path, raw, unit, how, date_column, columns, id_column, series)
+
+
+def read_panel(
+    path: PathLike, date_column: str | None = None, columns: list[str] | None = None, *,
+    id_column: str, series: list[str] | None = None, sep: str | None = None,
+    decimal: str | None = None,
+) -> dict[str, tuple[pd.DataFrame, CleaningReport]]:
+    """Every series of a long-format file (or those in ``series``), each read as by
+    :func:`read_series` with that ``series``: {id: (frame, report)} in the file's order.
+
+    The file is read and decoded once; each series is then cleaned on its own rows (its own
+    time column, sorting, duplicates and gaps).
+
+    Raises
+    ------
+    InputError
+        As :func:`read_series`; an id of ``series`` that is not in the file.
+    """
+    raw, unit, how = _read_raw(path, sep, decimal)
+    _check_column(path, raw, id_column)
+    ids = _ids(raw[id_column])
+    wanted = list(dict.fromkeys(ids[ids != ""])) if series is None else [str(s).strip()
+                                                                         for s in series]
+    groups = dict(iter(raw.groupby(ids.to_numpy(), sort=False)))
+    panel = {}
+    for name in wanted:
+        if name not in groups:
+            _one_series(path, raw, id_column, name)  # raises, listing the ids there are
+        panel[name] = _series_from_raw(path, groups[name], unit, how, date_column, columns,
+                                       id_column, name)
+    return panel
+
+
+def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
+                     date_column: str | None, columns: list[str] | None,
+                     id_column: str | None, series: str | None,
+                     ) -> tuple[pd.DataFrame, CleaningReport]:
+    """The cleaned frame and report of one series' raw rows (the rest of read_series)."""
     if date_column is None:
         date_column = _find_date_column(path, raw, skip=id_column)
     for name in [date_column, *(columns or [])]:
@@ -222,8 +247,8 @@ def _read_raw(path: PathLike, sep: str | None, decimal: str | None,
             raw = raw.reset_index()  # a frame saved with its time index
         raw.index, unit, how = np.arange(1, len(raw) + 1), "row", {"decimal": decimal or "."}
     else:
-        text, encoding, compression = _decode(path, Path(path).read_bytes())
-        sep = sep or _sniff_sep(text)
+        text, encoding, compression = decode(path, Path(path).read_bytes())
+        sep = sep or sniff_sep(text)
         try:  # every cell as text, so that 'n/a' reaches us instead of becoming NaN
             raw = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                               skip_blank_lines=False)
@@ -234,72 +259,12 @@ def _read_raw(path: PathLike, sep: str | None, decimal: str | None,
         raw = raw.apply(lambda cells: cells.str.strip()).replace("", np.nan)
         raw.columns = _trimmed(path, raw.columns)
         raw.index, unit = np.arange(2, len(raw) + 2), "line"  # blank lines kept for this count
-        how = {"sep": sep, "decimal": decimal or _sniff_decimal(raw, sep), "encoding": encoding,
+        how = {"sep": sep, "decimal": decimal or sniff_decimal(raw, sep), "encoding": encoding,
                "compression": compression}
     raw = raw.dropna(how="all")
     if raw.empty:
         raise InputError(f"{path} has no data rows")
     return raw, unit, how
-
-
-def _decode(path: PathLike, data: bytes) -> tuple[str, str, str]:
-    """The file as text, its encoding and its compression ("gzip" or ""); archives refused."""
-    compression = ""
-    if data[:2] == b"\x1f\x8b" or Path(path).suffix.lower() == ".gz":
-        try:
-            data, compression = gzip.decompress(data), "gzip"
-        except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
-            raise InputError(f"{path} is not a readable gzip file ({e})") from None
-    for magic, (what, advice) in _ARCHIVES.items():
-        if data.startswith(magic):
-            raise InputError(f"{path} is {what}: {advice}")
-    if data[257:262] == b"ustar":  # POSIX tar header, e.g. a .tar.gz named .csv.gz
-        raise InputError(f"{path} is a tar archive: extract the CSV first")
-    encoding, skip = next(((name, len(bom)) for bom, name in _BOMS if data.startswith(bom)),
-                          ("utf-8", 0))
-    why = ""
-    try:
-        text = data[skip:].decode(encoding.removesuffix("-sig"))
-    except UnicodeDecodeError as e:
-        why = f"byte {e.start + skip} is not {encoding.removesuffix('-sig').upper()}"
-    else:
-        if "\x00" in text:  # valid UTF-8, but binary or UTF-16 without a BOM
-            why = f"byte {data.index(0)} is NUL, as in binary files and UTF-16 without a BOM"
-    if why:
-        raise InputError(f"{path}: cannot decode it ({why}); rnnkit reads UTF-8 (with or "
-                         "without a BOM) and UTF-16 with a BOM")
-    return text, encoding, compression
-
-
-def _sniff_sep(text: str) -> str:
-    """The separator that splits the most sampled data records into as many cells as the header.
-
-    A candidate must split the header in two or more; ties go to more header cells, then to
-    the order of SEPARATORS. With none, ",". csv.reader keeps quoted separators in their cell.
-    """
-    limit = 1 << 16  # enough for _SNIFF_RECORDS records; the last one may be cut
-    sample = text if len(text) <= limit else text[:text.rfind("\n", 0, limit) + 1] or text
-    best, best_score = ",", (-1, 0)
-    for sep in SEPARATORS:
-        try:
-            records = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=sep)
-                       if any(cell.strip() for cell in r)][:_SNIFF_RECORDS]
-        except csv.Error:  # e.g. a quoted cell longer than csv's field limit
-            continue
-        if not records or len(records[0]) < 2:
-            continue
-        score = (sum(len(r) == len(records[0]) for r in records[1:]), len(records[0]))
-        if score > best_score:
-            best, best_score = sep, score
-    return best
-
-
-def _sniff_decimal(raw: pd.DataFrame, sep: str) -> str:
-    """"," when ``sep`` is not "," and some cell is a comma-decimal number, else "."."""
-    if sep == ",":
-        return "."
-    found = any(raw[c].str.fullmatch(_COMMA_NUMBER).fillna(False).any() for c in raw.columns)
-    return "," if found else "."
 
 
 def _trimmed(path: PathLike, names: pd.Index) -> list[str]:
