@@ -72,8 +72,9 @@ def test_no_leakage_the_test_part_cannot_change_the_fitted_model():
     edited.iloc[cut:, 0] *= 10
     a = backtest(_small(features=("level", "log_return"), scaler="minmax"), frame)
     b = backtest(_small(features=("level", "log_return"), scaler="minmax"), edited)
-    for attr in ("input_scaler_", "target_scaler_"):
-        assert getattr(a.forecaster, attr).to_dict() == getattr(b.forecaster, attr).to_dict()
+    for attr in ("input_scalers_", "target_scalers_"):
+        assert getattr(a.forecaster, attr)[""].to_dict() == getattr(
+            b.forecaster, attr)[""].to_dict()
     inside = frame.iloc[:cut]
     np.testing.assert_array_equal(a.forecaster.predict_windows(inside).mean,
                                   b.forecaster.predict_windows(inside).mean)
@@ -174,11 +175,11 @@ def test_esn_member_is_its_ridge_readout_on_the_last_window_state(tmp_path):
     assert esn.washout == f.lookback - 1 and esn.units == 40 and f.models_[1].esn_.seed == 1
     windows = f.predict_windows(frame)
     # member 0 by hand: its reservoir run over one window, the readout, the target decoding
-    x = f.input_scaler_.transform(f._inputs(frame)[0].to_numpy(float))[:20]
+    x = f.input_scalers_[""].transform(f._inputs(frame)[0].to_numpy(float))[:20]
     h = esn.reservoir_.run(x[None])[0, -1]
     scaled = h @ esn.weight_out_.T + esn.bias_out_
-    member0 = f.target_scaler_.inverse_transform(scaled[None])[0]
-    both = np.stack([member0, f.target_scaler_.inverse_transform(
+    member0 = f.target_scalers_[""].inverse_transform(scaled[None])[0]
+    both = np.stack([member0, f.target_scalers_[""].inverse_transform(
         f.models_[1].esn_.predict(x[None], washout=19)[:, 0])[0]])
     expected = (windows.last[0] * np.exp(both)).mean(axis=0)  # members' prices averaged
     np.testing.assert_allclose(windows.mean[0], expected, rtol=1e-10)

@@ -35,15 +35,22 @@ AUTO_EPOCH_BATCHES = 64
 class DataConfig:
     """Where a series comes from and how its file is read."""
 
-    data: str = opt("aapl", "the series: 'aapl' (bundled daily prices 2015-2020), a CSV or "
+    data: str = opt("aapl", "the series: 'aapl' (bundled daily prices 2015-2020), "
+                    "'m4-hourly' (bundled, the M4 competition's 414 hourly series), a CSV or "
                     "Parquet file (.gz too), or for esn 'mackey-glass' (generated)")
     date_column: str = opt("", "time column of the file (dates, epoch seconds or integer "
                            "steps); empty = detect it")
     target: str = opt("Close", "column to forecast")
     sep: str = opt("", "field separator of a CSV file; empty = detect it (, ; tab |)")
     decimal: str = opt("", "decimal mark of a CSV file; empty = detect it ('.' or ',')")
-    id_column: str = opt("", "the column naming each series of a long-format file (e.g. Name)")
-    series: str = opt("", "with --id-column: the series to forecast (e.g. AAPL)")
+    id_column: str = opt("", "the column naming each series of a long-format file (e.g. Name); "
+                         "without --series one global model learns every series")
+    series: str = opt("", "with --id-column: the series to forecast, one (e.g. AAPL) or "
+                      "several separated by commas (one global model)")
+    test_data: str = opt("", "the M4 competition's test file beside --data, its training file")
+    format: str = opt("auto", "the file's layout: auto (detect), table (a time column and value "
+                      "columns, long or wide), m4 (an id, then each series' values)",
+                      ("auto", "table", "m4"))
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,8 @@ class ForecastJob:
                      "reservoir, the --units ... --ridge flags; readout by ridge regression)",
                      ("lstm", "gru", "rnn", "esn"))
     lookback: int = opt(60, "input window length (the tutorial's 60 days)")
-    horizon: int = opt(1, "steps predicted at once (H > 1: direct multi-step)")
+    horizon: int = opt(0, "steps predicted at once (H > 1: direct multi-step); 0 = the M4 "
+                       "test file's width, else 1")
     scaler: str = opt("standard", "input scaling, fitted on training rows only",
                       ("standard", "minmax"))
     loss: str = opt("mse", "training loss", ("mse", "mae", "huber"))
@@ -92,6 +100,7 @@ class ForecastJob:
 
     def __post_init__(self) -> None:
         check_non_negative_int("epochs", self.epochs)
+        check_non_negative_int("horizon", self.horizon)
         check_non_negative_int("future", self.future)
         check_non_negative_int("folds", self.folds)
 
@@ -218,7 +227,8 @@ class EsnJob:
     seed: int = opt(0, "seeds the reservoir (and the search)")
     out: str = opt("runs/esn", "output folder")
     progress: bool = opt(True, "show a progress bar during the search")
-    source: DataConfig = section(DataConfig(data="mackey-glass"))
+    source: DataConfig = section(DataConfig(data="mackey-glass"),
+                                 omit=("test_data", "format", "id_column", "series"))
     reservoir: ReservoirConfig = section(ReservoirConfig())
 
     def __post_init__(self) -> None:

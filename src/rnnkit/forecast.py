@@ -16,6 +16,7 @@ The tutorial's walkthrough, done right, for any series:
 :mod:`rnnkit.backtest` scores it beside the naive, seasonal-naive and drift forecasts.
 """
 
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from rnnkit._checks import (
 from rnnkit.data import (
     TARGET_KINDS,
     WINDOW_NORMS,
+    PanelWindows,
     Scaler,
     Split,
     chronological_split,
@@ -40,12 +42,12 @@ from rnnkit.data import (
     future_index,
     input_windows,
     last_values,
-    normalize_windows,
     target_base,
     window_parts,
 )
 from rnnkit.features import Encoding, choose_encoding, derive_features
 from rnnkit.metrics import infer_season, mase_scale
+from rnnkit.panels import test_split, to_panel, usable
 from rnnkit.window_models import WINDOW_MODELS, NetworkRegressor, WindowModel
 
 AUTO = "auto"
@@ -56,8 +58,8 @@ class Forecaster:
 
     Parameters are stored as given; ``fit`` builds ``models_`` (one fitted copy of ``model`` per
     ensemble member), ``encoding_`` (the features, target kind and window normalisation used,
-    with the reason), ``season_``, ``input_scaler_``, ``target_scaler_``, ``history_`` and
-    ``mase_scale_``.
+    with the reason), ``season_``, ``series_`` (the ids learned from), and per series
+    ``input_scalers_``, ``target_scalers_``, ``mase_scales_``, ``train_ends_``, plus ``history_``.
 
     Parameters
     ----------
@@ -94,7 +96,7 @@ class Forecaster:
         target: str = "Close", covariates: tuple[str, ...] = (),
         features: tuple[str, ...] | str = AUTO, target_kind: str = AUTO,
         window_norm: str = AUTO, season: int = 0, scaler: str = "standard",
-        val_fraction: float = 0.1, ensemble: int = 1,
+        val_fraction: float = 0.1, ensemble: int = 1, id_column: str = "",
     ) -> None:
         self.model = model
         self.lookback = lookback
@@ -108,6 +110,7 @@ class Forecaster:
         self.scaler = scaler
         self.val_fraction = val_fraction
         self.ensemble = ensemble
+        self.id_column = id_column
 
     def get_params(self) -> dict:
         """The constructor's arguments, as given (scikit-learn's get_params)."""
@@ -126,43 +129,57 @@ class Forecaster:
         if not self.features and not self.covariates:
             raise InputError("features and covariates are both empty: the model needs inputs")
 
-    def check(self, data: pd.DataFrame | pd.Series, test_fraction: float = 0.2,
-              future: int = 0) -> Encoding:
+    def check(self, data, test_fraction: float = 0.2, future: int = 0,
+              test_size: int | dict[str, int] = 0) -> Encoding:
         """Every check ``backtest`` and ``predict(steps=future)`` make, without training.
 
         Raises InputError for what cannot succeed: too few rows for lookback + horizon in the
-        fitting, validation or test part, an encoding the data cannot take, future steps past
-        the horizon with covariates. Returns the encoding ``fit`` will choose.
+        fitting, validation or test part (of every series, for many), an encoding the data
+        cannot take, future steps past the horizon with covariates. Returns the encoding ``fit``
+        will choose.
         """
         self.check_params()
         if future > self.horizon and self.covariates:
             raise InputError(f"--future {future} > --horizon {self.horizon} needs future values "
                              f"of the covariates {', '.join(self.covariates)}: set --future "
                              f"{self.horizon} or fewer, or drop --covariates")
-        frame = as_frame(data, self.target)
-        split = chronological_split(len(frame), test_fraction=test_fraction, val_fraction=0.0)
+        panel = to_panel(self, data)
+        ends = {key: test_split(len(frame), key, test_fraction, test_size)
+                for key, frame in panel.items()}
         probe = Forecaster(**self.get_params())
-        probe._targets(frame.iloc[: split.train_end])
-        usable = len(probe._inputs(frame)[1])
-        train_end = split.train_end - (len(frame) - usable)
-        window_parts(Split(usable, train_end, train_end), self.lookback, self.horizon)
+        probe._resolve({key: frame.iloc[: ends[key]] for key, frame in panel.items()})
+        for key in usable(probe, {k: f.iloc[: ends[k]] for k, f in panel.items()}):
+            probe._targets(panel[key].iloc[: ends[key]])
+            rows = len(probe._inputs(panel[key])[1])
+            train_end = ends[key] - (len(panel[key]) - rows)
+            window_parts(Split(rows, train_end, train_end), self.lookback, self.horizon)
         return probe.encoding_
 
     # -- fitting ---------------------------------------------------------------------------
-    def _resolve(self, frame: pd.DataFrame) -> None:
-        """Choose the season and the encoding from the training rows; explicit values win."""
-        self.season_ = self.season or infer_season(frame.index)
-        values = frame[self.target].to_numpy(float)
-        chosen = choose_encoding(values, frame.index, self.season_)
-        features = chosen.features if self.features == AUTO else tuple(self.features)
-        kind = chosen.target_kind if self.target_kind == AUTO else self.target_kind
+    def _resolve(self, panel: dict[str, pd.DataFrame]) -> None:
+        """Choose the season and the encoding from the training rows; explicit values win.
+
+        With many series each gets :func:`choose_encoding`'s choice and the most common one is
+        used for all (one network reads them all).
+        """
+        first = next(iter(panel.values()))
+        self.season_ = self.season or infer_season(first.index)
+        chosen = [choose_encoding(f[self.target].to_numpy(float), f.index, self.season_)
+                  for f in panel.values()]
+        votes = Counter((c.features, c.target_kind, c.window_norm) for c in chosen)
+        (features, kind, norm), count = votes.most_common(1)[0]
+        auto = next(c for c in chosen if (c.features, c.target_kind, c.window_norm) == (
+            features, kind, norm))
+        reason = auto.reason if len(chosen) == 1 else (
+            f"the choice for {count} of {len(chosen)} series: {auto.reason}")
+        features = features if self.features == AUTO else tuple(self.features)
+        kind = kind if self.target_kind == AUTO else self.target_kind
         norm = self.window_norm
         if norm == AUTO:
             norm = "last" if "level" in features and kind != "level" else "none"
-        given = (self.features, self.target_kind, self.window_norm) != (AUTO, AUTO, AUTO)
-        reason = chosen.reason if not given else "set by the caller" + (
-            f" (auto would have chosen: {chosen.reason})" if features != chosen.features
-            or kind != chosen.target_kind else "")
+        if (self.features, self.target_kind, self.window_norm) != (AUTO, AUTO, AUTO):
+            same = (features, kind) == (auto.features, auto.target_kind)
+            reason = "set by the caller" + ("" if same else f" (auto would have chosen: {reason})")
         self.encoding_ = Encoding(features, kind, norm, reason)
 
     def _inputs(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -173,16 +190,16 @@ class Forecaster:
         inputs = table if "level" in features else table.drop(columns=self.target)
         return inputs, table[self.target]
 
-    def _windows(self, inputs: pd.DataFrame) -> np.ndarray:
-        """Scaled, window-normalised input windows of every origin: (N - L + 1, L, F)."""
-        x = input_windows(self.input_scaler_.transform(inputs.to_numpy(float)), self.lookback)
-        levels = [i for i, c in enumerate(inputs.columns)
-                  if c == self.target or c in self.covariates]
-        return normalize_windows(x, levels, self.encoding_.window_norm)
+    def _level_columns(self, inputs: pd.DataFrame) -> list[int]:
+        return [i for i, c in enumerate(inputs.columns) if c == self.target or c in self.covariates]
+
+    def _scaled_windows(self, key: str, inputs: pd.DataFrame) -> np.ndarray:
+        """Every input window of one series, scaled by its own scaler (a view): (N-L+1, L, F)."""
+        return input_windows(self.input_scalers_[key].transform(inputs.to_numpy(float)),
+                             self.lookback)
 
     def _targets(self, frame: pd.DataFrame):
-        """The encoding chosen and the training rows cut: (inputs, split, window parts, y)."""
-        self._resolve(frame)
+        """One series' training rows cut: (inputs, split, window parts, y)."""
         inputs, series = self._inputs(frame)
         _check_series(series, self.target)
         split = chronological_split(len(inputs), test_fraction=0.0,
@@ -192,34 +209,50 @@ class Forecaster:
                            self.encoding_.target_kind, self.season_)
         return inputs, split, parts, y
 
-    def fit(self, data: pd.DataFrame | pd.Series, *, checkpoint_dir: str | Path | None = None,
-            resume: bool = False, on_epoch=None) -> "Forecaster":
+    def fit(self, data, *, checkpoint_dir: str | Path | None = None, resume: bool = False,
+            on_epoch=None) -> "Forecaster":
         """Train on ``data`` (the training part only), validating on its last rows.
 
-        The encoding and season are chosen, the input scaler fitted on the rows before the
-        validation slice and the target scaler on the fitting windows' targets; nothing else
-        of ``data`` is used to fit them.
+        ``data``: one series (DataFrame / Series), a dict {id: frame}, or a long frame with
+        ``id_column``. One set of networks learns from every series; each series keeps its own
+        scalers, fitted on its own rows before its validation slice (inputs) and on its fitting
+        windows' targets; nothing else of ``data`` is used to fit them.
         """
         self.check_params()
-        frame = as_frame(data, self.target)
-        inputs, split, parts, y = self._targets(frame)
-        self.input_scaler_ = Scaler(self.scaler).fit(inputs.to_numpy(float)[: split.fit_end])
-        self.target_scaler_ = Scaler("standard").fit(y[parts["fit"]])
-        x, y = self._windows(inputs)[: len(y)], self.target_scaler_.transform(y)
-        fit, val = parts["fit"], parts["val"]
-        validation = (x[val], y[val]) if val.stop > val.start else None
+        panel = usable(self, to_panel(self, data))
+        self._resolve(panel)
+        self.input_scalers_, self.target_scalers_ = {}, {}
+        self.mase_scales_, self.train_ends_ = {}, {}
+        pieces = {"fit": ([], []), "val": ([], [])}
+        for key, frame in panel.items():
+            inputs, split, parts, y = self._targets(frame)
+            self.input_scalers_[key] = Scaler(self.scaler).fit(
+                inputs.to_numpy(float)[: split.fit_end])
+            self.target_scalers_[key] = Scaler("standard").fit(y[parts["fit"]])
+            x = self._scaled_windows(key, inputs)[: len(y)]
+            y = self.target_scalers_[key].transform(y)
+            for part, (xs, ys) in pieces.items():
+                if parts[part].stop > parts[part].start:
+                    xs.append(x[parts[part]])
+                    ys.append(y[parts[part]].astype(np.float32))
+            self.mase_scales_[key] = mase_scale(frame[self.target].to_numpy(float), self.season_)
+            self.train_ends_[key] = frame.index[-1]
+        columns = self._level_columns(inputs)
+        x_fit = PanelWindows(pieces["fit"][0], columns, self.encoding_.window_norm)
+        y_fit = np.concatenate(pieces["fit"][1])
+        validation = (PanelWindows(pieces["val"][0], columns, self.encoding_.window_norm),
+                      np.concatenate(pieces["val"][1])) if pieces["val"][0] else None
         record = {"forecaster": self._params_record()}
         self.models_ = []
         for k in range(self.ensemble):
             directory = None if checkpoint_dir is None else Path(checkpoint_dir) / f"m{k}"
             member = self.model.reseeded(self.model.seed + k)
-            self.models_.append(member.fit(x[fit], y[fit], validation, record=record,
+            self.models_.append(member.fit(x_fit, y_fit, validation, record=record,
                                            checkpoint_dir=directory, resume=resume,
                                            on_epoch=on_epoch))
         self.history_ = [m.history_ for m in self.models_]
-        self.num_features_in_ = x.shape[-1]
-        self.mase_scale_ = mase_scale(frame[self.target].to_numpy(float), self.season_)
-        self.train_end_ = frame.index[-1]
+        self.num_features_in_ = x_fit.shape[-1]
+        self.series_ = list(panel)
         return self
 
     # -- forecasting -----------------------------------------------------------------------
@@ -227,58 +260,82 @@ class Forecaster:
         if not hasattr(self, "models_"):
             raise InputError("this Forecaster is not fitted yet: call fit first")
 
-    def predict_windows(self, data: pd.DataFrame | pd.Series) -> "WindowForecasts":
+    def _predict_panel(self, panel: dict[str, pd.DataFrame]) -> dict[str, "WindowForecasts"]:
+        """Forecasts from every window of every series, all series through the networks at once."""
+        self._check_fitted()
+        unknown = [key for key in panel if key not in self.input_scalers_]
+        if unknown:
+            raise InputError(f"series {', '.join(unknown[:5])} were not in the training data; "
+                             f"this model knows {len(self.input_scalers_)} series")
+        prepared, pieces = {}, []
+        for key, frame in panel.items():
+            inputs, series = self._inputs(frame)
+            if len(inputs) < self.lookback:
+                raise InputError(f"need at least lookback={self.lookback} usable rows"
+                                 f"{' of ' + key if key else ''}, got {len(inputs)}")
+            prepared[key] = (frame, inputs, series.to_numpy(float))
+            pieces.append(self._scaled_windows(key, inputs))
+        x = PanelWindows(pieces, self._level_columns(inputs), self.encoding_.window_norm)
+        scaled = [m.predict(x) for m in self.models_]  # (M_all, H) per member
+        kind, forecasts = self.encoding_.target_kind, {}
+        for k, (key, (frame, inputs, values)) in enumerate(prepared.items()):
+            rows = slice(int(x.offsets[k]), int(x.offsets[k + 1]))
+            n = rows.stop - rows.start
+            base = target_base(values, self.lookback, n, self.horizon, kind, self.season_)
+            decoded = np.stack([decode_targets(self.target_scalers_[key].inverse_transform(
+                s[rows]), base, kind) for s in scaled])
+            first_origin = len(frame) - len(inputs) + self.lookback - 1  # the row in ``frame``
+            forecasts[key] = WindowForecasts(
+                origins=inputs.index[self.lookback - 1 :],
+                last=last_values(values, self.lookback, n), mean=decoded.mean(axis=0),
+                spread=decoded.std(axis=0), origin_rows=np.arange(first_origin, len(frame)),
+                series=values)
+        return forecasts
+
+    def predict_windows(self, data):
         """Forecast from every window of ``data``, the last one (ending at its last row) included.
 
         Inputs are causal and the scalers come from ``fit``, so any part of ``data`` may be
-        scored; :func:`backtest` keeps the windows whose targets all lie in the test part.
+        scored; :func:`~rnnkit.backtest.backtest` keeps the windows whose targets all lie in the
+        test part. One series gives its :class:`WindowForecasts`, many a dict of them by id.
         """
-        self._check_fitted()
-        frame = as_frame(data, self.target)
-        inputs, series = self._inputs(frame)
-        if len(inputs) < self.lookback:
-            raise InputError(f"need at least lookback={self.lookback} usable rows, got "
-                             f"{len(inputs)}")
-        x = self._windows(inputs)
-        values = series.to_numpy(float)
-        last = last_values(values, self.lookback, len(x))
-        kind = self.encoding_.target_kind
-        base = target_base(values, self.lookback, len(x), self.horizon, kind, self.season_)
-        decoded = np.stack([decode_targets(self.target_scaler_.inverse_transform(m.predict(x)),
-                                           base, kind) for m in self.models_])
-        first_origin = len(frame) - len(inputs) + self.lookback - 1  # the row in ``frame``
-        return WindowForecasts(origins=inputs.index[self.lookback - 1 :], last=last,
-                               mean=decoded.mean(axis=0), spread=decoded.std(axis=0),
-                               origin_rows=np.arange(first_origin, len(frame)), series=values)
+        forecasts = self._predict_panel(to_panel(self, data))
+        return forecasts[""] if list(forecasts) == [""] else forecasts
 
-    def predict(self, data: pd.DataFrame | pd.Series, steps: int | None = None) -> pd.DataFrame:
+    def predict(self, data, steps: int | None = None) -> pd.DataFrame:
         """Forecast ``steps`` (default: horizon) values after the end of ``data``.
 
         Beyond the horizon the forecast rolls forward, feeding its own predictions back as
         observed values; that needs inputs derived from the target and the calendar alone (no
-        covariates). Returns a DataFrame indexed by the future times (business days for
+        covariates). One series: a DataFrame indexed by the future times (business days for
         weekday-only daily data) with the target's column and, for an ensemble, its spread.
+        Many: the same in long form, with the series' id as the first column.
         """
         self._check_fitted()
         steps = self.horizon if steps is None else check_positive_int("steps", steps)
         if steps > self.horizon and self.covariates:
             raise InputError(f"steps ({steps}) > horizon ({self.horizon}) needs future values "
                              f"of the covariates; raise --horizon instead")
-        frame = as_frame(data, self.target)[[self.target, *self.covariates]]
-        values, spreads, times = [], [], []
-        while len(values) < steps:
-            last = self.predict_windows(frame)
-            mean, spread = last.mean[-1], last.spread[-1]
-            future = future_index(frame.index, len(mean))
-            values += list(mean)
-            spreads += list(spread)
-            times += list(future)
-            frame = pd.concat([frame, pd.DataFrame({self.target: mean}, index=future)])
-        index = pd.Index(times[:steps], name=frame.index.name)
-        result = pd.DataFrame({self.target: values[:steps]}, index=index)
-        if self.ensemble > 1:
-            result["spread"] = spreads[:steps]
-        return result
+        panel = {key: frame[[self.target, *self.covariates]]
+                 for key, frame in to_panel(self, data).items()}
+        done = {key: [] for key in panel}  # (time, value, spread) per series
+        while len(next(iter(done.values()))) < steps:
+            for key, last in self._predict_panel(panel).items():
+                future = future_index(panel[key].index, self.horizon)
+                done[key] += list(zip(future, last.mean[-1], last.spread[-1], strict=True))
+                panel[key] = pd.concat([panel[key], pd.DataFrame({self.target: last.mean[-1]},
+                                                                 index=future)])
+        frames = []
+        for key, rows in done.items():
+            times, values, spreads = zip(*rows[:steps], strict=True)
+            index = pd.Index(times, name=panel[key].index.name)
+            frame = pd.DataFrame({self.target: values}, index=index)
+            if self.ensemble > 1:
+                frame["spread"] = spreads
+            frames.append(frame if key == "" else frame.assign(
+                **{self.id_column or "series": key})[[self.id_column or "series",
+                                                     *frame.columns]])
+        return frames[0] if list(done) == [""] else pd.concat(frames)
 
     def score(self, data: pd.DataFrame | pd.Series, test_fraction: float = 0.2) -> float:
         """Skill against the naive forecast on the test part: 1 - MSE_model / MSE_naive."""
@@ -307,10 +364,12 @@ class Forecaster:
                    for name, t in member.tensors().items()}
         save_model(path, "Forecaster", tensors, {
             "forecaster": self._params_record(), "encoding": asdict(self.encoding_),
-            "season": self.season_, "input_scaler": self.input_scaler_.to_dict(),
-            "target_scaler": self.target_scaler_.to_dict(),
-            "num_features_in": self.num_features_in_, "mase_scale": self.mase_scale_,
-            "train_end": _json_time(self.train_end_), "data": data or {}})
+            "season": self.season_, "series": self.series_,
+            "input_scalers": {k: v.to_dict() for k, v in self.input_scalers_.items()},
+            "target_scalers": {k: v.to_dict() for k, v in self.target_scalers_.items()},
+            "num_features_in": self.num_features_in_, "mase_scales": self.mase_scales_,
+            "train_ends": {k: _json_time(v) for k, v in self.train_ends_.items()},
+            "data": data or {}})
 
     @classmethod
     def load(cls, path: str | Path) -> "Forecaster":
@@ -336,19 +395,22 @@ class Forecaster:
         encoding = config["encoding"]
         forecaster.encoding_ = Encoding(**encoding | {"features": tuple(encoding["features"])})
         forecaster.season_ = config["season"]
-        forecaster.input_scaler_ = Scaler.from_dict(config["input_scaler"])
-        forecaster.target_scaler_ = Scaler.from_dict(config["target_scaler"])
+        forecaster.series_ = config["series"]
+        forecaster.input_scalers_ = {k: Scaler.from_dict(v)
+                                     for k, v in config["input_scalers"].items()}
+        forecaster.target_scalers_ = {k: Scaler.from_dict(v)
+                                      for k, v in config["target_scalers"].items()}
         forecaster.num_features_in_ = config["num_features_in"]
-        forecaster.mase_scale_ = config["mase_scale"]
-        end = config["train_end"]
-        forecaster.train_end_ = pd.Timestamp(end) if isinstance(end, str) else end
+        forecaster.mase_scales_ = config["mase_scales"]
+        forecaster.train_ends_ = {k: pd.Timestamp(v) if isinstance(v, str) else v
+                                  for k, v in config["train_ends"].items()}
         forecaster.data_ = config["data"]
         forecaster.history_ = []
         return forecaster
 
 
 _PARAMS = ("model", "lookback", "horizon", "target", "covariates", "features", "target_kind",
-           "window_norm", "season", "scaler", "val_fraction", "ensemble")
+           "window_norm", "season", "scaler", "val_fraction", "ensemble", "id_column")
 
 
 @dataclass(frozen=True)
@@ -365,17 +427,6 @@ class WindowForecasts:
     spread: np.ndarray
     origin_rows: np.ndarray
     series: np.ndarray
-
-
-def as_frame(data: pd.DataFrame | pd.Series, target: str) -> pd.DataFrame:
-    """``data`` as a DataFrame holding the column ``target`` (a Series becomes one column)."""
-    if isinstance(data, pd.Series):
-        data = data.to_frame(target if data.name is None else data.name)
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame or Series, got {type(data).__name__}")
-    if target not in data.columns:
-        raise InputError(f"target column {target!r} not found; columns: {list(data.columns)}")
-    return data
 
 
 def _json_time(time) -> str | int:

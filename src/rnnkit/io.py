@@ -14,11 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from rnnkit import __version__
 from rnnkit._checks import InputError
-from rnnkit.tables import PathLike, read_series
+from rnnkit.tables import PathLike, read_panel, read_series
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -75,6 +76,48 @@ def load_table(name: str, date_column: str = "", columns: list[str] | None = Non
                                 decimal=decimal or None, id_column=id_column or None,
                                 series=series or None)
     return frame, {"source": name, "cleaning": report.to_dict()}
+
+
+def load_panel(name: str, date_column: str = "", columns: list[str] | None = None, *,
+               id_column: str, series: tuple[str, ...] = (), sep: str = "", decimal: str = "",
+               ) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Every series of a long-format file (or those in ``series``): {id: frame}, and a record.
+
+    Each series is read as :func:`load_table` reads one (:func:`~rnnkit.tables.read_panel`);
+    the record counts the series and what cleaning changed in all of them.
+    """
+    panel = read_panel(name, date_column or None, columns, id_column=id_column,
+                       series=list(series) or None, sep=sep or None, decimal=decimal or None)
+    reports = [report.to_dict() for _, report in panel.values()]
+    return {key: frame for key, (frame, _) in panel.items()}, {
+        "source": name, "format": "long", "id_column": id_column, "series": len(panel),
+        "rows": sum(len(frame) for frame, _ in panel.values()),
+        "duplicates_dropped": sum(r["duplicates_dropped"] for r in reports),
+        "filled": sum(sum(r["filled"].values()) for r in reports)}
+
+
+def load_m4(train: str, test: str = "") -> tuple[dict[str, pd.DataFrame], dict]:
+    """The M4 competition's wide files (or ``train="m4-hourly"``, bundled) as a panel.
+
+    Each series is one frame with the column "value" on an integer step index, its test values
+    (when given) after its training values; the record has the horizon (the test width) and
+    the season of the competition for the series' frequency.
+    """
+    from rnnkit.m4 import load_m4_hourly, m4_season, read_m4
+
+    data = load_m4_hourly() if train == "m4-hourly" else read_m4(train, test or None)
+    seasons = {m4_season(key) for key in data.ids}
+    if len(seasons) > 1:
+        raise InputError(f"{train} mixes M4 frequencies (seasons {sorted(seasons)}); one file "
+                         "holds one frequency")
+    panel = {}
+    for k, key in enumerate(data.ids):
+        values = data.train[k] if data.test is None else np.concatenate([data.train[k],
+                                                                          data.test[k]])
+        panel[key] = pd.DataFrame({"value": values},
+                                  index=pd.RangeIndex(len(values), name="step"))
+    return panel, {"source": train, "format": "m4", "test": test or None,
+                   "series": len(panel), "horizon": data.horizon, "season": seasons.pop()}
 
 
 def read_corpus(name: str) -> str:

@@ -88,6 +88,56 @@ def _plot_path(ax, path: pd.DataFrame, target: str, steps: int, legend: bool) ->
     ax.grid(alpha=0.3)
 
 
+def plot_error_by_step(path: str | Path, predictions: pd.DataFrame, season: int = 1) -> None:
+    """Many series: the mean sMAPE over series at each step h = 1 .. H, model and benchmarks.
+
+    ``predictions`` is the long form of :func:`rnnkit.backtest.backtest` for many series.
+    """
+    fig, ax = _figure(9, 5)
+    y = predictions["actual"].to_numpy()
+    for k, who in enumerate(w for w in ("model", "naive", "snaive", "naive2", "drift")
+                            if w in predictions):
+        f = predictions[who].to_numpy()
+        denominator = np.abs(y) + np.abs(f)
+        smape = 200 * np.divide(np.abs(y - f), denominator, out=np.zeros_like(y),
+                                where=denominator > 0)
+        by_step = pd.Series(smape).groupby(predictions["step"].to_numpy()).mean()
+        label = f"seasonal naive (m = {season})" if who == "snaive" else who
+        ax.plot(by_step.index, by_step.to_numpy(), color=f"C{k}", lw=1.5 if k == 0 else 1,
+                label=label)
+    ax.set(title="error by horizon step, mean over series and origins", xlabel="step h",
+           ylabel="sMAPE (%)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    _save(fig, path)
+
+
+def plot_series_examples(path: str | Path, predictions: pd.DataFrame, per_series: pd.DataFrame,
+                         target: str) -> None:
+    """The best, median and worst series by the model's sMAPE: the last test origin's forecast
+    (model and seasonal naive) against what happened."""
+    from matplotlib.figure import Figure
+
+    column = per_series.columns[0]
+    ranked = per_series.sort_values("model_smape", kind="stable")[column].tolist()
+    picks = {"best": ranked[0], "median": ranked[len(ranked) // 2], "worst": ranked[-1]}
+    fig = Figure(figsize=(14, 4))
+    for ax, (name, key) in zip(fig.subplots(1, 3), picks.items(), strict=True):
+        rows = predictions[predictions[column] == key]
+        rows = rows[rows["origin"] == rows["origin"].iloc[-1]]
+        ax.plot(rows["date"], rows["actual"], color="black", lw=1.2, label="actual")
+        ax.plot(rows["date"], rows["model"], color="tab:blue", lw=1.2, label="model")
+        ax.plot(rows["date"], rows["snaive"], color="tab:green", lw=1, ls=":",
+                label="seasonal naive")
+        smape = per_series.loc[per_series[column] == key, "model_smape"].iloc[0]
+        ax.set(title=f"{name}: {key} (sMAPE {smape:.2f}%)", ylabel=target)
+        ax.tick_params(axis="x", labelrotation=30, labelsize="small")
+        ax.grid(alpha=0.3)
+    fig.axes[0].legend(loc="upper left", fontsize="small")
+    fig.tight_layout()
+    _save(fig, path)
+
+
 def plot_loss(path: str | Path, histories: list[list[dict]], title: str = "loss") -> None:
     """Training and validation loss per epoch (log scale), one pair of lines per model."""
     fig, ax = _figure(8, 5)

@@ -1,9 +1,12 @@
 """``rnnkit forecast``: fit a Forecaster on the training part, score it beside the baselines.
 
-Everything that can be checked is checked before training (flags against the data, the
-encoding, the splits). Writes into ``job.out``: metrics.json, predictions.csv (one row per
-origin and step), future.csv, forecast.png, loss.png, model/ (the fitted Forecaster, with the
-recipe to read its data again) and checkpoints/ (for ``--resume``).
+One series, or many (a long-format file with ``--id-column``, the M4 competition's files): one
+model then learns from every series and each is scored on its own test part. Everything that
+can be checked is checked before training (flags against the data, the encoding, the splits).
+Writes into ``job.out``: metrics.json, predictions.csv (one row per origin and step, and
+series), future.csv, forecast.png, loss.png, model/ (the fitted Forecaster, with the recipe to
+read its data again), checkpoints/ (for ``--resume``) and, for many series, per_series.csv,
+error_by_step.png and series.png.
 """
 
 import time
@@ -11,27 +14,39 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from rnnkit.backtest import backtest, walk_forward
-from rnnkit.config import ForecastJob, job_record
+from rnnkit.config import DataConfig, ForecastJob, job_record
 from rnnkit.forecast import AUTO, Forecaster
-from rnnkit.io import load_table, prepare_out, write_json_atomic, write_text_atomic
+from rnnkit.io import (
+    load_m4,
+    load_panel,
+    load_table,
+    prepare_out,
+    write_json_atomic,
+    write_text_atomic,
+)
 from rnnkit.jobs import EpochBar, JobResult, split_names
 from rnnkit.metrics import skill
-from rnnkit.plots import plot_forecast, plot_loss
+from rnnkit.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
 from rnnkit.window_models import NetworkRegressor, ReservoirRegressor
 
 
-def build_forecaster(job: ForecastJob) -> Forecaster:
-    """The Forecaster the job describes: ``--model`` picks the window model, its flags shape it."""
+def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
+                     target: str = "", id_column: str = "") -> Forecaster:
+    """The Forecaster the job describes: ``--model`` picks the window model, its flags shape it.
+
+    ``horizon`` and ``season`` apply where the job leaves them at 0 (auto): the data decides.
+    """
     if job.model == "esn":
         model = ReservoirRegressor(job.reservoir, seed=job.train.seed)
     else:
         model = NetworkRegressor(replace(job.network, cell=job.model), job.training(), job.loss)
     forecaster = Forecaster(
-        model, lookback=job.lookback, horizon=job.horizon, target=job.source.target,
-        covariates=split_names(job.covariates),
+        model, lookback=job.lookback, horizon=job.horizon or horizon,
+        target=target or job.source.target, covariates=split_names(job.covariates),
         features=AUTO if job.features == AUTO else split_names(job.features),
-        target_kind=job.target_kind, window_norm=job.window_norm, season=job.season,
-        scaler=job.scaler, val_fraction=job.val_fraction, ensemble=job.ensemble)
+        target_kind=job.target_kind, window_norm=job.window_norm, season=job.season or season,
+        scaler=job.scaler, val_fraction=job.val_fraction, ensemble=job.ensemble,
+        id_column=id_column)
     forecaster.check_params()
     return forecaster
 
@@ -39,51 +54,96 @@ def build_forecaster(job: ForecastJob) -> Forecaster:
 def reading_recipe(job: ForecastJob) -> dict:
     """How to read the job's data again (kept with the model, for ``rnnkit predict``)."""
     recipe = asdict(job.source)
-    if Path(recipe["data"]).is_file():
-        recipe["data"] = str(Path(recipe["data"]).resolve())
+    for key in ("data", "test_data"):
+        if recipe[key] and Path(recipe[key]).is_file():
+            recipe[key] = str(Path(recipe[key]).resolve())
     return recipe
 
 
+def load_data(source: DataConfig, columns: list[str], horizon: int = 0
+              ) -> tuple[dict | object, dict]:
+    """The series ``source`` names (a frame, or a dict of frames by id) and where they came from.
+
+    The record's "horizon" and "season" (M4 files) are the data's own; "test_size" the rows
+    each series holds out (M4: its test values, else ``horizon``), else 0 (the test fraction).
+    """
+    from rnnkit.m4 import is_m4_file
+
+    m4 = source.format == "m4" or source.data == "m4-hourly" or (
+        source.format == "auto" and Path(source.data).is_file() and is_m4_file(source.data))
+    if m4:
+        panel, record = load_m4(source.data, source.test_data)
+        return panel, record | {"test_size": record["horizon"] or horizon}
+    many = source.id_column and (not source.series or "," in source.series)
+    if many:
+        panel, record = load_panel(source.data, source.date_column, columns,
+                                   id_column=source.id_column,
+                                   series=split_names(source.series), sep=source.sep,
+                                   decimal=source.decimal)
+        return panel, record | {"test_size": 0}
+    frame, record = load_table(source.data, source.date_column, columns, sep=source.sep,
+                               decimal=source.decimal, id_column=source.id_column,
+                               series=source.series)
+    return frame, record | {"test_size": 0}
+
+
 def run(job: ForecastJob) -> JobResult:
-    forecaster = build_forecaster(job)
-    source = job.source
-    frame, data_record = load_table(source.data, source.date_column,
-                                    [source.target, *forecaster.covariates], sep=source.sep,
-                                    decimal=source.decimal, id_column=source.id_column,
-                                    series=source.series)
-    future_steps = job.future or job.horizon
-    forecaster.check(frame, job.test_fraction, future_steps)  # before any training
+    data, record = load_data(job.source, [job.source.target, *split_names(job.covariates)],
+                             job.horizon)
+    many = isinstance(data, dict)
+    forecaster = build_forecaster(job, record.get("horizon") or 1, record.get("season", 0),
+                                  "value" if record.get("format") == "m4" else "",
+                                  job.source.id_column if many else "")
+    future_steps = job.future or forecaster.horizon
+    test_size = record.pop("test_size")
+    forecaster.check(data, job.test_fraction, future_steps, test_size=test_size)
     out = prepare_out(job.out)
-    bar = EpochBar(forecaster.model.train.epochs * job.ensemble
-                   if job.model != "esn" else 1, job.progress)
+    bar = EpochBar(forecaster.model.train.epochs * job.ensemble if job.model != "esn" else 1,
+                   job.progress)
     started = time.perf_counter()
-    result = backtest(forecaster, frame, job.test_fraction, checkpoint_dir=out / "checkpoints",
-                      resume=job.resume, on_epoch=bar.update)
+    result = backtest(forecaster, data, job.test_fraction, test_size=test_size,
+                      checkpoint_dir=out / "checkpoints", resume=job.resume,
+                      on_epoch=bar.update)
     seconds = time.perf_counter() - started
     bar.close()
-    future = forecaster.predict(frame, future_steps)
+    future = forecaster.predict(data, future_steps)
+    predictions = result.predictions
     metrics = result.metrics | {
         "encoding": asdict(forecaster.encoding_), "seconds": seconds,
-        "data": data_record | {"rows": len(frame), "first": str(frame.index[0]),
-                               "last": str(frame.index[-1]),
-                               "test_origins": int(result.predictions["origin"].nunique())},
+        "data": record | _extent(data) | {"test_origins": len(predictions[["origin"] + (
+            [predictions.columns[0]] if many else [])].drop_duplicates())},
         "config": job_record(job)}
     if job.folds:
-        metrics["walk_forward"] = walk_forward(forecaster, frame, job.folds, job.test_fraction)
+        metrics["walk_forward"] = walk_forward(forecaster, data, job.folds, job.test_fraction)
     metrics["training"] = [{"epochs": len(h.records), "best_epoch": h.best_epoch,
                             "stopped_early": h.stopped_early} for h in forecaster.history_]
-    train_rows = frame[source.target][frame.index < result.predictions["date"].iloc[0]]
-    plot_forecast(out / "forecast.png", train_rows, result.predictions, future, source.target,
-                  f"{source.target}: {job.model.upper()} against the baselines on the test part",
-                  forecaster.season_)
+    target = forecaster.target
+    written = ["metrics.json", "predictions.csv", "future.csv"]
+    if many:
+        write_text_atomic(out / "per_series.csv", result.per_series.to_csv(index=False))
+        plot_error_by_step(out / "error_by_step.png", predictions, forecaster.season_)
+        plot_series_examples(out / "series.png", predictions, result.per_series, target)
+        written += ["per_series.csv", "error_by_step.png", "series.png"]
+    else:
+        train_rows = data[target][data.index < predictions["date"].iloc[0]]
+        plot_forecast(out / "forecast.png", train_rows, predictions, future, target,
+                      f"{target}: {job.model.upper()} against the baselines on the test part",
+                      forecaster.season_)
+        written.append("forecast.png")
     plot_loss(out / "loss.png", [h.records for h in forecaster.history_])
     forecaster.save(out / "model", data=reading_recipe(job))
-    write_text_atomic(out / "predictions.csv", result.predictions.to_csv(index=False))
+    write_text_atomic(out / "predictions.csv", predictions.to_csv(index=False))
     write_text_atomic(out / "future.csv", future.to_csv())
     write_json_atomic(out / "metrics.json", metrics)
-    return JobResult(metrics, summary(metrics, source.target), out,
-                     ["metrics.json", "predictions.csv", "future.csv", "forecast.png",
-                      "loss.png", "model/"])
+    lines = panel_summary(metrics) if many else summary(metrics, target)
+    return JobResult(metrics, lines, out, [*written, "loss.png", "model/"])
+
+
+def _extent(data) -> dict:
+    """Rows and time span of the data (one series), or the number of rows (many)."""
+    if isinstance(data, dict):
+        return {"rows": sum(len(frame) for frame in data.values())}
+    return {"rows": len(data), "first": str(data.index[0]), "last": str(data.index[-1])}
 
 
 def summary(metrics: dict, target: str) -> list[str]:
@@ -112,3 +172,25 @@ def summary(metrics: dict, target: str) -> list[str]:
     lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
     return lines
 
+
+def panel_summary(metrics: dict) -> list[str]:
+    """The printout for many series: means over series beside the benchmarks (OWA for M4)."""
+    encoding, series = metrics["encoding"], metrics["series"]
+    left = f", {len(series['left_out'])} too short left out" if series["left_out"] else ""
+    lines = [f"inputs {', '.join(encoding['features'])}; target {encoding['target_kind']}; "
+             f"window normalisation {encoding['window_norm']}: {encoding['reason']}",
+             f"{series['scored']} series, one model; means over series, season m = "
+             f"{metrics['season']}{left}",
+             f"{'':8}{'sMAPE %':>9}{'MASE':>8}{'OWA':>7}{'MAE':>11}"]
+    for who in ("model", "naive", "snaive", "naive2", "drift"):
+        if who not in metrics:
+            continue
+        m = metrics[who]
+        cells = [f"{m[name]:>{width}.3f}" if m.get(name) is not None else f"{'-':>{width}}"
+                 for name, width in (("smape", 9), ("mase", 8), ("owa", 7))]
+        lines.append(f"{who:<8}{''.join(cells)}{m['mae']:>11.4g}")
+    for baseline, counts in metrics["significance"].items():
+        said = ", ".join(f"{verdict}: {count}" for verdict, count in counts.items())
+        lines.append(f"against {baseline}, series by series (Diebold-Mariano, 5%): {said}")
+    lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
+    return lines

@@ -1,25 +1,26 @@
-"""``rnnkit predict``: forecast past the end of a data file with a saved Forecaster.
+"""``rnnkit predict``: forecast past the end of the data with a saved Forecaster.
 
-Without ``--data`` the model's own training data is read again, as the training run read it.
+Without ``--data`` the model's own training data is read again, as the training run read it
+(one series, a long-format file's series, or the M4 files); many series give a long frame.
 """
 
-from rnnkit.config import PredictJob
+from rnnkit.config import DataConfig, PredictJob
 from rnnkit.forecast import Forecaster
-from rnnkit.io import load_table, write_text_atomic
+from rnnkit.io import write_text_atomic
 from rnnkit.jobs import JobResult
+from rnnkit.jobs.forecast import load_data
 
 
 def run(job: PredictJob) -> JobResult:
     forecaster = Forecaster.load(job.model)
     recipe = forecaster.data_ if not job.data else {"data": job.data}
-    columns = [forecaster.target, *forecaster.covariates]
-    frame, _ = load_table(recipe.get("data", "aapl"), job.date_column or recipe.get(
-        "date_column", ""), columns, sep=recipe.get("sep", ""),
-        decimal=recipe.get("decimal", ""), id_column=recipe.get("id_column", ""),
-        series=recipe.get("series", ""))
-    future = forecaster.predict(frame, job.steps or None)
-    metrics = {"forecast": {str(time): value for time, value in
-                            future[forecaster.target].items()}}
+    if job.date_column:
+        recipe = recipe | {"date_column": job.date_column}
+    source = DataConfig(**{"target": forecaster.target} | recipe)
+    data, _ = load_data(source, [forecaster.target, *forecaster.covariates],
+                        forecaster.horizon)
+    future = forecaster.predict(data, job.steps or None)
+    metrics = {"forecast": future}
     if job.out:
         write_text_atomic(job.out, future.to_csv())
         return JobResult(metrics, [f"wrote {job.out}"])
