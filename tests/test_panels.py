@@ -1,0 +1,97 @@
+"""Many series, one model: panels in and out, per-series scaling, the M4-style scores."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit.backtest import backtest, walk_forward
+from rnnkit.forecast import Forecaster
+from rnnkit.models import ModelConfig
+from rnnkit.train import TrainConfig
+from rnnkit.window_models import NetworkRegressor
+
+FAST = TrainConfig(epochs=3, batch_size=32, learning_rate=3e-3, patience=0)
+
+
+def _panel(n=200, scales=(1.0, 50.0, 1000.0), seed=0) -> dict[str, pd.DataFrame]:
+    """Daily cycles of very different scales and lengths, on integer steps."""
+    rng = np.random.default_rng(seed)
+    panel = {}
+    for k, scale in enumerate(scales):
+        length = n + 20 * k
+        t = np.arange(length)
+        values = scale * (3 + np.sin(2 * np.pi * t / 24) + 0.1 * rng.normal(size=length))
+        panel[f"s{k}"] = pd.DataFrame({"value": values},
+                                      index=pd.RangeIndex(length, name="step"))
+    return panel
+
+
+def _forecaster(**kwargs) -> Forecaster:
+    model = NetworkRegressor(ModelConfig(hidden_size=8), FAST)
+    return Forecaster(model, **{"lookback": 24, "horizon": 4, "target": "value",
+                                "season": 24} | kwargs)
+
+
+def test_one_model_learns_every_series_each_with_its_own_scale():
+    panel = _panel()
+    f = _forecaster().fit(panel)
+    assert f.series_ == ["s0", "s1", "s2"] and len(f.models_) == 1
+    means = [f.input_scalers_[key].mean_[0] for key in f.series_]
+    assert means[0] < 10 < means[1] < 500 < means[2]  # fitted on each series' own rows
+    windows = f.predict_windows(panel)
+    assert set(windows) == set(panel)
+    for key, frame in panel.items():
+        assert windows[key].mean.shape == (len(frame) - 24 + 1, 4)
+    future = f.predict(panel)
+    assert list(future.columns) == ["series", "value"] and len(future) == 3 * 4
+    assert list(future[future["series"] == "s2"].index) == [240, 241, 242, 243]
+
+
+def test_a_long_frame_with_an_id_column_is_the_same_panel():
+    panel = _panel()
+    long = pd.concat([frame.assign(id=key) for key, frame in panel.items()])
+    a = _forecaster().fit(panel)
+    b = _forecaster(id_column="id").fit(long)
+    np.testing.assert_array_equal(a.predict_windows(panel)["s1"].mean,
+                                  b.predict_windows(long)["s1"].mean)
+    assert set(b.predict(long)["id"]) == {"s0", "s1", "s2"}
+
+
+def test_backtest_scores_each_series_and_averages_over_series():
+    panel = _panel()
+    result = backtest(_forecaster(), panel, test_size=4)  # M4's setting: one origin each
+    per = result.per_series
+    assert list(per["series"]) == ["s0", "s1", "s2"]
+    m = result.metrics
+    for who in ("model", "naive", "snaive", "naive2"):
+        assert m[who]["smape"] == pytest.approx(per[f"{who}_smape"].mean())
+        assert m[who]["mase"] == pytest.approx(per[f"{who}_mase"].mean())
+    assert m["naive2"]["owa"] == pytest.approx(1.0)
+    assert m["snaive"]["owa"] == pytest.approx(0.5 * (m["snaive"]["smape"] / m["naive2"]["smape"]
+                                                      + m["snaive"]["mase"] / m["naive2"]["mase"]))
+    p = result.predictions
+    assert list(p.columns[:3]) == ["series", "origin", "step"] and len(p) == 3 * 4
+    last = p[p["series"] == "s2"]
+    np.testing.assert_allclose(last["actual"], panel["s2"]["value"].iloc[-4:])
+    json.dumps(m, allow_nan=False)
+
+
+def test_short_series_are_left_out_with_a_warning():
+    panel = _panel() | {"tiny": pd.DataFrame({"value": np.arange(10.0)})}
+    with pytest.warns(UserWarning, match="1 of 4 series are too short"):
+        result = backtest(_forecaster(), panel)
+    assert result.metrics["series"]["left_out"] == ["tiny"]
+    assert result.metrics["series"]["scored"] == 3
+
+
+def test_save_load_and_walk_forward_with_many_series(tmp_path):
+    panel = _panel()
+    f = _forecaster().fit(panel)
+    f.save(tmp_path / "model")
+    g = Forecaster.load(tmp_path / "model")
+    assert g.series_ == f.series_
+    pd.testing.assert_frame_equal(g.predict(panel), f.predict(panel))
+    report = walk_forward(_forecaster(), panel, folds=2)
+    assert len(report["folds"]) == 2 and "model" in report["summary"]
