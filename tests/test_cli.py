@@ -417,3 +417,67 @@ def test_a_long_format_file_needs_its_series_named(tmp_path, capsys):
                          "Name", "--series", "BBB", *FAST_FLAGS, "--out", str(out)], capsys)
     assert code == 0, err
     assert _strict_json(out / "metrics.json")["data"]["rows"] == 150
+
+
+def _m4_files(tmp_path, n_series=4, length=120, horizon=6):
+    """A small M4-format pair: ids H1.., values left-aligned (the last series shorter)."""
+    rng = np.random.default_rng(0)
+    width = length
+    train, test = [], []
+    for k in range(n_series):
+        n = length - (10 if k == n_series - 1 else 0)
+        t = np.arange(n + horizon)
+        values = 100 * (k + 1) + 10 * np.sin(2 * np.pi * t / 24) + rng.normal(0, 1, n + horizon)
+        cells = [f"{v:.3f}" for v in values[:n]] + [""] * (width - n)
+        train.append(f'"H{k + 1}",' + ",".join(cells))
+        test.append(f'"H{k + 1}",' + ",".join(f"{v:.3f}" for v in values[n:]))
+    header = lambda w: ",".join(f'"V{i}"' for i in range(1, w + 2))  # noqa: E731
+    (tmp_path / "train.csv").write_text(header(width) + "\n" + "\n".join(train) + "\n")
+    (tmp_path / "test.csv").write_text(header(horizon) + "\n" + "\n".join(test) + "\n")
+    return tmp_path / "train.csv", tmp_path / "test.csv"
+
+
+def test_m4_files_train_one_global_model_scored_as_the_competition(tmp_path, capsys):
+    import pandas as pd
+
+    train, test = _m4_files(tmp_path)
+    out = tmp_path / "run"
+    code, stdout, err = _run(["forecast", "--data", str(train), "--test-data", str(test),
+                              *FAST_FLAGS, "--out", str(out)], capsys)
+    assert code == 0, err
+    metrics = _strict_json(out / "metrics.json")
+    assert metrics["season"] == 24 and metrics["data"]["format"] == "m4"
+    assert metrics["config"]["horizon"] == 0 and metrics["data"]["horizon"] == 6
+    for who in ("model", "naive", "snaive", "naive2"):
+        assert {"smape", "mase", "owa"} <= set(metrics[who])
+    assert metrics["naive2"]["owa"] == pytest.approx(1.0)
+    per_series = pd.read_csv(out / "per_series.csv")
+    assert list(per_series["series"]) == ["H1", "H2", "H3", "H4"]
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert len(predictions) == 4 * 6 and list(predictions.columns[:3]) == ["series", "origin",
+                                                                         "step"]
+    for png in ("error_by_step.png", "series.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    assert "naive2" in stdout and "OWA" in stdout
+    code, stdout, _ = _run(["predict", "--model", str(out / "model")], capsys)
+    assert code == 0 and stdout.splitlines()[0] == "step,series,value"
+    assert len(stdout.splitlines()) == 1 + 4 * 6
+
+
+def test_a_long_format_file_with_an_id_column_trains_one_global_model(tmp_path, capsys):
+    import pandas as pd
+
+    dates = pd.bdate_range("2020-01-01", periods=150)
+    rows = [f"{d.date()},{100 + k + i + (i % 5):.2f},{name}" for i, d in enumerate(dates)
+            for k, name in ((0, "AAA"), (50, "BBB"), (90, "CCC"))]
+    data = tmp_path / "long.csv"
+    data.write_text("date,close,Name\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    code, stdout, err = _run(["forecast", "--data", str(data), "--target", "close",
+                              "--id-column", "Name", "--series", "AAA,CCC", *FAST_FLAGS,
+                              "--out", str(out)], capsys)
+    assert code == 0, err
+    metrics = _strict_json(out / "metrics.json")
+    assert metrics["series"]["scored"] == 2 and metrics["data"]["series"] == 2
+    assert "naive2" not in metrics  # several origins per series: the M4 benchmark needs one
+    assert list(pd.read_csv(out / "per_series.csv")["Name"]) == ["AAA", "CCC"]

@@ -73,19 +73,22 @@ class ForecastJob:
     model: str = opt("lstm", "recurrent cell, or esn: an echo state network (a fixed "
                      "reservoir, the --units ... --ridge flags; readout by ridge regression)",
                      ("lstm", "gru", "rnn", "esn"))
-    lookback: int = opt(60, "input window length (the tutorial's 60 days)")
+    lookback: int = opt(0, "input window length; 0 = 60 (the tutorial's 60 days) for one "
+                        "series, 7 seasons (at least 60) for many")
     horizon: int = opt(0, "steps predicted at once (H > 1: direct multi-step); 0 = the M4 "
                        "test file's width, else 1")
     scaler: str = opt("standard", "input scaling, fitted on training rows only",
                       ("standard", "minmax"))
-    loss: str = opt("mse", "training loss", ("mse", "mae", "huber"))
+    loss: str = opt("auto", "training loss; auto = mse for one series, mae for many (the "
+                    "scale-free errors of M4 reward the median)", ("auto", "mse", "mae", "huber"))
     epochs: int = opt(0, f"passes over all the training windows; 0 = the default budget: up to "
                       f"{AUTO_EPOCHS} epochs of {AUTO_EPOCH_BATCHES} batches each (all windows "
                       "when fewer), early stopping on validation")
     test_fraction: float = opt(0.2, "last part of the rows held out for testing (tutorial: 0.2)")
     val_fraction: float = opt(0.1, "end of the training part used for validation and early "
                               "stopping")
-    ensemble: int = opt(1, "models trained with consecutive seeds; the forecast is their mean")
+    ensemble: int = opt(0, "models trained with consecutive seeds; the forecast is their mean;"
+                        " 0 = 1 for one series, 3 for many")
     future: int = opt(0, "steps forecast beyond the end of the data; 0 = the horizon")
     folds: int = opt(0, "walk-forward backtest over this many expanding folds; 0 = skip")
     out: str = opt("runs/forecast", "output folder")
@@ -100,6 +103,8 @@ class ForecastJob:
 
     def __post_init__(self) -> None:
         check_non_negative_int("epochs", self.epochs)
+        check_non_negative_int("lookback", self.lookback)
+        check_non_negative_int("ensemble", self.ensemble)
         check_non_negative_int("horizon", self.horizon)
         check_non_negative_int("future", self.future)
         check_non_negative_int("folds", self.folds)
