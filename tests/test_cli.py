@@ -460,7 +460,7 @@ def test_m4_files_train_one_global_model_scored_as_the_competition(tmp_path, cap
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
     assert "naive2" in stdout and "OWA" in stdout
     code, stdout, _ = _run(["predict", "--model", str(out / "model")], capsys)
-    assert code == 0 and stdout.splitlines()[0] == "step,series,value"
+    assert code == 0 and stdout.splitlines()[0] == "step,series,value,spread"  # 3 seeds
     assert len(stdout.splitlines()) == 1 + 4 * 6
 
 
@@ -481,3 +481,19 @@ def test_a_long_format_file_with_an_id_column_trains_one_global_model(tmp_path, 
     assert metrics["series"]["scored"] == 2 and metrics["data"]["series"] == 2
     assert "naive2" not in metrics  # several origins per series: the M4 benchmark needs one
     assert list(pd.read_csv(out / "per_series.csv")["Name"]) == ["AAA", "CCC"]
+
+
+def test_series_embedding_and_static_covariates_from_the_command_line(tmp_path, capsys):
+    train, test = _m4_files(tmp_path)
+    static = tmp_path / "static.csv"
+    static.write_text("id,size\nH1,1\nH2,2\nH3,3\nH4,5\n")
+    out = tmp_path / "run"
+    code, _, err = _run(["forecast", "--data", str(train), "--test-data", str(test),
+                         "--series-embedding", "--static", str(static), "--ensemble", "1",
+                         *FAST_FLAGS, "--out", str(out)], capsys)
+    assert code == 0, err
+    assert _strict_json(out / "metrics.json")["config"]["series_embedding"] is True
+    static.write_text("id,size\nH1,big\n")
+    code, _, err = _run(["forecast", "--data", str(train), "--test-data", str(test),
+                         "--static", str(static), *FAST_FLAGS, "--out", str(out)], capsys)
+    assert code == 2 and "--static:" in err and err.count("\n") == 1

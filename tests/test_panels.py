@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnnkit._checks import InputError
 from rnnkit.backtest import backtest, walk_forward
 from rnnkit.forecast import Forecaster
 from rnnkit.models import ModelConfig
@@ -95,3 +96,30 @@ def test_save_load_and_walk_forward_with_many_series(tmp_path):
     pd.testing.assert_frame_equal(g.predict(panel), f.predict(panel))
     report = walk_forward(_forecaster(), panel, folds=2)
     assert len(report["folds"]) == 2 and "model" in report["summary"]
+
+
+def test_series_embedding_and_static_covariates_are_constant_inputs_per_series():
+    panel = _panel()
+    static = pd.DataFrame({"size": [1.0, 2.0, 4.0]}, index=["s0", "s1", "s2"])
+    f = _forecaster(series_embedding=True).fit(panel, static=static)
+    assert f.num_features_in_ == 1 + 3 + 1  # the level, the one-hot id, the static covariate
+    np.testing.assert_allclose(f._extra("s1")[:3], [0.0, 1.0, 0.0])
+    sizes = np.array([f.static_[key][0] for key in f.series_])
+    assert sizes.mean() == pytest.approx(0.0) and sizes.std() == pytest.approx(1.0)
+    windows = f.predict_windows(panel)
+    plain = _forecaster().fit(panel).predict_windows(panel)
+    assert not np.allclose(windows["s1"].mean, plain["s1"].mean)  # the inputs reach the model
+    with pytest.raises(InputError, match="static covariates lack the series s2"):
+        _forecaster().fit(panel, static=static.iloc[:2])
+
+
+def test_panel_windows_append_each_series_constants_to_every_step():
+    from rnnkit.data import PanelWindows, input_windows
+
+    a, b = (input_windows(np.arange(n, dtype=float)[:, None], 3) for n in (5, 4))
+    panel = PanelWindows([a, b], [0], "last", extra=[np.array([1.0, 0.0]), np.array([0.0, 1.0])])
+    assert panel.shape == (5, 3, 3)
+    rows = panel[[0, 4]]
+    np.testing.assert_array_equal(rows[0, :, 1:], [[1.0, 0.0]] * 3)
+    np.testing.assert_array_equal(rows[1, :, 1:], [[0.0, 1.0]] * 3)
+    np.testing.assert_array_equal(rows[:, :, 0], [[-2.0, -1.0, 0.0]] * 2)  # normalised, as before

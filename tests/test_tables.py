@@ -505,3 +505,20 @@ def test_nab_nyc_taxi():
     assert len(frame) == 10_320 and isinstance(frame.index, pd.DatetimeIndex)
     assert list(frame.columns) == ["value"]
     assert (frame.index.to_series().diff().iloc[1:] == pd.Timedelta(minutes=30)).all()
+
+
+def test_read_panel_reads_every_series_once_each_cleaned_on_its_own(tmp_path):
+    from rnnkit.tables import read_panel
+
+    path = tmp_path / "long.csv"
+    path.write_text("date,close,Name\n2020-01-02,1,A\n2020-01-02,10,B\n2020-01-01,0.5,A\n"
+                    "2020-01-03,,A\n2020-01-01,9,B\n2020-01-03,11,C\n")
+    panel = read_panel(path, id_column="Name")
+    assert list(panel) == ["A", "B", "C"]  # the file's order
+    frame, report = panel["A"]
+    assert frame["close"].tolist() == [0.5, 1.0, 1.0]  # sorted, the gap filled from its own rows
+    assert report.filled == {"close": 1} and report.series == "A"
+    assert panel["B"][0]["close"].tolist() == [9.0, 10.0]
+    assert list(read_panel(path, id_column="Name", series=["C", "A"])) == ["C", "A"]
+    with pytest.raises(InputError, match="no series 'Z' in column 'Name'"):
+        read_panel(path, id_column="Name", series=["Z"])

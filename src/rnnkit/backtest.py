@@ -155,8 +155,8 @@ def _mean(values: pd.Series) -> float | None:
     return None if values.isna().any() else float(values.mean())
 
 
-def walk_forward(forecaster: Forecaster, data, folds: int = 3,
-                 test_fraction: float = 0.2) -> dict:
+def walk_forward(forecaster: Forecaster, data, folds: int = 3, test_fraction: float = 0.2,
+                 **fit_kwargs) -> dict:
     """Expanding-window backtest: K folds each test on the next block after their training rows.
 
     The last ``test_fraction`` of each series' rows is cut into ``folds`` consecutive blocks;
@@ -179,7 +179,8 @@ def walk_forward(forecaster: Forecaster, data, folds: int = 3,
     for k in range(folds):
         cut = {key: frame.iloc[: len(frame) - (folds - 1 - k) * blocks[key]]
                for key, frame in panel.items()}
-        fold = backtest(Forecaster(**forecaster.get_params()), cut, test_size=blocks)
+        fold = backtest(Forecaster(**forecaster.get_params()), cut, test_size=blocks,
+                        **fit_kwargs)
         per_fold.append(fold.metrics)
     summary = {}
     for who in ("model", *BASELINES):

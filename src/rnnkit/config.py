@@ -89,6 +89,10 @@ class ForecastJob:
                               "stopping")
     ensemble: int = opt(0, "models trained with consecutive seeds; the forecast is their mean;"
                         " 0 = 1 for one series, 3 for many")
+    series_embedding: bool = opt(False, "many series: give every window its series' one-hot "
+                                 "id, so the first layer learns a vector per series")
+    static: str = opt("", "many series: a CSV of static covariates, the series id in its "
+                      "first column, then numeric columns")
     future: int = opt(0, "steps forecast beyond the end of the data; 0 = the horizon")
     folds: int = opt(0, "walk-forward backtest over this many expanding folds; 0 = skip")
     out: str = opt("runs/forecast", "output folder")

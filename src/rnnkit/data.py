@@ -413,7 +413,9 @@ class PanelWindows:
     ``pieces`` are each series' windows (read-only views of :func:`input_windows`, no copy);
     row r of the panel is row r - offsets[k] of piece k. Indexing with rows or a slice gathers
     a float64 copy of just those windows and applies :func:`normalize_windows` to them, so the
-    memory grows with the series' raw rows, never with the number of windows.
+    memory grows with the series' raw rows, never with the number of windows. ``extra`` gives
+    each piece constant channels (E,) appended to every step: what a series is (a one-hot id,
+    static covariates), the same in all of its windows.
 
     >>> a, b = input_windows(np.arange(5.0)[:, None], 3), input_windows(np.arange(4.0)[:, None], 3)
     >>> panel = PanelWindows([a, b], [0], "last")
@@ -421,13 +423,15 @@ class PanelWindows:
     ((5, 3, 1), [[-2.0, -1.0, 0.0], [-2.0, -1.0, 0.0]])
     """
 
-    def __init__(self, pieces: list[np.ndarray], columns: list[int], how: str) -> None:
+    def __init__(self, pieces: list[np.ndarray], columns: list[int], how: str,
+                 extra: list[np.ndarray] | None = None) -> None:
         check_choice("how", how, WINDOW_NORMS)
         if not pieces:
             raise InputError("a panel needs at least one series with windows")
-        self.pieces, self.columns, self.how = pieces, columns, how
+        self.pieces, self.columns, self.how, self.extra = pieces, columns, how, extra
         self.offsets = np.cumsum([0] + [len(piece) for piece in pieces])
-        self.shape = (int(self.offsets[-1]), *pieces[0].shape[1:])
+        width = pieces[0].shape[2] + (len(extra[0]) if extra else 0)
+        self.shape = (int(self.offsets[-1]), pieces[0].shape[1], width)
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -436,9 +440,12 @@ class PanelWindows:
         rows = np.arange(*rows.indices(len(self))) if isinstance(rows, slice) else np.asarray(rows)
         piece = np.searchsorted(self.offsets, rows, side="right") - 1
         out = np.empty((len(rows), *self.shape[1:]))
+        own = self.pieces[0].shape[2]
         for k in np.unique(piece):
             mine = piece == k
-            out[mine] = self.pieces[k][rows[mine] - self.offsets[k]]
+            out[mine, :, :own] = self.pieces[k][rows[mine] - self.offsets[k]]
+            if self.extra:
+                out[mine, :, own:] = self.extra[k]
         return _remove_level_(out, self.columns, self.how)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:

@@ -78,6 +78,11 @@ class Forecaster:
     season : the seasonal period m of the naive-seasonal baseline and of MASE; 0 = inferred
         from the index (:func:`rnnkit.metrics.infer_season`).
     ensemble : members trained with seeds seed, seed+1, ...; forecasts are their mean.
+    id_column : the column naming each series of a long frame given to ``fit``/``predict``.
+    series_embedding : give every window its series' one-hot id as constant inputs, so that
+        the first layer learns one vector per series (its columns of W_xh: a series embedding
+        added to every gate's pre-activation). ``fit(..., static=frame)`` adds static
+        covariates the same way, standardised over the series.
 
     Example
     -------
@@ -97,6 +102,7 @@ class Forecaster:
         features: tuple[str, ...] | str = AUTO, target_kind: str = AUTO,
         window_norm: str = AUTO, season: int = 0, scaler: str = "standard",
         val_fraction: float = 0.1, ensemble: int = 1, id_column: str = "",
+        series_embedding: bool = False,
     ) -> None:
         self.model = model
         self.lookback = lookback
@@ -111,6 +117,7 @@ class Forecaster:
         self.val_fraction = val_fraction
         self.ensemble = ensemble
         self.id_column = id_column
+        self.series_embedding = series_embedding
 
     def get_params(self) -> dict:
         """The constructor's arguments, as given (scikit-learn's get_params)."""
@@ -209,21 +216,46 @@ class Forecaster:
                            self.encoding_.target_kind, self.season_)
         return inputs, split, parts, y
 
-    def fit(self, data, *, checkpoint_dir: str | Path | None = None, resume: bool = False,
+    def _extra(self, key: str) -> np.ndarray | None:
+        """The constant inputs of one series: its one-hot id and its static covariates."""
+        parts = []
+        if self.series_embedding:
+            parts.append(np.eye(len(self.series_))[self.series_.index(key)])
+        if self.static_:
+            parts.append(np.asarray(self.static_[key]))
+        return np.concatenate(parts) if parts else None
+
+    def _fit_static(self, static: pd.DataFrame | None, keys: list[str]) -> dict:
+        """Each series' static covariates, standardised over the series ({} without them)."""
+        if static is None:
+            return {}
+        static = static.copy()
+        static.index = static.index.astype(str)
+        missing = [key for key in keys if key not in static.index]
+        if missing:
+            raise InputError(f"static covariates lack the series {', '.join(missing[:5])}")
+        values = Scaler("standard").fit_transform(static.loc[keys].to_numpy(float))
+        return {key: row.tolist() for key, row in zip(keys, values, strict=True)}
+
+    def fit(self, data, *, static: pd.DataFrame | None = None,
+            checkpoint_dir: str | Path | None = None, resume: bool = False,
             on_epoch=None) -> "Forecaster":
         """Train on ``data`` (the training part only), validating on its last rows.
 
         ``data``: one series (DataFrame / Series), a dict {id: frame}, or a long frame with
         ``id_column``. One set of networks learns from every series; each series keeps its own
         scalers, fitted on its own rows before its validation slice (inputs) and on its fitting
-        windows' targets; nothing else of ``data`` is used to fit them.
+        windows' targets; nothing else of ``data`` is used to fit them. ``static``: a frame of
+        numeric static covariates indexed by series id (see ``series_embedding``).
         """
         self.check_params()
         panel = usable(self, to_panel(self, data))
         self._resolve(panel)
         self.input_scalers_, self.target_scalers_ = {}, {}
         self.mase_scales_, self.train_ends_ = {}, {}
-        pieces = {"fit": ([], []), "val": ([], [])}
+        self.series_ = list(panel)
+        self.static_ = self._fit_static(static, self.series_)
+        pieces = {"fit": ([], [], []), "val": ([], [], [])}
         for key, frame in panel.items():
             inputs, split, parts, y = self._targets(frame)
             self.input_scalers_[key] = Scaler(self.scaler).fit(
@@ -231,16 +263,17 @@ class Forecaster:
             self.target_scalers_[key] = Scaler("standard").fit(y[parts["fit"]])
             x = self._scaled_windows(key, inputs)[: len(y)]
             y = self.target_scalers_[key].transform(y)
-            for part, (xs, ys) in pieces.items():
+            for part, (xs, ys, extras) in pieces.items():
                 if parts[part].stop > parts[part].start:
                     xs.append(x[parts[part]])
                     ys.append(y[parts[part]].astype(np.float32))
+                    extras.append(self._extra(key))
             self.mase_scales_[key] = mase_scale(frame[self.target].to_numpy(float), self.season_)
             self.train_ends_[key] = frame.index[-1]
-        columns = self._level_columns(inputs)
-        x_fit = PanelWindows(pieces["fit"][0], columns, self.encoding_.window_norm)
+        columns, norm = self._level_columns(inputs), self.encoding_.window_norm
+        x_fit = PanelWindows(pieces["fit"][0], columns, norm, _extras(pieces["fit"][2]))
         y_fit = np.concatenate(pieces["fit"][1])
-        validation = (PanelWindows(pieces["val"][0], columns, self.encoding_.window_norm),
+        validation = (PanelWindows(pieces["val"][0], columns, norm, _extras(pieces["val"][2])),
                       np.concatenate(pieces["val"][1])) if pieces["val"][0] else None
         record = {"forecaster": self._params_record()}
         self.models_ = []
@@ -252,7 +285,6 @@ class Forecaster:
                                            on_epoch=on_epoch))
         self.history_ = [m.history_ for m in self.models_]
         self.num_features_in_ = x_fit.shape[-1]
-        self.series_ = list(panel)
         return self
 
     # -- forecasting -----------------------------------------------------------------------
@@ -275,7 +307,8 @@ class Forecaster:
                                  f"{' of ' + key if key else ''}, got {len(inputs)}")
             prepared[key] = (frame, inputs, series.to_numpy(float))
             pieces.append(self._scaled_windows(key, inputs))
-        x = PanelWindows(pieces, self._level_columns(inputs), self.encoding_.window_norm)
+        x = PanelWindows(pieces, self._level_columns(inputs), self.encoding_.window_norm,
+                         _extras([self._extra(key) for key in prepared]))
         scaled = [m.predict(x) for m in self.models_]  # (M_all, H) per member
         kind, forecasts = self.encoding_.target_kind, {}
         for k, (key, (frame, inputs, values)) in enumerate(prepared.items()):
@@ -364,7 +397,7 @@ class Forecaster:
                    for name, t in member.tensors().items()}
         save_model(path, "Forecaster", tensors, {
             "forecaster": self._params_record(), "encoding": asdict(self.encoding_),
-            "season": self.season_, "series": self.series_,
+            "season": self.season_, "series": self.series_, "static": self.static_,
             "input_scalers": {k: v.to_dict() for k, v in self.input_scalers_.items()},
             "target_scalers": {k: v.to_dict() for k, v in self.target_scalers_.items()},
             "num_features_in": self.num_features_in_, "mase_scales": self.mase_scales_,
@@ -396,6 +429,7 @@ class Forecaster:
         forecaster.encoding_ = Encoding(**encoding | {"features": tuple(encoding["features"])})
         forecaster.season_ = config["season"]
         forecaster.series_ = config["series"]
+        forecaster.static_ = config["static"]
         forecaster.input_scalers_ = {k: Scaler.from_dict(v)
                                      for k, v in config["input_scalers"].items()}
         forecaster.target_scalers_ = {k: Scaler.from_dict(v)
@@ -410,7 +444,8 @@ class Forecaster:
 
 
 _PARAMS = ("model", "lookback", "horizon", "target", "covariates", "features", "target_kind",
-           "window_norm", "season", "scaler", "val_fraction", "ensemble", "id_column")
+           "window_norm", "season", "scaler", "val_fraction", "ensemble", "id_column",
+           "series_embedding")
 
 
 @dataclass(frozen=True)
@@ -427,6 +462,11 @@ class WindowForecasts:
     spread: np.ndarray
     origin_rows: np.ndarray
     series: np.ndarray
+
+
+def _extras(extras: list) -> list[np.ndarray] | None:
+    """The constant inputs of each piece, or None when the series have none."""
+    return None if extras[0] is None else extras
 
 
 def _json_time(time) -> str | int:

@@ -120,6 +120,19 @@ def load_m4(train: str, test: str = "") -> tuple[dict[str, pd.DataFrame], dict]:
                    "series": len(panel), "horizon": data.horizon, "season": seasons.pop()}
 
 
+def load_static(path: str) -> pd.DataFrame:
+    """Static covariates: a CSV whose first column is the series id, then numeric columns."""
+    if not Path(path).is_file():
+        raise InputError(f"--static: {path}: no such file")
+    frame = pd.read_csv(path, index_col=0, dtype={0: str})
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if text or frame.empty or frame.isna().any().any():
+        raise InputError(f"--static: {path} must hold numbers for every series, without gaps"
+                         f"{'; not numeric: ' + ', '.join(map(repr, text)) if text else ''}")
+    frame.index = frame.index.astype(str).str.strip()
+    return frame
+
+
 def read_corpus(name: str) -> str:
     """The bundled Tiny Shakespeare (``name="shakespeare"``) or a UTF-8 text file.
 

@@ -19,6 +19,7 @@ from rnnkit.forecast import AUTO, Forecaster
 from rnnkit.io import (
     load_m4,
     load_panel,
+    load_static,
     load_table,
     prepare_out,
     write_json_atomic,
@@ -50,7 +51,8 @@ def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
         features=AUTO if job.features == AUTO else split_names(job.features),
         target_kind=job.target_kind, window_norm=job.window_norm, season=job.season or season,
         scaler=job.scaler, val_fraction=job.val_fraction,
-        ensemble=job.ensemble or (3 if many else 1), id_column=id_column)
+        ensemble=job.ensemble or (3 if many else 1), id_column=id_column,
+        series_embedding=job.series_embedding)
     forecaster.check_params()
     return forecaster
 
@@ -102,16 +104,18 @@ def run(job: ForecastJob) -> JobResult:
     future_steps = job.future or forecaster.horizon
     test_size = record.pop("test_size")
     forecaster.check(data, job.test_fraction, future_steps, test_size=test_size)
+    static = {"static": load_static(job.static)} if job.static else {}
     out = prepare_out(job.out)
     bar = EpochBar(forecaster.model.train.epochs * forecaster.ensemble if job.model != "esn" else 1,
                    job.progress)
     started = time.perf_counter()
     result = backtest(forecaster, data, job.test_fraction, test_size=test_size,
                       checkpoint_dir=out / "checkpoints", resume=job.resume,
-                      on_epoch=bar.update)
+                      on_epoch=bar.update, **static)
     seconds = time.perf_counter() - started
     bar.close()
-    future = forecaster.predict(data, future_steps)
+    known = {key: data[key] for key in forecaster.series_} if many else data  # not left out
+    future = forecaster.predict(known, future_steps)
     predictions = result.predictions
     metrics = result.metrics | {
         "encoding": asdict(forecaster.encoding_), "seconds": seconds,
@@ -119,7 +123,8 @@ def run(job: ForecastJob) -> JobResult:
             [predictions.columns[0]] if many else [])].drop_duplicates())},
         "config": job_record(job)}
     if job.folds:
-        metrics["walk_forward"] = walk_forward(forecaster, data, job.folds, job.test_fraction)
+        metrics["walk_forward"] = walk_forward(forecaster, data, job.folds, job.test_fraction,
+                                               **static)
     metrics["training"] = [{"epochs": len(h.records), "best_epoch": h.best_epoch,
                             "stopped_early": h.stopped_early} for h in forecaster.history_]
     target = forecaster.target
