@@ -1,0 +1,83 @@
+"""Global models: `rnnkit forecast` over many series, on M4 Hourly and on the S&P 500 file.
+
+Each run is the command line itself, in a child process (so that its peak resident memory can
+be read), one after the other:
+
+    m4           `rnnkit forecast --data m4-hourly --seed S` for each seed: sMAPE, MASE, OWA and
+                 wall time beside the benchmarks rnnkit computes (equal to the published table)
+    ablation     the ideas measured on the way to the defaults, seed 0 (see README)
+    local        the global model with the local benchmark's settings (lookback 168, MSE, one
+                 model), to compare per series with benchmarks/bench_any_series.py's local runs
+    sp500        the S&P 500 five-year file as one global model: peak memory (the largest
+                 child so far: run it alone, --only sp500, for its own), mean MASE
+
+    python benchmarks/bench_global.py --seeds 0 1 2 --sp500 all_stocks_5yr.csv --out runs/global
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ABLATION = {  # flags on top of the defaults, each run once with seed 0
+    "lookback 60, MSE loss, one model": ["--lookback", "60", "--loss", "mse", "--ensemble", "1"],
+    "lookback 168, MSE, one model": ["--lookback", "168", "--loss", "mse", "--ensemble", "1"],
+    "lookback 60, MAE loss, one model": ["--lookback", "60", "--loss", "mae", "--ensemble", "1"],
+    "lookback 168, MAE loss, one model": ["--ensemble", "1"],
+}
+
+
+def forecast(flags: list[str], out: Path) -> dict:
+    """Run `rnnkit forecast FLAGS --out OUT`; its metrics, wall time and peak memory (MiB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rnnkit", "forecast", *flags, "--no-progress",
+                    "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
+    metrics = json.loads((out / "metrics.json").read_text())
+    row = {"seconds": seconds, "peak_mib": peak / 1024 if peak > before else None}
+    for who in ("model", "naive", "snaive", "naive2"):
+        if who in metrics:
+            row[who] = {k: metrics[who].get(k) for k in ("smape", "mase", "owa")}
+    print(f"{' '.join(flags)}: " + ", ".join(
+        f"{who} sMAPE {row[who]['smape']:.3f} MASE {row[who]['mase']:.3f}"
+        + (f" OWA {row[who]['owa']:.3f}" if row[who].get("owa") is not None else "")
+        for who in ("model", "snaive") if who in row) + f"; {seconds:.0f} s", flush=True)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
+    parser.add_argument("--only", nargs="*", default=["m4", "ablation", "local", "sp500"])
+    parser.add_argument("--sp500", help="the S&P 500 five-year file (date, ..., close, Name)")
+    parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[],
+                        help="flags added to every run (e.g. --epochs 1 for a smoke test)")
+    parser.add_argument("--out", default="runs/global", help="folder for the runs and JSON")
+    args = parser.parse_args()
+    out = Path(args.out)
+    results = {}
+    if "m4" in args.only:
+        results["m4"] = {seed: forecast(["--data", "m4-hourly", "--seed", str(seed),
+                                         *args.extra], out / f"m4-seed{seed}")
+                         for seed in args.seeds}
+    if "ablation" in args.only:
+        results["ablation"] = {name: forecast(["--data", "m4-hourly", *flags, *args.extra],
+                                              out / "ablation")
+                               for name, flags in ABLATION.items()}
+    if "local" in args.only:
+        results["local"] = forecast(["--data", "m4-hourly", *ABLATION[
+            "lookback 168, MSE, one model"], *args.extra], out / "global-like-local")
+    if "sp500" in args.only and args.sp500:
+        results["sp500"] = forecast(["--data", args.sp500, "--id-column", "Name", "--target",
+                                     "close", *args.extra], out / "sp500")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench_global.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
