@@ -222,7 +222,8 @@ def test_model_folder_errors_say_what_was_found_and_what_to_pass(tmp_path):
      "written by rnnkit 0.1.0 in model format 1, which rnnkit"),
     ({"kind": "CharLM"}, {"vocab": "ab"}, "written by rnnkit 0.1.0 or earlier in model format 1"),
     ({"kind": "Forecaster", "format": MODEL_FORMAT + 1, "rnnkit_version": "9.0"}, {},
-     "written by rnnkit 9.0 in model format 3, which rnnkit .* cannot read: upgrade rnnkit"),
+     f"written by rnnkit 9.0 in model format {MODEL_FORMAT + 1}, which rnnkit .* cannot read: "
+     "upgrade rnnkit"),
 ])
 def test_folders_of_other_formats_are_refused_naming_the_version(tmp_path, header, config,
                                                                  message):

@@ -6,7 +6,7 @@ and do not load torch until a layer is used.
 
 from importlib import import_module
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _EXPORTS = {
     "RNN": "rnnkit.layers", "LSTM": "rnnkit.layers", "GRU": "rnnkit.layers",

@@ -16,6 +16,7 @@ The tutorial's walkthrough, done right, for any series:
 :mod:`rnnkit.backtest` scores it beside the naive, seasonal-naive and drift forecasts.
 """
 
+import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -155,7 +156,10 @@ class Forecaster:
                 for key, frame in panel.items()}
         probe = Forecaster(**self.get_params())
         probe._resolve({key: frame.iloc[: ends[key]] for key, frame in panel.items()})
-        for key in usable(probe, {k: f.iloc[: ends[k]] for k, f in panel.items()}):
+        with warnings.catch_warnings():  # fit says which series are too short, once
+            warnings.simplefilter("ignore", UserWarning)
+            keep = usable(probe, {k: f.iloc[: ends[k]] for k, f in panel.items()})
+        for key in keep:
             probe._targets(panel[key].iloc[: ends[key]])
             rows = len(probe._inputs(panel[key])[1])
             train_end = ends[key] - (len(panel[key]) - rows)

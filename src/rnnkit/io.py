@@ -254,7 +254,7 @@ def load_safetensors(path: PathLike) -> tuple[dict[str, "Tensor"], dict]:
     return tensors, metadata
 
 
-MODEL_FORMAT = 2  # 1 was rnnkit 0.1.0's, one hand-written layout per model
+MODEL_FORMAT = 3  # 1: rnnkit 0.1.0's hand-written layouts; 2: 0.2.0's single-series forecasters
 WEIGHTS = "weights.safetensors"
 MODEL_KINDS = {  # kind: what writes it, as the messages name it
     "Forecaster": "rnnkit forecast", "ESN": "rnnkit esn", "CharLM": "rnnkit text train",
