@@ -394,13 +394,7 @@ def normalize_windows(x: np.ndarray, columns: list[int], how: str) -> np.ndarray
     check_choice("how", how, WINDOW_NORMS)
     if how == "none" or not columns:
         return x
-    return _remove_level_(np.array(x, dtype=np.float64), columns, how)
-
-
-def _remove_level_(out: np.ndarray, columns: list[int], how: str) -> np.ndarray:
-    """normalize_windows in place."""
-    if how == "none" or not columns:
-        return out
+    out = np.array(x, dtype=np.float64)
     level = out[:, :, columns]
     reference = level[:, -1:] if how == "last" else level.mean(axis=1, keepdims=True)
     out[:, :, columns] = level - reference
@@ -446,7 +440,7 @@ class PanelWindows:
             out[mine, :, :own] = self.pieces[k][rows[mine] - self.offsets[k]]
             if self.extra:
                 out[mine, :, own:] = self.extra[k]
-        return _remove_level_(out, self.columns, self.how)
+        return normalize_windows(out, self.columns, self.how)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         out = self[slice(None)]

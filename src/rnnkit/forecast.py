@@ -323,7 +323,6 @@ class Forecaster:
                 s[rows]), base, kind) for s in scaled])
             first_origin = len(frame) - len(inputs) + self.lookback - 1  # the row in ``frame``
             forecasts[key] = WindowForecasts(
-                origins=inputs.index[self.lookback - 1 :],
                 last=last_values(values, self.lookback, n), mean=decoded.mean(axis=0),
                 spread=decoded.std(axis=0), origin_rows=np.arange(first_origin, len(frame)),
                 series=values)
@@ -460,7 +459,6 @@ class WindowForecasts:
     and ``series`` are the target's values at the origins and on every usable row.
     """
 
-    origins: pd.Index
     last: np.ndarray
     mean: np.ndarray
     spread: np.ndarray
