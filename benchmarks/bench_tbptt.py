@@ -17,8 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rnnkit.batches import StreamBatches
 from rnnkit.layers import LSTM
-from rnnkit.train import StreamBatches, TrainConfig, detach_state, train
+from rnnkit.train import TrainConfig, detach_state, train
 
 
 class StreamModel(nn.Module):

@@ -17,9 +17,10 @@ import torch.nn.functional as F
 from bench_tbptt import plain_loop  # the same reference loop (benchmarks/ is on sys.path)
 from torch import nn
 
+from rnnkit.batches import StreamBatches
 from rnnkit.models import CharLM
 from rnnkit.text import CharVocab
-from rnnkit.train import StreamBatches, TrainConfig, train
+from rnnkit.train import TrainConfig, train
 
 
 class TorchCharLM(nn.Module):

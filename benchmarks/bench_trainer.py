@@ -7,7 +7,7 @@ the loop differs. Three variants, timed round-robin (order alternating), median 
 
     plain        the loop below on batches gathered beforehand (the same rows in the same order)
     rnnkit-loop  rnnkit.train on those very tensors: the trainer's own cost (lr, .item(), checks)
-    rnnkit       rnnkit.train on rnnkit.train.Batches over the read-only strided windows of
+    rnnkit       rnnkit.train on rnnkit.batches.Batches over the read-only strided windows of
                  rnnkit.data.make_windows, gathering each batch as it goes: what users run
 
 All three must end with identical weights (checked): the same computation, timed.
@@ -26,10 +26,11 @@ import time
 import numpy as np
 import torch
 
+from rnnkit.batches import Batches
 from rnnkit.data import make_windows
 from rnnkit.io import load_aapl
 from rnnkit.models import SequenceRegressor
-from rnnkit.train import Batches, TrainConfig, train
+from rnnkit.train import TrainConfig, train
 
 LOOKBACK, HORIZON, HIDDEN = 60, 1, 32
 

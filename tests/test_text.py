@@ -7,10 +7,11 @@ import pytest
 import torch
 
 from rnnkit._checks import InputError
+from rnnkit.batches import StreamBatches
 from rnnkit.cli import main
 from rnnkit.models import CharLM, ModelConfig
 from rnnkit.text import CharVocab, generate, load_char_model, next_id, save_char_model
-from rnnkit.train import StreamBatches, TrainConfig, train
+from rnnkit.train import TrainConfig, train
 
 PHRASE = "the cat sat on the mat. "
 

@@ -18,11 +18,12 @@ import torch
 
 import rnnkit.train as train_module
 from rnnkit._checks import InputError, TrainingDiverged
+from rnnkit.batches import Batches
 from rnnkit.data import make_windows
 from rnnkit.init import seeded
 from rnnkit.io import load_model
 from rnnkit.models import SequenceRegressor
-from rnnkit.train import Batches, History, TrainConfig, lr_at, train, validation_loss
+from rnnkit.train import History, TrainConfig, lr_at, train, validation_loss
 
 LOOKBACK = 16
 
@@ -375,20 +376,6 @@ def test_checkpoint_files_are_complete_and_atomic(tmp_path):
     assert meta["train_config"] == dataclasses.asdict(cfg)
     assert any(k.startswith("optim.") for k in tensors)
     _assert_same_state(_checkpoint_model(tmp_path / "last"), _state(model))
-
-
-def test_other_ranks_write_nothing(tmp_path):
-    x, y = _windows()
-    history = train(
-        _model(),
-        Batches(x, y, 32),
-        TrainConfig(epochs=2),
-        val_batches=Batches(x, y, 64),
-        checkpoint_dir=tmp_path / "ckpt",
-        is_main_process=False,
-    )
-    assert len(history.records) == 2
-    assert not (tmp_path / "ckpt").exists()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -65,8 +65,7 @@ def backtest(forecaster: Forecaster, data, test_fraction: float = 0.2, refit: bo
     ends = {key: test_split(len(frame), key, test_fraction, test_size)
             for key, frame in panel.items()}
     if refit:
-        forecaster.fit({key: frame.iloc[: ends[key]] for key, frame in panel.items()},
-                       **fit_kwargs)
+        forecaster.fit(training_part(forecaster, data, test_fraction, test_size), **fit_kwargs)
     known = [key for key in panel if key in forecaster.series_]
     windows = forecaster._predict_panel({key: panel[key] for key in known})
     scored = {key: _score(forecaster, key, panel[key], windows[key], ends[key]) for key in known}
@@ -74,6 +73,18 @@ def backtest(forecaster: Forecaster, data, test_fraction: float = 0.2, refit: bo
         metrics, predictions = scored[""]
         return Backtest(metrics, predictions, forecaster)
     return _panel_backtest(forecaster, panel, scored)
+
+
+def training_part(forecaster: Forecaster, data, test_fraction: float = 0.2,
+                  test_size: int | dict[str, int] = 0) -> dict[str, pd.DataFrame]:
+    """Each series' rows before its test part (what ``backtest`` fits on), by series id.
+
+    The test part is cut as :func:`backtest` cuts it; what a tuning study or a torchrun job
+    trains on, so that the test rows are never seen.
+    """
+    panel = to_panel(forecaster, data)
+    return {key: frame.iloc[: test_split(len(frame), key, test_fraction, test_size)]
+            for key, frame in panel.items()}
 
 
 def _score(forecaster: Forecaster, key: str, frame: pd.DataFrame, windows, train_end: int):
@@ -192,4 +203,4 @@ def walk_forward(forecaster: Forecaster, data, folds: int = 3, test_fraction: fl
                                   "std": float(np.std(values)) if defined else None}
     return {"folds": per_fold, "summary": summary}
 
-__all__ = ["BASELINES", "Backtest", "backtest", "walk_forward"]
+__all__ = ["BASELINES", "Backtest", "backtest", "training_part", "walk_forward"]

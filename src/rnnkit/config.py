@@ -18,6 +18,8 @@ from rnnkit._checks import InputError, check_in_range, check_non_negative_int, c
 from rnnkit._fields import opt
 from rnnkit.esn import ReservoirConfig
 from rnnkit.models import ModelConfig
+from rnnkit.runtime import RuntimeConfig
+from rnnkit.search import Choice, Float, Int, Param
 from rnnkit.train import TrainConfig
 
 
@@ -51,6 +53,16 @@ class DataConfig:
     format: str = opt("auto", "the file's layout: auto (detect), table (a time column and value "
                       "columns, long or wide), m4 (an id, then each series' values)",
                       ("auto", "table", "m4"))
+
+
+# What `rnnkit tune` varies by default, per job; `--space FILE.toml` changes it (rnnkit.search).
+NETWORK_SPACE = {"hidden_size": Int(8, 128, log=True), "num_layers": Int(1, 2),
+                 "learning_rate": Float(3e-4, 1e-2, log=True), "batch_size": Choice(32, 64, 128)}
+RESERVOIR_SPACE = {"units": Int(100, 1000, log=True), "spectral_radius": Float(0.5, 1.3),
+                   "leak_rate": Float(0.1, 1.0), "input_scaling": Float(0.1, 2.0, log=True),
+                   "ridge": Float(1e-6, 1e2, log=True)}
+TEXT_SPACE = {"hidden_size": Choice(128, 256, 512), "num_layers": Int(1, 3),
+              "learning_rate": Float(5e-4, 5e-3, log=True), "seq_len": Choice(64, 128, 256)}
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,7 @@ class ForecastJob:
                                              learning_rate=1e-3, patience=15),
                                  omit=("epochs", "tbptt_steps"))
     reservoir: ReservoirConfig = section(ReservoirConfig(), omit=("washout",))
+    runtime: RuntimeConfig = section(RuntimeConfig())
 
     def __post_init__(self) -> None:
         check_non_negative_int("epochs", self.epochs)
@@ -120,6 +133,10 @@ class ForecastJob:
         return replace(self.train, epochs=AUTO_EPOCHS,
                        epoch_batches=self.train.epoch_batches or AUTO_EPOCH_BATCHES)
 
+    def search_space(self) -> dict[str, Param]:
+        """What ``rnnkit tune forecast`` varies: the network's or the reservoir's settings."""
+        return RESERVOIR_SPACE if self.model == "esn" else NETWORK_SPACE
+
 
 @dataclass(frozen=True)
 class PredictJob:
@@ -131,6 +148,7 @@ class PredictJob:
     date_column: str = opt("", "time column of the file; empty = the training run's, or detect")
     steps: int = opt(0, "steps to forecast; 0 = the model's horizon")
     out: str = opt("", "write the forecast to this CSV file; empty = print it")
+    runtime: RuntimeConfig = section(RuntimeConfig())
 
     def __post_init__(self) -> None:
         check_non_negative_int("steps", self.steps)
@@ -148,6 +166,7 @@ class DiagnoseJob:
     out: str = opt("runs/diagnose", "output folder")
     network: ModelConfig = section(ModelConfig(hidden_size=32),
                                    omit=("cell", "num_layers", "dropout", "bidirectional"))
+    runtime: RuntimeConfig = section(RuntimeConfig())
 
     def __post_init__(self) -> None:
         check_positive_int("length", self.length)
@@ -170,6 +189,7 @@ class TaskJob:
     train: TrainConfig = section(TrainConfig(batch_size=64, learning_rate=3e-3, grad_clip=1.0,
                                              lr_schedule="cosine", patience=0),
                                  omit=("epochs", "steps", "tbptt_steps", "epoch_batches"))
+    runtime: RuntimeConfig = section(RuntimeConfig())
 
 
 @dataclass(frozen=True)
@@ -190,9 +210,14 @@ class TextTrainJob:
                                    omit=("cell", "bidirectional"))
     train: TrainConfig = section(TrainConfig(epochs=1, batch_size=32, learning_rate=2e-3,
                                              patience=0), omit=("epoch_batches",))
+    runtime: RuntimeConfig = section(RuntimeConfig())
 
     def __post_init__(self) -> None:
         check_in_range("val_fraction", self.val_fraction, 0.0, 0.5, low_open=True)
+
+    def search_space(self) -> dict[str, Param]:
+        """What ``rnnkit tune text`` varies."""
+        return TEXT_SPACE
 
 
 @dataclass(frozen=True)
@@ -205,6 +230,7 @@ class TextGenerateJob:
     temperature: float = opt(0.8, "softmax temperature: < 1 sharper, > 1 more random")
     top_k: int = opt(0, "sample only among the k most likely characters; 0 = all")
     seed: int = opt(1, "seeds the sampling")
+    runtime: RuntimeConfig = section(RuntimeConfig())
 
 
 @dataclass(frozen=True)
@@ -217,6 +243,7 @@ class LayersJob:
     hidden_size: int = opt(100, "hidden units per layer")
     repeats: int = opt(7, "timed forward+backward passes per path; the median is reported")
     seed: int = opt(0, "seeds the weights and inputs")
+    runtime: RuntimeConfig = section(RuntimeConfig())
 
 
 @dataclass(frozen=True)
@@ -239,6 +266,7 @@ class EsnJob:
     source: DataConfig = section(DataConfig(data="mackey-glass"),
                                  omit=("test_data", "format", "id_column", "series"))
     reservoir: ReservoirConfig = section(ReservoirConfig())
+    runtime: RuntimeConfig = section(RuntimeConfig())
 
     def __post_init__(self) -> None:
         check_positive_int("length", self.length)
@@ -249,6 +277,34 @@ class EsnJob:
         if not all(h.strip().isdigit() and int(h) > 0 for h in horizons):
             raise InputError(f"--horizons must be positive ints separated by commas, got "
                              f"{self.horizons!r}")
+
+
+@dataclass(frozen=True)
+class TuneJob:
+    """Search a command's hyperparameters with an Optuna study that any number of workers share.
+
+    Every flag of the tuned command is a fixed value (e.g. --epochs 2); the search space is the
+    command's own, changed with --space. Trials are scored on the validation part only (never
+    the test part) and pruned from their per-epoch validation loss; run the same command again,
+    here or on another machine against one --storage, and the workers share the study.
+    """
+
+    trials: int = opt(20, "trials this worker runs (Optuna's n_trials: counted per process)")
+    timeout: float = opt(0.0, "seconds after which this worker starts no new trial; 0 = none")
+    study_name: str = opt("", "the study's name in the storage; empty = rnnkit-COMMAND")
+    storage: str = opt("", "an Optuna storage URL the workers share (sqlite:///study.db, "
+                       "postgresql://...); empty = SQLite in OUT/study.db")
+    space: str = opt("", "a TOML file that changes the search space: key = {low, high, log}, "
+                     "key = [choices], or key = value to fix it")
+    pruning: bool = opt(True, "stop a trial whose validation loss after an epoch is worse than "
+                        "the median of the earlier trials' at that epoch (Optuna's MedianPruner)")
+    out: str = opt("runs/tune", "output folder: best.toml, trials.csv, history.png, "
+                   "importance.png (and study.db without --storage)")
+    job: Any = field(default=None, metadata={"flag": False})  # the tuned job's fixed values
+
+    def __post_init__(self) -> None:
+        check_positive_int("trials", self.trials)
+        check_in_range("timeout", self.timeout, 0.0, 1e9)
 
 
 def _default(f: Any, defaults: Any) -> Any:
@@ -263,7 +319,7 @@ def flat_fields(job_cls: type, defaults: Any = None, omit: tuple[str, ...] = ()
     """(field, default) for every flag of ``job_cls``: its own fields, then its sections'."""
     leaves = []
     for f in fields(job_cls):
-        if f.name in omit:
+        if f.name in omit or f.metadata.get("flag") is False:
             continue
         default = _default(f, defaults)
         if is_dataclass(f.type):
@@ -273,11 +329,14 @@ def flat_fields(job_cls: type, defaults: Any = None, omit: tuple[str, ...] = ()
     return leaves
 
 
-def add_job_arguments(parser: argparse.ArgumentParser, job_cls: type) -> None:
-    """Add one ``--flag`` per leaf field of ``job_cls``, typed and documented from the field."""
-    parser.add_argument("--config", type=Path, metavar="TOML",
-                        help="read flag values from a TOML file (flags given here win)")
-    for f, default in flat_fields(job_cls):
+def add_job_arguments(parser: argparse.ArgumentParser, job_cls: type,
+                      omit: tuple[str, ...] = (), config: bool = True) -> None:
+    """Add one ``--flag`` per leaf field of ``job_cls`` (but ``omit``), typed and documented
+    from the field, and ``--config`` unless ``config`` is False."""
+    if config:
+        parser.add_argument("--config", type=Path, metavar="TOML",
+                            help="read flag values from a TOML file (flags given here win)")
+    for f, default in flat_fields(job_cls, omit=omit):
         flag = "--" + f.name.replace("_", "-")
         help_text = f"{f.metadata['help']} (default: {default})"
         if f.metadata.get("positional"):
@@ -292,14 +351,34 @@ def add_job_arguments(parser: argparse.ArgumentParser, job_cls: type) -> None:
                                 metavar=f.name.upper())
 
 
-def job_from_args(job_cls: type, args: argparse.Namespace) -> Any:
-    """Build the job: field defaults, then the TOML file's values, then the flags given."""
+def job_from_args(job_cls: type, args: argparse.Namespace, config: bool = True) -> Any:
+    """Build the job: field defaults, then the TOML file's values (``--config``, unless
+    ``config`` is False), then the flags given."""
     values = {}
-    if args.config is not None:
+    if config and args.config is not None:
         values |= _read_toml(args.config, job_cls)
     values |= {f.name: getattr(args, f.name) for f, _ in flat_fields(job_cls)
-               if getattr(args, f.name) is not None}
+               if getattr(args, f.name, None) is not None}
     return _build(job_cls, values)
+
+
+def flag_values(job: Any, omit: tuple[str, ...] = ()) -> dict:
+    """Every flag's value in ``job`` (but ``omit``), by field name: what ``--config`` reads."""
+    values = {}
+    for f in fields(job):
+        if f.name in omit or f.metadata.get("flag") is False:
+            continue
+        value = getattr(job, f.name)
+        if is_dataclass(f.type):
+            values |= flag_values(value, f.metadata.get("omit", ()))
+        else:
+            values[f.name] = value
+    return values
+
+
+def job_with(job: Any, values: dict) -> Any:
+    """``job`` with some flags changed, by field name (``{"hidden_size": 64}``), checked anew."""
+    return _build(type(job), flag_values(job) | values)
 
 
 def _build(job_cls: type, values: dict, defaults: Any = None, omit: tuple[str, ...] = ()) -> Any:

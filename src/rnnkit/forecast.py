@@ -243,14 +243,15 @@ class Forecaster:
 
     def fit(self, data, *, static: pd.DataFrame | None = None,
             checkpoint_dir: str | Path | None = None, resume: bool = False,
-            on_epoch=None) -> "Forecaster":
+            on_epoch=None, device: str = "cpu") -> "Forecaster":
         """Train on ``data`` (the training part only), validating on its last rows.
 
         ``data``: one series (DataFrame / Series), a dict {id: frame}, or a long frame with
         ``id_column``. One set of networks learns from every series; each series keeps its own
         scalers, fitted on its own rows before its validation slice (inputs) and on its fitting
         windows' targets; nothing else of ``data`` is used to fit them. ``static``: a frame of
-        numeric static covariates indexed by series id (see ``series_embedding``).
+        numeric static covariates indexed by series id (see ``series_embedding``). ``device``:
+        where the networks train and stay (``to`` moves them).
         """
         self.check_params()
         panel = usable(self, to_panel(self, data))
@@ -286,7 +287,7 @@ class Forecaster:
             member = self.model.reseeded(self.model.seed + k)
             self.models_.append(member.fit(x_fit, y_fit, validation, record=record,
                                            checkpoint_dir=directory, resume=resume,
-                                           on_epoch=on_epoch))
+                                           on_epoch=on_epoch, device=device))
         self.history_ = [m.history_ for m in self.models_]
         self.num_features_in_ = x_fit.shape[-1]
         return self
@@ -387,10 +388,17 @@ class Forecaster:
         record["features"] = self.features if self.features == AUTO else list(self.features)
         return record | {"model": {"kind": self.model.kind, "params": self.model.params()}}
 
-    def save(self, path: str | Path, data: dict | None = None) -> None:
+    def to(self, device: str) -> "Forecaster":
+        """The fitted networks moved to ``device`` (e.g. "cuda"); forecasts come back as NumPy."""
+        self._check_fitted()
+        self.models_ = [m.to(device) for m in self.models_]
+        return self
+
+    def save(self, path: str | Path, data: dict | None = None, run: dict | None = None) -> None:
         """Write the fitted forecaster as an rnnkit model folder (:func:`rnnkit.io.save_model`).
 
-        ``data`` (e.g. the file and columns it was trained on) is kept with it, for ``predict``.
+        ``data`` (e.g. the file and columns it was trained on) is kept with it, for ``predict``;
+        ``run`` (how it was trained: device, processes) for the record.
         """
         from rnnkit.io import save_model
 
@@ -405,7 +413,7 @@ class Forecaster:
             "target_scalers": {k: v.to_dict() for k, v in self.target_scalers_.items()},
             "num_features_in": self.num_features_in_, "mase_scales": self.mase_scales_,
             "train_ends": {k: _json_time(v) for k, v in self.train_ends_.items()},
-            "data": data or {}})
+            "data": data or {}, "run": run or {}})
 
     @classmethod
     def load(cls, path: str | Path) -> "Forecaster":

@@ -163,7 +163,7 @@ def prepare_out(path: PathLike) -> Path:
     out = Path(path)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".rnnkit-write-test"
+        probe = out / f".rnnkit-write-test-{os.getpid()}"  # torchrun ranks probe at once
         probe.write_text("")
         probe.unlink()
     except OSError as err:

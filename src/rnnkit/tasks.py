@@ -31,6 +31,7 @@ from rnnkit._checks import (
     check_positive_int,
 )
 from rnnkit.models import ModelConfig, SequenceRegressor, SequenceTagger
+from rnnkit.runtime import device_of
 
 TASKS = ("adding", "copy")
 MODELS = ("rnn", "irnn", "lstm", "gru")
@@ -313,7 +314,9 @@ def score_task(net: nn.Module, task: str, batches: TaskBatches) -> dict[str, flo
     was_training = net.training
     net.eval()
     sums, count = {"model": 0.0, "baseline": 0.0, "correct": 0.0}, 0
+    device = device_of(net)
     for x, y in batches.epoch(0):
+        x, y = x.to(device), y.to(device)
         prediction, loss, _ = net(x, y)
         sums["model"] += loss.item() * len(x)
         count += len(x)

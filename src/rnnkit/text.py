@@ -1,7 +1,7 @@
 """Character-level text: the vocabulary and sampling from a language model.
 
 The model, :class:`rnnkit.models.CharLM`, reads characters x_1..x_T and predicts each next one;
-it is trained by truncated BPTT on consecutive chunks of the text (rnnkit.train.StreamBatches),
+it is trained by truncated BPTT on consecutive chunks of the text (rnnkit.batches.StreamBatches),
 with the loss in nats per character (bits = nats / ln 2). Here: :class:`CharVocab` (characters
 to ids and back) and :func:`generate` (priming, temperature, top-k, streaming).
 """
@@ -18,6 +18,7 @@ from torch import Tensor
 from rnnkit._checks import InputError, check_in_range, check_positive_int
 from rnnkit.io import load_model, save_model
 from rnnkit.models import CharLM, ModelConfig
+from rnnkit.runtime import device_of
 
 
 class CharVocab:
@@ -85,27 +86,30 @@ def generate(model: CharLM, vocab: CharVocab, prompt: str, length: int, *,
         raise InputError(f"top_k must be >= 0, got {top_k}")
     if not prompt:
         raise InputError("prompt must not be empty (it primes the model)")
-    ids = torch.from_numpy(vocab.encode(prompt, "prompt"))[None]  # (1, P)
+    device = device_of(model)
+    ids = torch.from_numpy(vocab.encode(prompt, "prompt"))[None].to(device)  # (1, P)
     was_training = model.training
     model.eval()
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)  # on the CPU, whatever the model's device
     logits, _, state = model(ids)
     out = []
     for _ in range(length):
-        i = next_id(logits[0, -1], temperature, top_k, generator)
+        i = next_id(logits[0, -1].float().cpu(), temperature, top_k, generator)
         out.append(vocab.chars[i])
         if on_text is not None:
             on_text(out[-1])
-        logits, _, state = model(torch.tensor([[i]]), None, state)
+        logits, _, state = model(torch.tensor([[i]], device=device), None, state)
     model.train(was_training)
     return "".join(out)
 
 
 def save_char_model(path: str | Path, model: CharLM, vocab: CharVocab,
-                    network: ModelConfig) -> None:
-    """Write a trained CharLM, its vocabulary and its stack as an rnnkit model folder."""
-    tensors = {k: v.contiguous() for k, v in model.state_dict().items()}
-    save_model(path, "CharLM", tensors, {"vocab": vocab.chars, "network": asdict(network)})
+                    network: ModelConfig, run: dict | None = None) -> None:
+    """Write a trained CharLM, its vocabulary and its stack as an rnnkit model folder;
+    ``run`` (how it was trained: device, processes) is kept for the record."""
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_model(path, "CharLM", tensors, {"vocab": vocab.chars, "network": asdict(network),
+                                         "run": run or {}})
 
 
 def load_char_model(path: str | Path) -> tuple[CharLM, CharVocab]:

@@ -13,17 +13,24 @@ Windows (:class:`Batches`) start each batch from the zero state; streams
 Nothing here prints or touches the caller's random state: the loop runs inside
 ``torch.random.fork_rng`` and seeds torch's generator (dropout) from (seed, epoch), and batch
 order comes from NumPy generators seeded the same way, so a resumed run repeats exactly.
-Callbacks receive each step's and epoch's record (a progress bar, a log line);
-``is_main_process=False`` (other DDP ranks) trains the same way but writes nothing.
+Callbacks receive each step's and epoch's record (a progress bar, a log line).
+
+Device and processes: batches go to the device of the model's parameters. Inside a torchrun
+process group (:func:`rnnkit.runtime.start`) the model is wrapped in PyTorch's
+DistributedDataParallel: every rank takes rows rank, rank + W, ... of each global batch, DDP
+averages the gradients, and the step equals one process's step on the whole batch (equal
+shares). Losses and validation are reduced over the ranks, so every rank sees the same
+figures and stops at the same epoch; only rank 0 writes checkpoints. A checkpoint holds no
+trace of the world size: a run resumes with any number of processes.
 """
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -37,7 +44,10 @@ from rnnkit._checks import (
     check_positive_int,
 )
 from rnnkit._fields import opt
+from rnnkit.batches import Batches
+from rnnkit.constraints import apply_spectral_norm_, clamp_recurrent_spectrum_
 from rnnkit.io import load_model, save_model, write_text_atomic
+from rnnkit.runtime import device_of, rank_and_world
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "plateau")
@@ -68,6 +78,8 @@ class TrainConfig:
                               "gate block to at most γ; 0 = off")
     spectral_norm: bool = opt(False, "reparametrise every W_hh by torch's spectral_norm "
                               "(W / σ_max(W))")
+    amp: bool = opt(False, "mixed precision: forward passes under bfloat16 autocast (CUDA; "
+                    "on the CPU where torch supports it); the weights stay float32")
     seed: int = opt(0, "seeds initialisation, batch order and dropout")
 
     def __post_init__(self) -> None:
@@ -86,72 +98,6 @@ class TrainConfig:
         check_non_negative_int("epoch_batches", self.epoch_batches)
         check_in_range("spectral_max", self.spectral_max, 0.0, 1e12)
         check_non_negative_int("seed", self.seed)
-
-
-class Batches:
-    """Mini-batches of windows (x (M, T, F), y (M, H)), reshuffled each epoch from the seed.
-
-    The arrays may be read-only strided views (rnnkit.data.make_windows): only the rows of one
-    batch are gathered (copied) at a time, so memory stays O(rows of the series). With
-    ``max_batches`` an epoch is the first ``max_batches`` batches of that epoch's shuffle: a
-    fresh random subset of the windows each epoch (all of them when there are fewer).
-    """
-
-    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
-                 seed: int = 0, max_batches: int = 0) -> None:
-        self.x, self.y = x, y
-        self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
-        self.max_batches = check_non_negative_int("max_batches", max_batches)
-
-    def __len__(self) -> int:
-        batches = math.ceil(len(self.x) / self.batch_size)
-        return min(batches, self.max_batches) if self.max_batches else batches
-
-    @property
-    def num_samples(self) -> int:
-        return len(self.x)
-
-    def epoch(self, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
-        order = np.arange(len(self.x))
-        if self.shuffle:
-            order = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            rows = order[start : start + self.batch_size]
-            yield (torch.from_numpy(self.x[rows].astype(np.float32)),
-                   torch.from_numpy(self.y[rows].astype(np.float32)))
-
-
-class StreamBatches:
-    """A long series cut into B parallel streams, served as consecutive chunks (stateful).
-
-    Row b of every batch continues row b of the previous one: stream b is rows
-    [b·S, (b+1)·S) of the series, S = N // B, and chunk j holds its steps [j·k1, (j+1)·k1).
-    So a model may carry its state from chunk to chunk (truncated BPTT): ``train`` does that
-    for batches with ``stateful = True``. Shapes: x (N, F), y (N, ...) -> chunks (B, k1, ...).
-    """
-
-    stateful = True
-
-    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seq_len: int) -> None:
-        streams = len(x) // batch_size
-        if streams < 1:
-            raise InputError(f"batch_size={batch_size} is larger than the series ({len(x)} rows)")
-        usable = streams * batch_size  # the ragged tail rows are dropped
-        self.x = np.asarray(x)[:usable].reshape(batch_size, streams, *np.shape(x)[1:])
-        self.y = np.asarray(y)[:usable].reshape(batch_size, streams, *np.shape(y)[1:])
-        self.seq_len = seq_len
-
-    def __len__(self) -> int:
-        return math.ceil(self.x.shape[1] / self.seq_len)
-
-    @property
-    def num_samples(self) -> int:
-        return self.x.shape[0]
-
-    def epoch(self, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
-        for start in range(0, self.x.shape[1], self.seq_len):
-            chunk = slice(start, start + self.seq_len)
-            yield torch.from_numpy(self.x[:, chunk]), torch.from_numpy(self.y[:, chunk])
 
 
 def detach_state(state):
@@ -226,17 +172,70 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 @torch.no_grad()
 def validation_loss(model: nn.Module, batches: Batches) -> float:
-    """Mean loss per sample over all batches, in eval mode (dropout off); the mode is restored."""
+    """Mean loss per sample over all batches, in eval mode (dropout off); the mode is restored.
+
+    Under torchrun each rank scores its share of every batch and the sums are reduced, so all
+    ranks return the same figure.
+    """
+    rank, world = rank_and_world()
+    device = device_of(model)
     was_training = model.training
     model.eval()
     stateful = getattr(batches, "stateful", False)
     total, count, state = 0.0, 0, None
     for x, y in batches.epoch(0):
-        _, loss, state = model(x, y, state if stateful else None)
-        total += loss.item() * len(x)
-        count += len(x)
+        x, y = _share(x, rank, world).to(device), _share(y, rank, world).to(device)
+        if len(x):
+            _, loss, state = model(x, y, state if stateful else None)
+            total += loss.item() * len(x)
+            count += len(x)
     model.train(was_training)
+    total, count = _sum_over_ranks([total, count], device, world)
     return total / max(count, 1)
+
+
+def _share(batch: Tensor, rank: int, world: int) -> Tensor:
+    """Rows rank, rank + W, ... of a batch: this rank's share (all of it for W = 1)."""
+    return batch if world == 1 else batch[rank::world]
+
+
+def _sum_over_ranks(values: list[float], device: torch.device, world: int) -> list[float]:
+    """``values`` summed over the ranks of the process group (as they are for W = 1)."""
+    if world == 1:
+        return values
+    import torch.distributed as dist
+
+    summed = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.all_reduce(summed)
+    return summed.tolist()
+
+
+class _StreamChunk(nn.Module):
+    """One streamed chunk's truncated BPTT as a single forward (DDP wants one per step)."""
+
+    def __init__(self, model: nn.Module, k2: int) -> None:
+        super().__init__()
+        self.model, self.k2 = model, k2
+
+    def forward(self, x: Tensor, y: Tensor, state):
+        loss, state = tbptt_loss(self.model, x, y, state, self.k2)
+        return None, loss, state
+
+
+def _stepper(model: nn.Module, stateful: bool, cfg: TrainConfig, world: int) -> nn.Module:
+    """What one training step calls: the model or a streamed chunk, in DDP under torchrun."""
+    step = _StreamChunk(model, cfg.tbptt_steps) if stateful else model
+    if world == 1:
+        return step
+    from torch.nn.parallel import DistributedDataParallel
+
+    device = device_of(model)
+    return DistributedDataParallel(step, device_ids=[device] if device.type == "cuda" else None)
+
+
+def _autocast(device: torch.device, enabled: bool):
+    """bfloat16 autocast on ``device`` when mixed precision is asked for."""
+    return torch.autocast(device.type, dtype=torch.bfloat16) if enabled else nullcontext()
 
 
 @dataclass
@@ -261,7 +260,6 @@ def train(
     resume: bool = False,
     on_epoch: Callable[[dict], None] | None = None,
     on_step: Callable[[int, dict], None] | None = None,
-    is_main_process: bool = True,
     record: dict | None = None,
 ) -> History:
     """Train ``model`` (``model(x, y, state) -> (prediction, loss, state)``); return its History.
@@ -290,30 +288,37 @@ def train(
     run = run or _Run(History())
     total_steps = min(cfg.epochs * len(batches), cfg.steps or math.inf)
     stateful = getattr(batches, "stateful", False)
-    with torch.random.fork_rng(devices=[]):  # dropout draws from torch's RNG: leave the caller's
+    rank, world = rank_and_world()
+    device = device_of(model)
+    stepper = _stepper(model, stateful, cfg, world)
+    cuda = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):  # dropout draws from torch's RNG: leave the caller's
         while run.epoch < cfg.epochs and run.step < total_steps and not run.history.stopped_early:
-            torch.manual_seed(cfg.seed * 100_003 + run.epoch)  # dropout, the same after a resume
+            # dropout: the same after a resume; each rank its own masks
+            torch.manual_seed(cfg.seed * 100_003 + run.epoch + 1_000_003 * rank)
             model.train()
             started, sums, state = time.perf_counter(), _EpochSums(), None
             for x, y in batches.epoch(run.epoch):
                 if run.step >= total_steps:
                     break
+                if len(x) < world:  # too few rows for every rank: all of them skip it
+                    continue
                 lr = _set_lr(optimizer, lr_at(run.step, total_steps, cfg.warmup_epochs
                                               * len(batches), cfg) * run.plateau_scale)
-                if stateful:
-                    loss, state = tbptt_loss(model, x, y, state, cfg.tbptt_steps)
-                else:
-                    _, loss, _ = model(x, y)
-                norm = _optimizer_step(model, params, optimizer, loss, cfg, run)
+                rows = len(x)
+                x, y = _share(x, rank, world).to(device), _share(y, rank, world).to(device)
+                with _autocast(device, cfg.amp):
+                    _, loss, state = stepper(x, y, state if stateful else None)
+                norm = _optimizer_step(model, params, optimizer, loss, cfg, run, world)
                 run.history.steps.append({"step": run.step, "loss": run.last_finite,
                                           "grad_norm": norm, "lr": lr})
-                sums.add(run.last_finite, norm, len(x))
+                sums.add(run.last_finite, norm, rows)
                 if on_step is not None:
                     on_step(run.step, run.history.steps[-1])
             val_loss = validation_loss(model, val_batches) if val_batches is not None else None
             entry = sums.record(run, val_loss, lr, len(batches), time.perf_counter() - started)
             improved = _end_epoch(run, entry, model, cfg, val_batches is not None)
-            if directory is not None and is_main_process:
+            if directory is not None and rank == 0:
                 _save_checkpoints(directory, model, optimizer, cfg, run, improved, record)
             if on_epoch is not None:
                 on_epoch(entry)
@@ -329,12 +334,13 @@ def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> float:
 
 
 def _optimizer_step(model: nn.Module, params: list[Tensor], optimizer: torch.optim.Optimizer,
-                    loss: Tensor, cfg: TrainConfig, run: _Run) -> float:
+                    loss: Tensor, cfg: TrainConfig, run: _Run, world: int = 1) -> float:
     """Backward, clip, step and zero the gradients; returns the norm before clipping.
 
-    Raises TrainingDiverged, before the weights change, when the loss or the norm is not finite.
+    The loss recorded is the mean over the ranks (every rank raises alike). Raises
+    TrainingDiverged, before the weights change, when the loss or the norm is not finite.
     """
-    loss_value = loss.item()
+    loss_value = _sum_over_ranks([loss.item()], loss.device, world)[0] / world
     if not math.isfinite(loss_value):
         raise TrainingDiverged(run.step, run.epoch, "the loss", run.last_finite)
     loss.backward()
@@ -445,33 +451,3 @@ def _resume(directory: Path | None, model: nn.Module, optimizer: torch.optim.Opt
 
 def _prefixed(tensors: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:
     return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-
-
-def _recurrent_weights(model: nn.Module) -> Iterator[tuple[nn.Module, str, int]]:
-    """(module, parameter name, hidden size) for every recurrent matrix W_hh in ``model``."""
-    for module in model.modules():
-        hidden = getattr(module, "hidden_size", None)
-        for name, _ in module.named_parameters(recurse=False):
-            if hidden is not None and name.startswith("weight_hh"):
-                yield module, name, hidden
-
-
-@torch.no_grad()
-def clamp_recurrent_spectrum_(model: nn.Module, gamma: float) -> None:
-    """W ← U min(Σ, γ) Vᵀ for every gate block of every W_hh: all singular values ≤ γ.
-
-    With every singular value of W_hh at most γ ≤ 1, repeated multiplication by W_hh can no
-    longer amplify a gradient (the tutorial's "spectral constraints" against explosion).
-    """
-    for module, name, hidden in _recurrent_weights(model):
-        for block in getattr(module, name).split(hidden, dim=0):  # (H, H) per gate
-            u, sigma, vh = torch.linalg.svd(block, full_matrices=False)
-            block.copy_((u * sigma.clamp(max=gamma)) @ vh)
-
-
-def apply_spectral_norm_(model: nn.Module) -> None:
-    """Reparametrise every W_hh as W / σ_max(W) (torch's spectral_norm, power iteration)."""
-    from torch.nn.utils.parametrizations import spectral_norm
-
-    for module, name, _ in list(_recurrent_weights(model)):
-        spectral_norm(module, name=name)

@@ -54,20 +54,25 @@ def max_difference(ref: nn.Module, ours: nn.Module, x: torch.Tensor) -> float:
 
 
 def median_seconds(modules: list[nn.Module], x: torch.Tensor, repeats: int) -> list[float]:
-    """Median wall time of one forward+backward for each module, timed round-robin."""
+    """Median wall time of one forward+backward for each module, timed round-robin (on a GPU
+    each pass is waited for, so the time is the kernels' and not their launch)."""
+    sync = torch.cuda.synchronize if x.is_cuda else (lambda: None)
     for m in modules:  # warm-up: allocator, kernels, lazy init
         _forward_backward(m, x)
     times: list[list[float]] = [[] for _ in modules]
     for _ in range(repeats):
         for m, ts in zip(modules, times, strict=True):
+            sync()
             start = time.perf_counter()
             _forward_backward(m, x)
+            sync()
             ts.append(time.perf_counter() - start)
     return [statistics.median(ts) for ts in times]
 
 
 def compare_layers(
     batch_size: int, seq_len: int, input_size: int, hidden_size: int, repeats: int, seed: int,
+    device: str = "cpu",
 ) -> list[dict]:
     """One row per (layer, path): max difference to torch.nn, sequences/s, speed ratio.
 
@@ -81,10 +86,11 @@ def compare_layers(
     check_non_negative_int("seed", seed)
     rows = []
     gen = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch_size, seq_len, input_size, generator=gen)
+    x = torch.randn(batch_size, seq_len, input_size, generator=gen).to(device)
     for name in LAYER_NAMES:
         with seeded(seed):
-            pairs = {path: _pair(name, input_size, hidden_size, path, torch.float32)
+            pairs = {path: tuple(m.to(device) for m in _pair(name, input_size, hidden_size,
+                                                            path, torch.float32))
                      for path in PATHS}
         ref = pairs["fused"][0]
         ours = [pairs[path][1] for path in PATHS]

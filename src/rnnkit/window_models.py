@@ -13,6 +13,7 @@ The protocol (what :class:`rnnkit.forecast.Forecaster` calls, and all it calls):
     seed, reseeded(seed)          the seed of its randomness; an unfitted copy with another one
     fit(x, y, validation, ...)    learn from windows; sets ``history_`` (a train.History)
     predict(x)                    (M, H) scaled targets
+    to(device)                    the fitted model moved to a torch device ("cpu", "cuda")
     params(), from_params(params) JSON-ready hyperparameters, and the unfitted model back
     tensors(), load_tensors(t)    the fitted weights, and a fitted model from them (what the
                                   Forecaster's model folder holds)
@@ -28,10 +29,12 @@ import torch
 from torch import Tensor
 
 from rnnkit._checks import check_choice
+from rnnkit.batches import Batches
 from rnnkit.esn import ESN, ReservoirConfig
 from rnnkit.init import seeded
 from rnnkit.models import LOSSES, ModelConfig, SequenceRegressor
-from rnnkit.train import Batches, History, TrainConfig, train
+from rnnkit.runtime import device_of
+from rnnkit.train import History, TrainConfig, train
 
 PREDICT_BATCH = 4096  # windows per forward pass when predicting or validating
 
@@ -45,6 +48,7 @@ class WindowModel(Protocol):
     def fit(self, x: np.ndarray, y: np.ndarray,
             validation: tuple[np.ndarray, np.ndarray] | None, **train_options) -> "WindowModel": ...
     def predict(self, x: np.ndarray) -> np.ndarray: ...
+    def to(self, device: str) -> "WindowModel": ...
     def params(self) -> dict: ...
     def tensors(self) -> dict[str, Tensor]: ...
     def load_tensors(self, tensors: dict[str, Tensor]) -> "WindowModel": ...
@@ -80,11 +84,13 @@ class NetworkRegressor:
     def fit(self, x: np.ndarray, y: np.ndarray,
             validation: tuple[np.ndarray, np.ndarray] | None = None, *,
             checkpoint_dir: str | Path | None = None, resume: bool = False,
-            on_epoch=None, record: dict | None = None) -> "NetworkRegressor":
-        """Train on windows x (M, L, F) and targets y (M, H); validate on ``validation``."""
+            on_epoch=None, record: dict | None = None, device: str = "cpu",
+            ) -> "NetworkRegressor":
+        """Train on windows x (M, L, F) and targets y (M, H) on ``device``; validate on
+        ``validation``. Under torchrun every rank calls it (rnnkit.train shares the batches)."""
         check_choice("loss", self.loss, tuple(LOSSES))
         cfg = self.train
-        self.module_ = self._build(x.shape[-1], y.shape[-1])
+        self.module_ = self._build(x.shape[-1], y.shape[-1]).to(device)
         val = None if validation is None else Batches(*validation, PREDICT_BATCH, shuffle=False)
         batches = Batches(x, y, cfg.batch_size, True, cfg.seed, max_batches=cfg.epoch_batches)
         self.history_ = train(self.module_, batches, cfg,
@@ -95,9 +101,14 @@ class NetworkRegressor:
 
     @torch.no_grad()
     def predict(self, x: np.ndarray) -> np.ndarray:
-        outs = [self.module_(torch.from_numpy(x[i : i + PREDICT_BATCH].astype(np.float32)))[0]
-                for i in range(0, len(x), PREDICT_BATCH)]
-        return torch.cat(outs).double().numpy()
+        device = device_of(self.module_)
+        outs = [self.module_(torch.from_numpy(x[i : i + PREDICT_BATCH].astype(np.float32))
+                             .to(device))[0] for i in range(0, len(x), PREDICT_BATCH)]
+        return torch.cat(outs).double().cpu().numpy()
+
+    def to(self, device: str) -> "NetworkRegressor":
+        self.module_.to(device)
+        return self
 
     def params(self) -> dict:
         return {"network": asdict(self.network), "train": asdict(self.train), "loss": self.loss}
@@ -108,7 +119,7 @@ class NetworkRegressor:
                    params["loss"])
 
     def tensors(self) -> dict[str, Tensor]:
-        return dict(self.module_.state_dict())
+        return {name: t.cpu() for name, t in self.module_.state_dict().items()}
 
     def load_tensors(self, tensors: dict[str, Tensor]) -> "NetworkRegressor":
         """Fitted from saved weights; the sizes come from the shapes of W_xh and W_hy."""
@@ -140,7 +151,8 @@ class ReservoirRegressor:
             validation: tuple[np.ndarray, np.ndarray] | None = None,
             **train_options) -> "ReservoirRegressor":
         """Fit the readout on windows x (M, L, F) and targets y (M, H); no training loop, so
-        checkpoints and progress callbacks in ``train_options`` do not apply."""
+        checkpoints, progress callbacks and devices in ``train_options`` do not apply (the
+        reservoir computes with NumPy on the CPU; every torchrun rank fits the same one)."""
         lookback = x.shape[1]
         self.esn_ = ESN(**asdict(self.reservoir) | {"washout": lookback - 1, "seed": self.seed})
         per_step = np.broadcast_to(y[:, None, :], (len(y), lookback, y.shape[1]))
@@ -156,6 +168,10 @@ class ReservoirRegressor:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.esn_.predict(x, washout=x.shape[1] - 1)[:, 0]
+
+    def to(self, device: str) -> "ReservoirRegressor":
+        """The reservoir computes with NumPy and SciPy: on the CPU, whatever ``device`` says."""
+        return self
 
     def params(self) -> dict:
         return {"reservoir": asdict(self.reservoir), "seed": self.seed}

@@ -10,6 +10,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rnnkit._checks import InputError
+from rnnkit.models import ModelConfig
+from rnnkit.runtime import Runtime, RuntimeConfig, recurrent_work, start
+
 
 @dataclass
 class JobResult:
@@ -55,3 +59,22 @@ class EpochBar:
 def split_names(text: str) -> tuple[str, ...]:
     """'a, b,,c' -> ('a', 'b', 'c'): a comma-separated flag as names."""
     return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def start_runtime(runtime: RuntimeConfig, network: ModelConfig | None = None,
+                  batch_size: int = 1, cpu_only: str = "") -> Runtime:
+    """The job's threads, device and process group (:func:`rnnkit.runtime.start`).
+
+    The default thread count follows the work of one step of ``network`` over ``batch_size``
+    sequences (none given: one thread). ``cpu_only`` names what cannot leave the CPU (e.g.
+    "the echo state network, which computes with NumPy and SciPy"): another device is refused.
+    """
+    if cpu_only and runtime.device not in ("auto", "cpu"):
+        raise InputError(f"--device {runtime.device}: {cpu_only} runs on the CPU only; use "
+                         "--device cpu")
+    work = 0.0 if network is None else recurrent_work(
+        network.cell, network.hidden_size, batch_size, network.num_layers,
+        bidirectional=network.bidirectional)
+    if cpu_only:
+        runtime = RuntimeConfig(runtime.threads, "cpu")
+    return start(runtime, work)

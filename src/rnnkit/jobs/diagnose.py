@@ -13,7 +13,7 @@ from rnnkit.config import DiagnoseJob, job_record
 from rnnkit.diagnostics import diagnose, rescale_spectral_radius_
 from rnnkit.init import seeded
 from rnnkit.io import prepare_out, write_json_atomic
-from rnnkit.jobs import JobResult
+from rnnkit.jobs import JobResult, start_runtime
 from rnnkit.models import ModelConfig, recurrent_layer
 from rnnkit.plots import plot_gradient_flow
 
@@ -21,11 +21,12 @@ INPUT_SIZE = 1
 
 
 def measure(network: ModelConfig, length: int, batch_size: int = 16,
-            spectral_radius: float = 0.0, seed: int = 0) -> dict:
+            spectral_radius: float = 0.0, seed: int = 0, device: str = "cpu") -> dict:
     """:func:`diagnose` of a one-layer ``network`` on N(0, 1) inputs (B, T, 1), all seeded.
 
     Three generators spawned from ``seed`` draw the weights, the inputs and the loss's readout;
-    ``spectral_radius`` > 0 rescales W_hh (every gate block) to it first.
+    ``spectral_radius`` > 0 rescales W_hh (every gate block) to it first. The draws are made
+    on the CPU, then moved to ``device``: the same numbers on every device.
     """
     layer_seed, x_seed, readout_seed = (int(s.generate_state(1)[0]) for s in
                                         np.random.SeedSequence(seed).spawn(3))
@@ -35,13 +36,15 @@ def measure(network: ModelConfig, length: int, batch_size: int = 16,
         rescale_spectral_radius_(layer, spectral_radius)
     gen = torch.Generator().manual_seed(x_seed)
     x = torch.randn(batch_size, length, INPUT_SIZE, generator=gen)  # (B, T, F)
-    return diagnose(layer, x, seed=readout_seed)
+    return diagnose(layer.to(device), x.to(device), seed=readout_seed)
 
 
 def run(job: DiagnoseJob) -> JobResult:
+    runtime = start_runtime(job.runtime, replace(job.network, cell=job.model), job.batch_size)
     out = prepare_out(job.out)
     settings = {"length": job.length, "batch_size": job.batch_size,
-                "spectral_radius": job.spectral_radius, "seed": job.seed}
+                "spectral_radius": job.spectral_radius, "seed": job.seed,
+                "device": runtime.device}
     chosen = replace(job.network, cell=job.model)
     report = {"cell": job.model, "config": job_record(job), **measure(chosen, **settings)}
     # the same set-up for the other cells, and the LSTM with its forget gate half shut

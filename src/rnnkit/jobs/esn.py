@@ -13,7 +13,7 @@ from rnnkit.config import EsnJob, job_record
 from rnnkit.esn import ESN
 from rnnkit.esn_eval import random_search, score_series, standardize
 from rnnkit.io import load_table, prepare_out, write_json_atomic, write_text_atomic
-from rnnkit.jobs import JobResult
+from rnnkit.jobs import JobResult, start_runtime
 from rnnkit.plots import plot_predictions, plot_search
 
 
@@ -32,6 +32,7 @@ def _series(job: EsnJob):
 
 
 def run(job: EsnJob) -> JobResult:
+    start_runtime(job.runtime, cpu_only="the echo state network (NumPy and SciPy)")
     series, data_record = _series(job)
     out = prepare_out(job.out)
     train_end = math.ceil(len(series) * (1 - job.test_fraction))

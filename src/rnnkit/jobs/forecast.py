@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from rnnkit.backtest import backtest, walk_forward
+from rnnkit.backtest import backtest, training_part, walk_forward
 from rnnkit.config import DataConfig, ForecastJob, job_record
 from rnnkit.forecast import AUTO, Forecaster
 from rnnkit.io import (
@@ -25,7 +25,7 @@ from rnnkit.io import (
     write_json_atomic,
     write_text_atomic,
 )
-from rnnkit.jobs import EpochBar, JobResult, split_names
+from rnnkit.jobs import EpochBar, JobResult, split_names, start_runtime
 from rnnkit.metrics import skill
 from rnnkit.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
 from rnnkit.window_models import NetworkRegressor, ReservoirRegressor
@@ -94,6 +94,11 @@ def load_data(source: DataConfig, columns: list[str], horizon: int = 0
 
 
 def run(job: ForecastJob) -> JobResult:
+    """The job; under torchrun every rank trains, and rank 0 alone scores and writes."""
+    network = None if job.model == "esn" else replace(job.network, cell=job.model)
+    runtime = start_runtime(job.runtime, network, job.train.batch_size,
+                            cpu_only="the echo state network (NumPy and SciPy)"
+                            if job.model == "esn" else "")
     data, record = load_data(job.source, [job.source.target, *split_names(job.covariates)],
                              job.horizon)
     many = isinstance(data, dict)
@@ -104,16 +109,22 @@ def run(job: ForecastJob) -> JobResult:
     future_steps = job.future or forecaster.horizon
     test_size = record.pop("test_size")
     forecaster.check(data, job.test_fraction, future_steps, test_size=test_size)
-    static = {"static": load_static(job.static)} if job.static else {}
+    fit_options = {"device": runtime.device} | (
+        {"static": load_static(job.static)} if job.static else {})
     out = prepare_out(job.out)
     bar = EpochBar(forecaster.model.train.epochs * forecaster.ensemble if job.model != "esn" else 1,
-                   job.progress)
+                   job.progress and runtime.is_main)
     started = time.perf_counter()
-    result = backtest(forecaster, data, job.test_fraction, test_size=test_size,
-                      checkpoint_dir=out / "checkpoints", resume=job.resume,
-                      on_epoch=bar.update, **static)
-    seconds = time.perf_counter() - started
+    forecaster.fit(training_part(forecaster, data, job.test_fraction, test_size),
+                   checkpoint_dir=out / "checkpoints", resume=job.resume, on_epoch=bar.update,
+                   **fit_options)
     bar.close()
+    folds = walk_forward(forecaster, data, job.folds, job.test_fraction,
+                         **fit_options) if job.folds else None  # every rank: its fits train
+    if not runtime.is_main:
+        return JobResult({}, [])
+    result = backtest(forecaster, data, job.test_fraction, refit=False, test_size=test_size)
+    seconds = time.perf_counter() - started
     known = {key: data[key] for key in forecaster.series_} if many else data  # not left out
     future = forecaster.predict(known, future_steps)
     predictions = result.predictions
@@ -121,10 +132,9 @@ def run(job: ForecastJob) -> JobResult:
         "encoding": asdict(forecaster.encoding_), "seconds": seconds,
         "data": record | _extent(data) | {"test_origins": len(predictions[["origin"] + (
             [predictions.columns[0]] if many else [])].drop_duplicates())},
-        "config": job_record(job)}
-    if job.folds:
-        metrics["walk_forward"] = walk_forward(forecaster, data, job.folds, job.test_fraction,
-                                               **static)
+        "config": job_record(job), "runtime": runtime.record()}
+    if folds is not None:
+        metrics["walk_forward"] = folds
     metrics["training"] = [{"epochs": len(h.records), "best_epoch": h.best_epoch,
                             "stopped_early": h.stopped_early} for h in forecaster.history_]
     target = forecaster.target
@@ -141,7 +151,7 @@ def run(job: ForecastJob) -> JobResult:
                       forecaster.season_)
         written.append("forecast.png")
     plot_loss(out / "loss.png", [h.records for h in forecaster.history_])
-    forecaster.save(out / "model", data=reading_recipe(job))
+    forecaster.save(out / "model", data=reading_recipe(job), run=runtime.record())
     write_text_atomic(out / "predictions.csv", predictions.to_csv(index=False))
     write_text_atomic(out / "future.csv", future.to_csv())
     write_json_atomic(out / "metrics.json", metrics)

@@ -1,19 +1,21 @@
 """``rnnkit layers``: rnnkit.nn against torch.nn on this machine, agreement and speed."""
 
 from rnnkit.config import LayersJob
-from rnnkit.jobs import JobResult
+from rnnkit.jobs import JobResult, start_runtime
+from rnnkit.models import ModelConfig
 from rnnkit.verify import compare_layers
 
 
 def run(job: LayersJob) -> JobResult:
     import torch
 
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    runtime = start_runtime(job.runtime, ModelConfig(hidden_size=job.hidden_size),
+                            job.batch_size)
     rows = compare_layers(job.batch_size, job.seq_len, job.input_size, job.hidden_size,
-                          job.repeats, job.seed)
+                          job.repeats, job.seed, device=runtime.device)
     lines = [f"rnnkit.nn vs torch.nn, forward+backward, float32 (batch {job.batch_size}, seq "
              f"{job.seq_len}, input {job.input_size}, hidden {job.hidden_size}, "
-             f"{torch.get_num_threads()} threads, median of {job.repeats})",
+             f"{runtime.device}, {torch.get_num_threads()} threads, median of {job.repeats})",
              f"{'layer':<6} {'path':<20} {'rel. diff':>11} {'seq/s':>9} {'torch seq/s':>12} "
              f"{'ratio':>6}"]
     for r in rows:

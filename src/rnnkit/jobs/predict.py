@@ -7,12 +7,13 @@ Without ``--data`` the model's own training data is read again, as the training 
 from rnnkit.config import DataConfig, PredictJob
 from rnnkit.forecast import Forecaster
 from rnnkit.io import write_text_atomic
-from rnnkit.jobs import JobResult
+from rnnkit.jobs import JobResult, start_runtime
 from rnnkit.jobs.forecast import load_data
 
 
 def run(job: PredictJob) -> JobResult:
-    forecaster = Forecaster.load(job.model)
+    runtime = start_runtime(job.runtime)
+    forecaster = Forecaster.load(job.model).to(runtime.device)
     recipe = forecaster.data_ if not job.data else {"data": job.data}
     if job.date_column:
         recipe = recipe | {"date_column": job.date_column}

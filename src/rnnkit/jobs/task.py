@@ -13,7 +13,7 @@ from dataclasses import replace
 from rnnkit.config import TaskJob, job_record
 from rnnkit.init import seeded
 from rnnkit.io import prepare_out, write_json_atomic
-from rnnkit.jobs import EpochBar, JobResult
+from rnnkit.jobs import EpochBar, JobResult, start_runtime
 from rnnkit.plots import plot_loss
 from rnnkit.tasks import (
     EVAL_BATCH_SIZE,
@@ -31,6 +31,9 @@ NUM_SYMBOLS = 10  # the copy task's S (Arjovsky et al.)
 
 
 def run(job: TaskJob) -> JobResult:
+    """The job; under torchrun every rank trains on its share of each batch, rank 0 scores."""
+    runtime = start_runtime(job.runtime, replace(job.network, cell=job.model),
+                            job.train.batch_size)
     per_epoch = steps_per_epoch(job.steps)
     cfg = replace(job.train, epochs=job.steps // per_epoch)
     data = {"length": job.length, "seed": cfg.seed, "num_symbols": NUM_SYMBOLS}
@@ -44,10 +47,12 @@ def run(job: TaskJob) -> JobResult:
     out = prepare_out(job.out)
     started = time.perf_counter()
     with seeded(cfg.seed):
-        net = build_model(job.task, job.model, job.network, NUM_SYMBOLS)
-    bar = EpochBar(cfg.epochs, job.progress)
+        net = build_model(job.task, job.model, job.network, NUM_SYMBOLS).to(runtime.device)
+    bar = EpochBar(cfg.epochs, job.progress and runtime.is_main)
     history = train(net, train_batches, cfg, val_batches=val_batches, on_epoch=bar.update)
     bar.close()
+    if not runtime.is_main:
+        return JobResult({}, [])
     metrics = score_task(net, job.task, test_batches)
     seconds = time.perf_counter() - started
     is_solved, criterion = solved(job.task, metrics)
@@ -56,7 +61,8 @@ def run(job: TaskJob) -> JobResult:
               "num_parameters": sum(p.numel() for p in net.parameters()),
               "test_samples": test_batches.num_samples, **metrics, "solved": is_solved,
               "solved_criterion": criterion, "best_epoch": history.best_epoch,
-              "seconds": seconds, "config": job_record(job), "history": history.records}
+              "seconds": seconds, "config": job_record(job), "runtime": runtime.record(),
+              "history": history.records}
     if job.task == "adding":
         result["baseline"] = "always predict 1.0"
     plot_loss(out / "learning_curve.png", [history.records],

@@ -9,19 +9,23 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 
 from rnnkit._checks import InputError
+from rnnkit.batches import StreamBatches
 from rnnkit.config import TextGenerateJob, TextTrainJob, job_record
 from rnnkit.init import seeded
 from rnnkit.io import prepare_out, read_corpus, write_json_atomic, write_text_atomic
-from rnnkit.jobs import EpochBar, JobResult
+from rnnkit.jobs import EpochBar, JobResult, start_runtime
 from rnnkit.models import CharLM
 from rnnkit.plots import plot_loss
 from rnnkit.text import CharVocab, load_char_model, save_char_model
 from rnnkit.text import generate as sample
-from rnnkit.train import StreamBatches, validation_loss
 from rnnkit.train import train as train_model
+from rnnkit.train import validation_loss
 
 
 def train(job: TextTrainJob) -> JobResult:
+    """The job; under torchrun every rank trains on its share of the streams, rank 0 writes."""
+    network = replace(job.network, cell=job.model)
+    runtime = start_runtime(job.runtime, network, job.train.batch_size)
     text = read_corpus(job.corpus)
     vocab = CharVocab.from_text(text)  # over the whole corpus: characters, not statistics
     ids = vocab.encode(text)
@@ -34,23 +38,25 @@ def train(job: TextTrainJob) -> JobResult:
     train_batches = StreamBatches(ids[: cut - 1], ids[1:cut], cfg.batch_size, job.seq_len)
     val_streams = max(1, min(cfg.batch_size, (len(ids) - cut - 1) // job.seq_len))
     val_batches = StreamBatches(ids[cut:-1], ids[cut + 1 :], val_streams, job.seq_len)
-    network = replace(job.network, cell=job.model)
     with seeded(cfg.seed):
-        model = CharLM(len(vocab), **asdict(network))
+        model = CharLM(len(vocab), **asdict(network)).to(runtime.device)
     steps = cfg.steps or cfg.epochs * len(train_batches)
-    bar = EpochBar(math.ceil(steps / len(train_batches)), job.progress, job.seq_len)
+    bar = EpochBar(math.ceil(steps / len(train_batches)), job.progress and runtime.is_main,
+                   job.seq_len)
     history = train_model(model, train_batches, cfg, val_batches=val_batches,
                           checkpoint_dir=out / "checkpoints", resume=job.resume,
                           on_epoch=bar.update, record=job_record(job))
     bar.close()
-    val_loss = validation_loss(model, val_batches)
+    val_loss = validation_loss(model, val_batches)  # every rank: it is reduced over them
+    if not runtime.is_main:
+        return JobResult({}, [])
     seconds = sum(r["seconds"] for r in history.records)
     tokens = len(history.steps) * cfg.batch_size * job.seq_len
     metrics = {"train_loss": history.records[-1]["train_loss"], "val_loss": val_loss,
                "val_bpc": val_loss / math.log(2), "tokens_per_s": tokens / seconds,
                "steps": len(history.steps), "seconds": seconds, "vocab_size": len(vocab),
-               "characters": len(ids), "config": job_record(job)}
-    save_char_model(out / "model", model, vocab, network)
+               "characters": len(ids), "config": job_record(job), "runtime": runtime.record()}
+    save_char_model(out / "model", model, vocab, network, run=runtime.record())
     text = sample(model, vocab, job.prompt, job.sample_length, temperature=job.temperature,
                   seed=cfg.seed)
     write_text_atomic(out / "samples.txt", job.prompt + text + "\n")
@@ -64,7 +70,9 @@ def train(job: TextTrainJob) -> JobResult:
 
 def generate(job: TextGenerateJob, on_text: Callable[[str], None] | None = None) -> JobResult:
     """Sample from a saved model; ``on_text`` sees the prompt, then each character as it comes."""
+    runtime = start_runtime(job.runtime)
     model, vocab = load_char_model(job.model)
+    model.to(runtime.device)
     if on_text is not None:
         on_text(job.prompt)
     text = sample(model, vocab, job.prompt, job.length, temperature=job.temperature,
