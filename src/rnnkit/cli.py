@@ -9,7 +9,7 @@ its work from :mod:`rnnkit.jobs`. User errors (``InputError``) and a diverged tr
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
 
 from rnnkit import __version__
@@ -24,6 +24,7 @@ class Command:
     runner: str  # "module:function" in rnnkit.jobs
     summary: str  # the line `rnnkit --help` shows
     streams: bool = False  # the runner takes on_text, for text printed as it is produced
+    tunes: bool = False  # `rnnkit tune ...`: the job's flags are fixed values of a TuneJob
 
 
 COMMANDS: dict[str, Command | dict[str, Command]] = {
@@ -45,6 +46,12 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
                       "check rnnkit.nn against torch.nn here: agreement and speed"),
     "esn": Command("EsnJob", "esn:run",
                    "fit an echo state network; score one-step and closed-loop NRMSE"),
+    "tune": {
+        "forecast": Command("ForecastJob", "tune:forecast", "search the settings of `rnnkit "
+                            "forecast` with an Optuna study (validation part only)", tunes=True),
+        "text": Command("TextTrainJob", "tune:text", "search the settings of `rnnkit text "
+                        "train` with an Optuna study (validation part only)", tunes=True),
+    },
 }
 
 
@@ -76,13 +83,17 @@ def _command_at(argv: list[str]) -> tuple[list[str], Command] | None:
     return None if entry is None else (argv[:1], entry)
 
 
-def command_parser(words: list[str], job_cls: type) -> argparse.ArgumentParser:
-    """The parser of one command, with a flag for every field of its job."""
-    from rnnkit.config import add_job_arguments
+def command_parser(words: list[str], job_cls: type, tunes: bool = False
+                   ) -> argparse.ArgumentParser:
+    """The parser of one command, with a flag for every field of its job (and of the study's,
+    for ``rnnkit tune``: its --out is the study's)."""
+    from rnnkit.config import TuneJob, add_job_arguments
 
     parser = argparse.ArgumentParser(prog=f"rnnkit {' '.join(words)}",
-                                     description=job_cls.__doc__)
-    add_job_arguments(parser, job_cls)
+                                     description=(TuneJob if tunes else job_cls).__doc__)
+    add_job_arguments(parser, job_cls, omit=("out", "resume") if tunes else ())
+    if tunes:
+        add_job_arguments(parser.add_argument_group("the study"), TuneJob, config=False)
     return parser
 
 
@@ -100,14 +111,21 @@ def main(argv: list[str] | None = None) -> int:
 
     words, command = found
     job_cls = getattr(config, command.job)
-    args = command_parser(words, job_cls).parse_args(argv[len(words):])
+    args = command_parser(words, job_cls, command.tunes).parse_args(argv[len(words):])
     module, function = command.runner.split(":")
     run = getattr(import_module(f"rnnkit.jobs.{module}"), function)
+    from rnnkit.runtime import shutdown
+
     try:
         job = config.job_from_args(job_cls, args)
+        if command.tunes:
+            job = replace(config.job_from_args(config.TuneJob, args, config=False), job=job)
         result = run(job, on_text=_echo) if command.streams else run(job)
     except (InputError, TrainingDiverged) as err:
         print(f"rnnkit: error: {err}", file=sys.stderr)
         return 2
-    print(result.report())
+    finally:
+        shutdown()
+    if result.lines:  # other torchrun ranks have nothing to say
+        print(result.report())
     return 0

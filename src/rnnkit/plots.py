@@ -26,6 +26,14 @@ def _save(fig, path: str | Path) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
+def save_axes(path: str | Path, axes) -> None:
+    """Save the figure of pyplot ``axes`` drawn elsewhere (e.g. Optuna's plots), then close it."""
+    import matplotlib.pyplot as plt
+
+    _save(axes.figure, path)
+    plt.close(axes.figure)
+
+
 def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFrame,
                   future: pd.DataFrame | None, target: str, title: str, season: int = 1) -> None:
     """The tutorial's figure, readable for long series: the test part's one-step forecasts.

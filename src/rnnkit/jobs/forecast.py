@@ -13,6 +13,9 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import numpy as np
+
+from rnnkit._checks import InputError
 from rnnkit.backtest import backtest, training_part, walk_forward
 from rnnkit.config import DataConfig, ForecastJob, job_record
 from rnnkit.forecast import AUTO, Forecaster
@@ -28,6 +31,7 @@ from rnnkit.io import (
 from rnnkit.jobs import EpochBar, JobResult, split_names, start_runtime
 from rnnkit.metrics import skill
 from rnnkit.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
+from rnnkit.runtime import Runtime
 from rnnkit.window_models import NetworkRegressor, ReservoirRegressor
 
 
@@ -93,22 +97,57 @@ def load_data(source: DataConfig, columns: list[str], horizon: int = 0
     return frame, record | {"test_size": 0}
 
 
-def run(job: ForecastJob) -> JobResult:
-    """The job; under torchrun every rank trains, and rank 0 alone scores and writes."""
+def start_job_runtime(job: ForecastJob) -> Runtime:
+    """Threads, device and process group for the job's model (the ESN stays on the CPU)."""
     network = None if job.model == "esn" else replace(job.network, cell=job.model)
-    runtime = start_runtime(job.runtime, network, job.train.batch_size,
-                            cpu_only="the echo state network (NumPy and SciPy)"
-                            if job.model == "esn" else "")
-    data, record = load_data(job.source, [job.source.target, *split_names(job.covariates)],
-                             job.horizon)
+    return start_runtime(job.runtime, network, job.train.batch_size,
+                         cpu_only="the echo state network (NumPy and SciPy)"
+                         if job.model == "esn" else "")
+
+
+def read_data(job: ForecastJob) -> tuple[dict | object, dict]:
+    """The job's series and their record (:func:`load_data` with the job's columns)."""
+    return load_data(job.source, [job.source.target, *split_names(job.covariates)],
+                     job.horizon)
+
+
+def checked_forecaster(job: ForecastJob, data, record: dict) -> Forecaster:
+    """The job's Forecaster for ``data``, with every check made before training."""
     many = isinstance(data, dict)
     season = record.get("season") or (_season(data) if many else 0)
     forecaster = build_forecaster(job, record.get("horizon") or 1, season,
                                   "value" if record.get("format") == "m4" else "",
                                   job.source.id_column if many else "", many)
+    forecaster.check(data, job.test_fraction, job.future or forecaster.horizon,
+                     test_size=record["test_size"])
+    return forecaster
+
+
+def validation_score(job: ForecastJob, data, record: dict, on_epoch=None,
+                     device: str = "cpu") -> float:
+    """The job's best validation loss (mean over its ensemble), trained on the training part.
+
+    What ``rnnkit tune forecast`` minimises: the test part is cut off before anything is fitted
+    and never read. The loss is the training loss on the scaled targets (so keep ``--loss`` and
+    the target's encoding fixed when comparing trials).
+    """
+    if job.val_fraction == 0:
+        raise InputError("--val-fraction 0 leaves no validation part to score trials on")
+    forecaster = checked_forecaster(job, data, record)
+    static = {"static": load_static(job.static)} if job.static else {}
+    forecaster.fit(training_part(forecaster, data, job.test_fraction, record["test_size"]),
+                   on_epoch=on_epoch, device=device, **static)
+    return float(np.mean([h.best_val_loss for h in forecaster.history_]))
+
+
+def run(job: ForecastJob) -> JobResult:
+    """The job; under torchrun every rank trains, and rank 0 alone scores and writes."""
+    runtime = start_job_runtime(job)
+    data, record = read_data(job)
+    many = isinstance(data, dict)
+    forecaster = checked_forecaster(job, data, record)
     future_steps = job.future or forecaster.horizon
     test_size = record.pop("test_size")
-    forecaster.check(data, job.test_fraction, future_steps, test_size=test_size)
     fit_options = {"device": runtime.device} | (
         {"static": load_static(job.static)} if job.static else {})
     out = prepare_out(job.out)

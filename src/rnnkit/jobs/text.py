@@ -16,17 +16,23 @@ from rnnkit.io import prepare_out, read_corpus, write_json_atomic, write_text_at
 from rnnkit.jobs import EpochBar, JobResult, start_runtime
 from rnnkit.models import CharLM
 from rnnkit.plots import plot_loss
+from rnnkit.runtime import Runtime
 from rnnkit.text import CharVocab, load_char_model, save_char_model
 from rnnkit.text import generate as sample
 from rnnkit.train import train as train_model
 from rnnkit.train import validation_loss
 
 
-def train(job: TextTrainJob) -> JobResult:
-    """The job; under torchrun every rank trains on its share of the streams, rank 0 writes."""
-    network = replace(job.network, cell=job.model)
-    runtime = start_runtime(job.runtime, network, job.train.batch_size)
-    text = read_corpus(job.corpus)
+def start_job_runtime(job: TextTrainJob) -> Runtime:
+    """Threads, device and process group for the job's network."""
+    return start_runtime(job.runtime, replace(job.network, cell=job.model), job.train.batch_size)
+
+
+def prepare(job: TextTrainJob, text: str, device: str = "cpu"):
+    """(vocabulary, ids, training streams, validation streams, model on ``device``).
+
+    The last ``val_fraction`` of the text validates; the model is drawn from the job's seed.
+    """
     vocab = CharVocab.from_text(text)  # over the whole corpus: characters, not statistics
     ids = vocab.encode(text)
     cut = len(ids) - int(len(ids) * job.val_fraction)
@@ -34,12 +40,30 @@ def train(job: TextTrainJob) -> JobResult:
     if cut - 1 < cfg.batch_size * job.seq_len or len(ids) - cut - 1 < job.seq_len:
         raise InputError(f"--corpus: {len(ids)} characters are too few for batch_size "
                          f"{cfg.batch_size} x seq_len {job.seq_len} and a validation part")
-    out = prepare_out(job.out)
     train_batches = StreamBatches(ids[: cut - 1], ids[1:cut], cfg.batch_size, job.seq_len)
     val_streams = max(1, min(cfg.batch_size, (len(ids) - cut - 1) // job.seq_len))
     val_batches = StreamBatches(ids[cut:-1], ids[cut + 1 :], val_streams, job.seq_len)
     with seeded(cfg.seed):
-        model = CharLM(len(vocab), **asdict(network)).to(runtime.device)
+        model = CharLM(len(vocab), **asdict(replace(job.network, cell=job.model))).to(device)
+    return vocab, ids, train_batches, val_batches, model
+
+
+def validation_score(job: TextTrainJob, text: str, on_epoch=None, device: str = "cpu") -> float:
+    """The best validation loss (nats/char) of the job's model: what ``rnnkit tune text``
+    minimises."""
+    _, _, train_batches, val_batches, model = prepare(job, text, device)
+    return train_model(model, train_batches, job.train, val_batches=val_batches,
+                       on_epoch=on_epoch).best_val_loss
+
+
+def train(job: TextTrainJob) -> JobResult:
+    """The job; under torchrun every rank trains on its share of the streams, rank 0 writes."""
+    runtime = start_job_runtime(job)
+    network = replace(job.network, cell=job.model)
+    vocab, ids, train_batches, val_batches, model = prepare(job, read_corpus(job.corpus),
+                                                            runtime.device)
+    cfg = job.train
+    out = prepare_out(job.out)
     steps = cfg.steps or cfg.epochs * len(train_batches)
     bar = EpochBar(math.ceil(steps / len(train_batches)), job.progress and runtime.is_main,
                    job.seq_len)
