@@ -35,16 +35,24 @@ def _leaves() -> list[tuple[list[str], Command]]:
             for sub in ([None] if isinstance(entry, Command) else entry)]
 
 
+def _flags(command: Command) -> list:
+    """(field, default) of every flag a command has: its job's, and a study's for `tune`."""
+    job_cls = getattr(config, command.job)
+    if command.tunes:
+        return flat_fields(job_cls, omit=("out", "resume")) + flat_fields(config.TuneJob)
+    return flat_fields(job_cls)
+
+
 def test_every_flag_has_help(capsys):
     leaves = _leaves()
     assert ["text", "generate"] in [words for words, _ in leaves]
+    assert ["tune", "forecast"] in [words for words, _ in leaves]
     for argv, command in leaves:
-        job_cls = getattr(config, command.job)
         with pytest.raises(SystemExit):
             main([*argv, "--help"])
         text = " ".join(capsys.readouterr().out.split())  # undo argparse's line wrapping
         text = re.sub(r"(\w)- (\w)", r"\1-\2", text)  # and its breaks after a hyphen
-        for f, default in flat_fields(job_cls):
+        for f, default in _flags(command):
             assert f"{f.metadata['help']} (default: {default})" in text, (argv, f.name)
 
 
@@ -54,7 +62,7 @@ def test_every_command_has_a_runner_and_unique_flags():
     for words, command in _leaves():
         module, function = command.runner.split(":")
         assert callable(getattr(import_module(f"rnnkit.jobs.{module}"), function)), words
-        names = [f.name for f, _ in flat_fields(getattr(config, command.job))]
+        names = [f.name for f, _ in _flags(command)]
         assert len(names) == len(set(names)), (words, names)  # a section never shadows a flag
 
 

@@ -213,13 +213,20 @@ class _GRUResetBeforeBPTT(torch.autograd.Function):
         return delta, d_h, d_weight_hh, d_bias_hh
 
 
+def _as_weight(weight: Tensor, *tensors: Tensor) -> tuple[Tensor, ...]:
+    """``tensors`` in the dtype of ``weight`` (no copy when they already are)."""
+    return tuple(t.to(weight.dtype) for t in tensors)
+
+
 def elman_sequence(
     x_proj: Tensor, h0: Tensor, weight_hh: Tensor, nonlinearity: str = "tanh"
 ) -> Tensor:
     """h_t = σ(x_proj_t + W_hh h_{t-1}) for t = 1..T; x_proj holds W_xh x_t + b_ih + b_hh.
 
-    Returns all h_t (T, B, H); h_T is the last row.
+    Returns all h_t (T, B, H); h_T is the last row. Like every recurrence here it computes in
+    the precision of W_hh (under bfloat16 autocast its inputs arrive in bfloat16).
     """
+    x_proj, h0 = _as_weight(weight_hh, x_proj, h0)
     return _ElmanBPTT.apply(x_proj, h0, weight_hh, nonlinearity == "relu")
 
 
@@ -230,7 +237,7 @@ def lstm_sequence(
 
     Returns (h_1..h_T (T, B, H), c_T (B, H)).
     """
-    return _LSTMBPTT.apply(x_proj, h0, c0, weight_hh)
+    return _LSTMBPTT.apply(*_as_weight(weight_hh, x_proj, h0, c0), weight_hh)
 
 
 def gru_sequence(
@@ -242,4 +249,4 @@ def gru_sequence(
     Returns all h_t (T, B, H).
     """
     fn = _GRUBPTT if reset_after else _GRUResetBeforeBPTT
-    return fn.apply(x_proj, h0, weight_hh, bias_hh)
+    return fn.apply(*_as_weight(weight_hh, x_proj, h0), weight_hh, bias_hh)

@@ -17,6 +17,7 @@ trains it), trials.csv, history.png and importance.png (Optuna's own plots).
 import itertools
 import os
 import socket
+import time
 import warnings
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from rnnkit.plots import save_axes
 from rnnkit.search import read_space, suggest
 
 NOT_WRITTEN = ("out", "resume", "progress")  # flags of the tuned job that best.toml leaves out
+STORAGE_ATTEMPTS = 5
 
 
 def forecast(tune: TuneJob) -> JobResult:
@@ -69,7 +71,7 @@ def _study(tune: TuneJob, command: str, score) -> JobResult:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = _storage(tune.storage or f"sqlite:///{(out / 'study.db').resolve()}")
     name = tune.study_name or f"rnnkit-{command}"
-    pruner = (optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)
+    pruner = (optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
               if tune.pruning else optuna.pruners.NopPruner())
     study = optuna.create_study(storage=storage, study_name=name, direction="minimize",
                                 pruner=pruner, load_if_exists=True)
@@ -87,16 +89,23 @@ def _storage(url: str):
     """
     import optuna
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     options = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-    try:
-        with warnings.catch_warnings():  # Optuna marks heartbeats experimental
-            warnings.simplefilter("ignore")
-            return optuna.storages.RDBStorage(
-                url, engine_kwargs=options, heartbeat_interval=30, grace_period=120,
-                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
-                    max_retry=1))
-    except (ValueError, ImportError) as err:
-        raise InputError(f"--storage {url}: {err}") from None
+    for attempt in range(STORAGE_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():  # Optuna marks heartbeats experimental
+                warnings.simplefilter("ignore")
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs=options, heartbeat_interval=30, grace_period=120,
+                    heartbeat_stale_trial_callback=(
+                        optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1)))
+        except SQLAlchemyError as err:  # two workers creating a new database's tables at once
+            if attempt == STORAGE_ATTEMPTS - 1:
+                raise InputError(f"--storage {url}: {str(err).splitlines()[0]}") from None
+            time.sleep(0.2 * (attempt + 1))
+        except (ValueError, ImportError) as err:
+            raise InputError(f"--storage {url}: {err}") from None
 
 
 def _objective(trial, job, space: dict, score) -> float:
