@@ -88,7 +88,6 @@ def _storage(url: str):
     its parameters again, so an interrupted study loses no trial.
     """
     import optuna
-
     from sqlalchemy.exc import SQLAlchemyError
 
     options = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
