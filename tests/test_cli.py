@@ -43,17 +43,51 @@ def _flags(command: Command) -> list:
     return flat_fields(job_cls)
 
 
-def test_every_flag_has_help(capsys):
+def test_every_flag_has_help_with_its_allowed_values_under_a_described_heading(capsys):
     leaves = _leaves()
     assert ["text", "generate"] in [words for words, _ in leaves]
     assert ["tune", "forecast"] in [words for words, _ in leaves]
     for argv, command in leaves:
         with pytest.raises(SystemExit):
             main([*argv, "--help"])
-        text = " ".join(capsys.readouterr().out.split())  # undo argparse's line wrapping
+        raw = capsys.readouterr().out
+        text = " ".join(raw.split())  # undo argparse's line wrapping
         text = re.sub(r"(\w)- (\w)", r"\1-\2", text)  # and its breaks after a hyphen
         for f, default in _flags(command):
-            assert f"{f.metadata['help']} (default: {default})" in text, (argv, f.name)
+            choices = f.metadata.get("choices")
+            allowed = f"; one of: {', '.join(choices)}" if choices else ""
+            assert f"{f.metadata['help']}{allowed} (default: {default})" in text, (argv, f.name)
+        headings = re.findall(r"\n\n([a-z][\w ]*):\n  (\S)", raw)  # "title:\n  description"
+        headings = [(t, first) for t, first in headings if t not in ("options",
+                                                                   "positional arguments")]
+        titles = {title for title, _ in headings}
+        assert "output" in titles or argv in (["layers"], ["predict"], ["text", "generate"])
+        assert "runtime" in titles, argv
+        assert all(first != "-" for _, first in headings), argv  # every heading is described
+
+
+def test_a_misspelt_flag_value_or_command_gets_one_line_and_a_suggestion(capsys):
+    for argv, suggestion in ((["forecast", "--hiden-size", "3"], "--hidden-size"),
+                             (["forecast", "--model", "lstn"], "lstm"),
+                             (["forcast"], "forecast")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and err.count("\n") == 1, err
+        assert f"did you mean {suggestion}?" in err
+
+
+def test_flags_that_do_nothing_for_the_model_are_refused_or_noted(tmp_path, capsys):
+    assert main(["forecast", "--model", "esn", "--epochs", "3"]) == 2
+    assert "--epochs does not apply: --model esn has no network" in capsys.readouterr().err
+    assert main(["forecast", "--units", "50"]) == 2
+    assert "--units does not apply" in capsys.readouterr().err
+    toml = tmp_path / "run.toml"
+    toml.write_text("units = 50\nhidden_size = 8\nepochs = 1\nepoch_batches = 1\n")
+    assert main(["forecast", "--config", str(toml), "--no-progress", "--threads", "1",
+                 "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    assert "rnnkit: note: --config" in err and "ignoring units" in err
 
 
 def test_every_command_has_a_runner_and_unique_flags():

@@ -129,7 +129,7 @@ def test_char_model_folder_round_trip(memorised, tmp_path):
     model, vocab, _ = memorised
     network = ModelConfig(cell="lstm", hidden_size=32, num_layers=1)
     save_char_model(tmp_path / "model", model, vocab, network)
-    loaded, loaded_vocab = load_char_model(tmp_path / "model")
+    loaded, loaded_vocab, _ = load_char_model(tmp_path / "model")
     assert loaded_vocab.chars == vocab.chars and not loaded.training
     assert loaded.head.weight is loaded.embedding.weight  # tied again after loading
     assert generate(loaded, loaded_vocab, "the", 40, seed=2) == generate(model, vocab, "the", 40,

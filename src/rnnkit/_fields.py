@@ -10,10 +10,11 @@ from typing import Any
 
 
 def opt(default: Any, help: str, choices: tuple[str, ...] | None = None,
-        positional: bool = False) -> Any:
+        positional: bool = False, group: str = "") -> Any:
     """A dataclass field with ``default``, its ``help`` text and its allowed values.
 
-    ``positional=True`` makes it a positional command-line argument instead of a flag.
+    ``positional=True`` makes it a positional command-line argument instead of a flag;
+    ``group`` files its flag under another heading of ``--help`` than its config's.
     """
     return field(default=default, metadata={"help": help, "choices": choices,
-                                            "positional": positional})
+                                            "positional": positional, "group": group})

@@ -55,9 +55,35 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line, with a "did you mean" for a misspelt flag or value."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}{_did_you_mean(self, message)}; "
+                     f"`{self.prog} --help` lists them all\n")
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """"; did you mean X?" for the closest known flag, command or allowed value, if any."""
+    import difflib
+    import re
+
+    unknown = re.search(r"unrecognized arguments: (\S+)", message)
+    if unknown:
+        word = unknown.group(1).split("=")[0]
+        known = [o for action in parser._actions for o in action.option_strings]
+    else:
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice is None:
+            return ""
+        word, known = choice.group(1), [c.strip(" '") for c in choice.group(2).split(",")]
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
 def overview_parser() -> argparse.ArgumentParser:
     """``rnnkit`` with its commands listed (no flags: those need the command's job)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rnnkit", description="Recurrent neural networks: cells, training and jobs. "
         "`rnnkit COMMAND --help` explains every flag of a command.")
     parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")
@@ -67,7 +93,8 @@ def overview_parser() -> argparse.ArgumentParser:
             sub.add_parser(name, help=entry.summary)
             continue
         group = sub.add_parser(name, help=f"{name} commands: {', '.join(entry)}",
-                               description=f"rnnkit {name} SUBCOMMAND")
+                               description="; ".join(f"rnnkit {name} {inner}: {c.summary}"
+                                                     for inner, c in entry.items()))
         inner = group.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
         for inner_name, command in entry.items():
             inner.add_parser(inner_name, help=command.summary)
@@ -89,11 +116,12 @@ def command_parser(words: list[str], job_cls: type, tunes: bool = False
     for ``rnnkit tune``: its --out is the study's)."""
     from rnnkit.config import TuneJob, add_job_arguments
 
-    parser = argparse.ArgumentParser(prog=f"rnnkit {' '.join(words)}",
-                                     description=(TuneJob if tunes else job_cls).__doc__)
-    add_job_arguments(parser, job_cls, omit=("out", "resume") if tunes else ())
+    parser = Parser(prog=f"rnnkit {' '.join(words)}",
+                    description=(TuneJob if tunes else job_cls).__doc__)
+    title = " ".join(words[1:] if tunes else words)
+    add_job_arguments(parser, job_cls, omit=("out", "resume") if tunes else (), title=title)
     if tunes:
-        add_job_arguments(parser.add_argument_group("the study"), TuneJob, config=False)
+        add_job_arguments(parser, TuneJob, config=False, title="the study")
     return parser
 
 
@@ -116,8 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     run = getattr(import_module(f"rnnkit.jobs.{module}"), function)
     from rnnkit.runtime import shutdown
 
+    notes: list[str] = []
     try:
-        job = config.job_from_args(job_cls, args)
+        job = config.job_from_args(job_cls, args, notes=notes)
+        for note in notes:
+            print(f"rnnkit: note: {note}", file=sys.stderr)
         if command.tunes:
             job = replace(config.job_from_args(config.TuneJob, args, config=False), job=job)
         result = run(job, on_text=_echo) if command.streams else run(job)

@@ -137,6 +137,16 @@ class ForecastJob:
         """What ``rnnkit tune forecast`` varies: the network's or the reservoir's settings."""
         return RESERVOIR_SPACE if self.model == "esn" else NETWORK_SPACE
 
+    def inapplicable(self) -> tuple[set[str], str]:
+        """The flags that do nothing for the chosen ``--model``, and why."""
+        if self.model == "esn":
+            unused = {f.name for f in fields(ModelConfig)} | {
+                f.name for f in fields(TrainConfig) if f.name != "seed"} | {"epochs", "loss"}
+            return unused, ("--model esn has no network to train (its readout is fitted in "
+                            "closed form)")
+        return ({f.name for f in fields(ReservoirConfig)},
+                f"it shapes the echo state network of --model esn, not --model {self.model}")
+
 
 @dataclass(frozen=True)
 class PredictJob:
@@ -200,7 +210,8 @@ class TextTrainJob:
     model: str = opt("lstm", "recurrent cell", ("lstm", "gru", "rnn"))
     seq_len: int = opt(128, "truncated-BPTT chunk length k1, in characters")
     val_fraction: float = opt(0.1, "end of the text held out for validation")
-    prompt: str = opt("ROMEO:", "primes samples.txt")
+    prompt: str = opt("", "primes samples.txt (checked against the corpus before training); "
+                      "empty = the corpus's first line, at most 40 characters")
     sample_length: int = opt(500, "characters in samples.txt")
     temperature: float = opt(0.8, "sampling temperature for samples.txt")
     out: str = opt("runs/text", "output folder")
@@ -225,7 +236,8 @@ class TextGenerateJob:
     """Sample text from a trained character-level model, streaming it to the terminal."""
 
     model: str = opt("runs/text/model", "folder written by `rnnkit text train` (model/)")
-    prompt: str = opt("ROMEO:", "text that primes the model (its characters must be known)")
+    prompt: str = opt("", "text that primes the model (its characters must be known); empty "
+                      "= the prompt of its training run")
     length: int = opt(500, "characters to generate")
     temperature: float = opt(0.8, "softmax temperature: < 1 sharper, > 1 more random")
     top_k: int = opt(0, "sample only among the k most likely characters; 0 = all")
@@ -314,52 +326,104 @@ def _default(f: Any, defaults: Any) -> Any:
     return f.default_factory() if f.default is MISSING else f.default
 
 
-def flat_fields(job_cls: type, defaults: Any = None, omit: tuple[str, ...] = ()
-                ) -> list[tuple[Any, Any]]:
-    """(field, default) for every flag of ``job_cls``: its own fields, then its sections'."""
-    leaves = []
+# The --help headings: a section's flags go under its config's, the job's own under its name
+SECTION_GROUPS = {DataConfig: "data", ModelConfig: "model", TrainConfig: "training",
+                  ReservoirConfig: "reservoir", RuntimeConfig: "runtime"}
+GROUPS = {
+    "data": "where the series comes from and how its file is read",
+    "model": "the recurrent network (rnnkit.models.ModelConfig)",
+    "training": "how the network is trained (rnnkit.train.TrainConfig)",
+    "through time": "gradient clipping, truncated BPTT and spectral constraints on W_hh",
+    "reservoir": "the echo state network's reservoir and readout (rnnkit.esn.ReservoirConfig)",
+    "runtime": "threads, device and processes (rnnkit.runtime)",
+    "output": "where the results go, resuming, and progress",
+    "the study": "the Optuna study: trials, storage, search space (rnnkit tune)",
+}
+OUTPUT_FLAGS = ("out", "resume", "progress")
+
+
+def _leaves(job_cls: type, defaults: Any = None, omit: tuple[str, ...] = (), group: str = ""):
+    """(field, default, --help heading) for every flag of ``job_cls``, sections included."""
     for f in fields(job_cls):
         if f.name in omit or f.metadata.get("flag") is False:
             continue
         default = _default(f, defaults)
         if is_dataclass(f.type):
-            leaves += flat_fields(f.type, default, f.metadata.get("omit", ()))
+            yield from _leaves(f.type, default, f.metadata.get("omit", ()),
+                               SECTION_GROUPS.get(f.type, f.name))
         else:
-            leaves.append((f, default))
-    return leaves
+            yield f, default, (f.metadata.get("group") or group
+                               or ("output" if f.name in OUTPUT_FLAGS else ""))
+
+
+def flat_fields(job_cls: type, defaults: Any = None, omit: tuple[str, ...] = ()
+                ) -> list[tuple[Any, Any]]:
+    """(field, default) for every flag of ``job_cls``: its own fields, then its sections'."""
+    return [(f, default) for f, default, _ in _leaves(job_cls, defaults, omit)]
+
+
+def help_text(f: Any, default: Any) -> str:
+    """A flag's help: the field's text, its allowed values, its default."""
+    choices = f.metadata.get("choices")
+    allowed = f"; one of: {', '.join(map(str, choices))}" if choices else ""
+    return f"{f.metadata['help']}{allowed} (default: {default!s})"
 
 
 def add_job_arguments(parser: argparse.ArgumentParser, job_cls: type,
-                      omit: tuple[str, ...] = (), config: bool = True) -> None:
+                      omit: tuple[str, ...] = (), config: bool = True,
+                      title: str = "") -> None:
     """Add one ``--flag`` per leaf field of ``job_cls`` (but ``omit``), typed and documented
-    from the field, and ``--config`` unless ``config`` is False."""
+    from the field, under one heading per config (:data:`GROUPS`; the job's own flags under
+    ``title``), and ``--config`` unless ``config`` is False."""
     if config:
         parser.add_argument("--config", type=Path, metavar="TOML",
-                            help="read flag values from a TOML file (flags given here win)")
-    for f, default in flat_fields(job_cls, omit=omit):
-        flag = "--" + f.name.replace("_", "-")
-        help_text = f"{f.metadata['help']} (default: {default})"
+                            help="read flag values from a TOML file (flags given here win; "
+                                 "keys that do not apply to the chosen model are ignored)")
+    groups: dict[str, Any] = {}
+    for f, default, heading in _leaves(job_cls, omit=omit):
+        heading = heading or title
+        if heading not in groups:
+            groups[heading] = parser.add_argument_group(
+                heading, GROUPS.get(heading, "this command's own settings"))
+        group, flag = groups[heading], "--" + f.name.replace("_", "-")
+        text = help_text(f, default)
         if f.metadata.get("positional"):
-            parser.add_argument(f.name, nargs="?", default=None, help=help_text,
-                                choices=f.metadata.get("choices"))
+            group.add_argument(f.name, nargs="?", default=None, help=text,
+                               choices=f.metadata.get("choices"))
         elif f.type is bool:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
-                                help=help_text)
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
+                               help=text)
         else:
-            parser.add_argument(flag, type=f.type, default=None, help=help_text,
-                                choices=f.metadata.get("choices"),
-                                metavar=f.name.upper())
+            group.add_argument(flag, type=f.type, default=None, help=text,
+                               choices=f.metadata.get("choices"), metavar=f.name.upper())
 
 
-def job_from_args(job_cls: type, args: argparse.Namespace, config: bool = True) -> Any:
+def job_from_args(job_cls: type, args: argparse.Namespace, config: bool = True,
+                  notes: list[str] | None = None) -> Any:
     """Build the job: field defaults, then the TOML file's values (``--config``, unless
-    ``config`` is False), then the flags given."""
-    values = {}
-    if config and args.config is not None:
-        values |= _read_toml(args.config, job_cls)
-    values |= {f.name: getattr(args, f.name) for f, _ in flat_fields(job_cls)
-               if getattr(args, f.name, None) is not None}
-    return _build(job_cls, values)
+    ``config`` is False), then the flags given.
+
+    A flag typed on the command line that does nothing for the job (its ``inapplicable()``,
+    e.g. ``--epochs`` with ``--model esn``) is an InputError with the reason; such a key in the
+    TOML file is dropped, with a line in ``notes``.
+    """
+    from_file = _read_toml(args.config, job_cls) if config and args.config is not None else {}
+    typed = {f.name: getattr(args, f.name) for f, _ in flat_fields(job_cls)
+             if getattr(args, f.name, None) is not None}
+    job = _build(job_cls, from_file | typed)
+    if not hasattr(job, "inapplicable"):
+        return job
+    unused, reason = job.inapplicable()
+    wrong = [name for name in typed if name in unused]
+    if wrong:
+        flags = ", ".join("--" + name.replace("_", "-") for name in wrong)
+        raise InputError(f"{flags} {'does' if len(wrong) == 1 else 'do'} not apply: {reason}")
+    ignored = [name for name in from_file if name in unused]
+    if ignored:
+        if notes is not None:
+            notes.append(f"--config {args.config}: ignoring {', '.join(ignored)}: {reason}")
+        job = _build(job_cls, {k: v for k, v in from_file.items() if k not in unused} | typed)
+    return job
 
 
 def flag_values(job: Any, omit: tuple[str, ...] = ()) -> dict:

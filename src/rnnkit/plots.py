@@ -146,35 +146,55 @@ def plot_series_examples(path: str | Path, predictions: pd.DataFrame, per_series
     _save(fig, path)
 
 
-def plot_loss(path: str | Path, histories: list[list[dict]], title: str = "loss") -> None:
-    """Training and validation loss per epoch (log scale), one pair of lines per model."""
+FEW_EPOCHS = 5  # below this many epochs a loss plot shows every optimizer step
+
+
+def plot_loss(path: str | Path, histories: list, ylabel: str, title: str = "loss") -> None:
+    """Training and validation loss (log scale), one pair of lines per model.
+
+    ``histories``: :class:`rnnkit.train.History` objects. With many epochs the lines are the
+    per-epoch means; with fewer than :data:`FEW_EPOCHS` the training line is every optimizer
+    step's loss and the validation losses are points at the steps where each epoch ended. A
+    model fitted in closed form (one record, no steps) is one point per part.
+    """
     fig, ax = _figure(8, 5)
-    for k, records in enumerate(histories):
-        epochs = [r["epoch"] for r in records]
-        suffix = f" (member {k})" if len(histories) > 1 else ""
-        ax.plot(epochs, [r["train_loss"] for r in records], color=f"C{k}", lw=1,
-                label="train" + suffix)
+    per_step = all(len(h.records) < FEW_EPOCHS and h.steps for h in histories)
+    for k, history in enumerate(histories):
+        records, suffix = history.records, f" (member {k})" if len(histories) > 1 else ""
+        x = [r["step"] for r in records] if per_step else [r["epoch"] for r in records]
+        marker = "o" if len(records) < FEW_EPOCHS else None
+        if per_step:
+            ax.plot([s["step"] for s in history.steps], [s["loss"] for s in history.steps],
+                    color=f"C{k}", lw=0.8, label="train, per step" + suffix)
+        else:
+            ax.plot(x, [r["train_loss"] for r in records], color=f"C{k}", lw=1, marker=marker,
+                    label="train" + suffix)
         if records and records[0].get("val_loss") is not None:
-            ax.plot(epochs, [r["val_loss"] for r in records], color=f"C{k}", lw=1, ls="--",
-                    label="validation" + suffix)
-    ax.set(title=title, xlabel="epoch", ylabel="loss (scaled units)", yscale="log")
+            ax.plot(x, [r["val_loss"] for r in records], color=f"C{k}", lw=1, ls="--",
+                    marker="o" if per_step else marker, label="validation" + suffix)
+    ax.set(title=title, xlabel="optimizer step" if per_step else "epoch", ylabel=ylabel,
+           yscale="log")
     ax.legend()
     ax.grid(alpha=0.3)
     _save(fig, path)
 
 
 def plot_gradient_flow(path: str | Path, curves: dict[str, list[float]],
-                       title: str = "gradient flow") -> None:
+                       title: str = "gradient flow", chosen: str = "") -> None:
     """‖∂L/∂h_t‖ against the lag T-1-t (log scale), one line per label: how far back L reaches.
 
     ``curves`` maps a label (e.g. the cell) to g_0 .. g_{T-1} as
     :func:`rnnkit.diagnostics.gradient_flow` returns them; a straight falling line is a
-    geometrically vanishing gradient, a rising one an exploding gradient.
+    geometrically vanishing gradient, a rising one an exploding gradient. The ``chosen``
+    label's line is drawn thick and named so; the others are the comparison.
     """
     fig, ax = _figure(8, 5)
     for k, (label, norms) in enumerate(curves.items()):
         lags = range(len(norms))  # lag T-1-t: the last step first
-        ax.plot(lags, list(reversed(norms)), color=f"C{k}", lw=1.2, label=label)
+        mine = label == chosen
+        ax.plot(lags, list(reversed(norms)), color=f"C{k}", lw=2.6 if mine else 1.0,
+                alpha=1.0 if mine else 0.7, label=f"{label} (chosen)" if mine else label,
+                zorder=3 if mine else 2)
     ax.set(title=title, xlabel="time lag T-1-t (steps back from the loss)",
            ylabel="‖∂L/∂h_t‖ (batch mean)", yscale="log")
     ax.legend()

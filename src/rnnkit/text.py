@@ -103,19 +103,34 @@ def generate(model: CharLM, vocab: CharVocab, prompt: str, length: int, *,
     return "".join(out)
 
 
+PROMPT_CHARACTERS = 40  # the longest default prompt taken from a corpus
+
+
+def default_prompt(text: str) -> str:
+    """The start of the corpus's first line that is not blank (at most 40 characters).
+
+    >>> default_prompt("\n\nFirst Citizen:\nBefore we proceed")
+    'First Citizen:'
+    """
+    line = next((line.strip() for line in text.splitlines() if line.strip()), text[:1])
+    return line[:PROMPT_CHARACTERS] or text[:1]
+
+
 def save_char_model(path: str | Path, model: CharLM, vocab: CharVocab,
-                    network: ModelConfig, run: dict | None = None) -> None:
-    """Write a trained CharLM, its vocabulary and its stack as an rnnkit model folder;
-    ``run`` (how it was trained: device, processes) is kept for the record."""
+                    network: ModelConfig, prompt: str = "", run: dict | None = None) -> None:
+    """Write a trained CharLM, its vocabulary, its stack and its default ``prompt`` as an
+    rnnkit model folder; ``run`` (how it was trained: device, processes) is kept for the
+    record."""
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     save_model(path, "CharLM", tensors, {"vocab": vocab.chars, "network": asdict(network),
-                                         "run": run or {}})
+                                         "prompt": prompt or vocab.chars[0], "run": run or {}})
 
 
-def load_char_model(path: str | Path) -> tuple[CharLM, CharVocab]:
-    """The model (in eval mode) and vocabulary of a folder written by :func:`save_char_model`."""
+def load_char_model(path: str | Path) -> tuple[CharLM, CharVocab, str]:
+    """The model (in eval mode), vocabulary and default prompt of a folder written by
+    :func:`save_char_model`."""
     tensors, config = load_model(path, "CharLM")
     vocab = CharVocab(config["vocab"])
     model = CharLM(len(vocab), **config["network"])
     model.load_state_dict(tensors)
-    return model.eval(), vocab
+    return model.eval(), vocab, config.get("prompt") or vocab.chars[0]

@@ -50,6 +50,7 @@ from rnnkit.io import load_model, save_model, write_text_atomic
 from rnnkit.runtime import device_of, rank_and_world
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
+THROUGH_TIME = "through time"  # the --help heading of clipping, TBPTT and spectral flags
 LR_SCHEDULES = ("constant", "cosine", "plateau")
 
 
@@ -63,21 +64,24 @@ class TrainConfig:
     optimizer: str = opt("adam", "torch optimizer", OPTIMIZERS)
     weight_decay: float = opt(0.0, "L2 penalty λ: adds λ·w to every weight's gradient "
                               "(with adamw: decoupled decay of the weights instead)")
-    grad_clip: float = opt(1.0, "max global gradient norm τ: g <- τ·g/‖g‖ if ‖g‖ > τ; 0 = off")
-    clip_value: float = opt(0.0, "clamp every gradient element to [-v, v] first; 0 = off")
+    grad_clip: float = opt(1.0, "max global gradient norm τ: g <- τ·g/‖g‖ if ‖g‖ > τ; 0 = off",
+                           group=THROUGH_TIME)
+    clip_value: float = opt(0.0, "clamp every gradient element to [-v, v] first; 0 = off",
+                            group=THROUGH_TIME)
     lr_schedule: str = opt("cosine", "learning-rate schedule over the epochs", LR_SCHEDULES)
     warmup_epochs: int = opt(0, "epochs of linear warm-up from 0 to the peak rate")
     patience: int = opt(20, "stop after this many epochs without a better validation loss; "
                             "0 = never stop early")
-    steps: int = opt(0, "stop after this many optimizer updates; 0 = run all epochs")
+    steps: int = opt(0, "optimizer updates to run, however many epochs that takes (--epochs "
+                         "is then ignored); 0 = run --epochs epochs")
     epoch_batches: int = opt(0, "batches drawn per epoch, a fresh random subset of the windows "
                              "each epoch; 0 = every window once")
     tbptt_steps: int = opt(0, "truncated BPTT on streamed chunks: detach the carried state "
-                           "every k2 steps; 0 = once per chunk (k2 = k1)")
+                           "every k2 steps; 0 = once per chunk (k2 = k1)", group=THROUGH_TIME)
     spectral_max: float = opt(0.0, "after each step clamp the singular values of every W_hh "
-                              "gate block to at most γ; 0 = off")
+                              "gate block to at most γ; 0 = off", group=THROUGH_TIME)
     spectral_norm: bool = opt(False, "reparametrise every W_hh by torch's spectral_norm "
-                              "(W / σ_max(W))")
+                              "(W / σ_max(W))", group=THROUGH_TIME)
     amp: bool = opt(False, "mixed precision: forward passes under bfloat16 autocast (CUDA; "
                     "on the CPU where torch supports it); the weights stay float32")
     seed: int = opt(0, "seeds initialisation, batch order and dropout")
@@ -286,14 +290,16 @@ def train(
     directory = None if checkpoint_dir is None else Path(checkpoint_dir)
     run = _resume(directory, model, optimizer, cfg, val_batches is not None) if resume else None
     run = run or _Run(History())
-    total_steps = min(cfg.epochs * len(batches), cfg.steps or math.inf)
+    # --steps counts optimizer updates whatever --epochs says; else --epochs full passes
+    total_steps = cfg.steps or cfg.epochs * len(batches)
+    epochs = math.ceil(cfg.steps / max(1, len(batches))) if cfg.steps else cfg.epochs
     stateful = getattr(batches, "stateful", False)
     rank, world = rank_and_world()
     device = device_of(model)
     stepper = _stepper(model, stateful, cfg, world)
     cuda = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=cuda):  # dropout draws from torch's RNG: leave the caller's
-        while run.epoch < cfg.epochs and run.step < total_steps and not run.history.stopped_early:
+        while run.epoch < epochs and run.step < total_steps and not run.history.stopped_early:
             # dropout: the same after a resume; each rank its own masks
             torch.manual_seed(cfg.seed * 100_003 + run.epoch + 1_000_003 * rank)
             model.train()

@@ -56,6 +56,22 @@ class EpochBar:
         self.bar.close()
 
 
+def optional_outputs(result: "JobResult", outputs: dict) -> "JobResult":
+    """Write each of ``outputs`` ({file name: function that writes it}) after the essentials.
+
+    Called once the model and the metrics are on disk: a figure or a sample that fails (a
+    plotting backend, a full disk) becomes a line of the report, never a lost run.
+    """
+    for name, write in outputs.items():
+        try:
+            write()
+        except Exception as err:  # noqa: BLE001  (anything: the trained model is already safe)
+            result.lines.append(f"could not write {name}: {type(err).__name__}: {err}")
+        else:
+            result.written.append(name)
+    return result
+
+
 def split_names(text: str) -> tuple[str, ...]:
     """'a, b,,c' -> ('a', 'b', 'c'): a comma-separated flag as names."""
     return tuple(name.strip() for name in text.split(",") if name.strip())

@@ -50,7 +50,7 @@ def run(job: DiagnoseJob) -> JobResult:
     # the same set-up for the other cells, and the LSTM with its forget gate half shut
     forget_bias = job.network.forget_bias
     contrast = 0.0 if forget_bias != 0 else 1.0
-    curves = {}
+    curves, chosen_label = {}, ""
     for cell, label, bias in (("rnn", f"rnn ({job.network.nonlinearity})", forget_bias),
                               ("lstm", f"lstm (forget bias {forget_bias:g})", forget_bias),
                               ("gru", "gru", forget_bias),
@@ -58,10 +58,11 @@ def run(job: DiagnoseJob) -> JobResult:
         same = cell == job.model and bias == forget_bias
         network = replace(job.network, cell=cell, forget_bias=bias)
         curves[label] = (report if same else measure(network, **settings))["grad_norm"]
+        chosen_label = chosen_label or (label if same else "")
     report["comparison"] = curves
     write_json_atomic(out / "gradients.json", report)
     plot_gradient_flow(out / "gradients.png", curves, f"‖∂L/∂h_t‖, loss at t = "
-                       f"{job.length - 1}, hidden {job.network.hidden_size}")
+                       f"{job.length - 1}, hidden {job.network.hidden_size}", chosen_label)
     g = report["grad_norm"]
     lines = [f"{job.model}: spectral radius of W_hh {report['spectral_radius']:.4f}, largest "
              f"singular value {report['largest_singular_value']:.4f}"]

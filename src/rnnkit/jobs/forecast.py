@@ -28,7 +28,7 @@ from rnnkit.io import (
     write_json_atomic,
     write_text_atomic,
 )
-from rnnkit.jobs import EpochBar, JobResult, split_names, start_runtime
+from rnnkit.jobs import EpochBar, JobResult, optional_outputs, split_names, start_runtime
 from rnnkit.metrics import skill
 from rnnkit.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
 from rnnkit.runtime import Runtime
@@ -177,25 +177,37 @@ def run(job: ForecastJob) -> JobResult:
     metrics["training"] = [{"epochs": len(h.records), "best_epoch": h.best_epoch,
                             "stopped_early": h.stopped_early} for h in forecaster.history_]
     target = forecaster.target
-    written = ["metrics.json", "predictions.csv", "future.csv"]
-    if many:
-        write_text_atomic(out / "per_series.csv", result.per_series.to_csv(index=False))
-        plot_error_by_step(out / "error_by_step.png", predictions, forecaster.season_)
-        plot_series_examples(out / "series.png", predictions, result.per_series, target)
-        written += ["per_series.csv", "error_by_step.png", "series.png"]
-    else:
-        train_rows = data[target][data.index < predictions["date"].iloc[0]]
-        plot_forecast(out / "forecast.png", train_rows, predictions, future, target,
-                      f"{target}: {job.model.upper()} against the baselines on the test part",
-                      forecaster.season_)
-        written.append("forecast.png")
-    plot_loss(out / "loss.png", [h.records for h in forecaster.history_])
     forecaster.save(out / "model", data=reading_recipe(job), run=runtime.record())
     write_text_atomic(out / "predictions.csv", predictions.to_csv(index=False))
     write_text_atomic(out / "future.csv", future.to_csv())
     write_json_atomic(out / "metrics.json", metrics)
+    written = ["metrics.json", "predictions.csv", "future.csv", "model/"]
+    if many:
+        write_text_atomic(out / "per_series.csv", result.per_series.to_csv(index=False))
+        written.append("per_series.csv")
     lines = panel_summary(metrics) if many else summary(metrics, target)
-    return JobResult(metrics, lines, out, [*written, "loss.png", "model/"])
+    figures = {"loss.png": lambda: plot_loss(
+        out / "loss.png", forecaster.history_, _loss_label(forecaster),
+        f"training of {job.model.upper()}")}
+    if many:
+        figures["error_by_step.png"] = lambda: plot_error_by_step(
+            out / "error_by_step.png", predictions, forecaster.season_)
+        figures["series.png"] = lambda: plot_series_examples(
+            out / "series.png", predictions, result.per_series, target)
+    else:
+        figures["forecast.png"] = lambda: plot_forecast(
+            out / "forecast.png", data[target][data.index < predictions["date"].iloc[0]],
+            predictions, future, target,
+            f"{target}: {job.model.upper()} against the baselines on the test part",
+            forecaster.season_)
+    return optional_outputs(JobResult(metrics, lines, out, written), figures)
+
+
+def _loss_label(forecaster: Forecaster) -> str:
+    """What the loss plot's axis shows: the loss, on the targets as the model saw them."""
+    if forecaster.model.kind == "reservoir":
+        return "MSE on the standardised targets"
+    return f"{forecaster.model.loss.upper()} on the standardised targets"
 
 
 def _season(panel: dict) -> int:

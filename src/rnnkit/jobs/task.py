@@ -13,7 +13,7 @@ from dataclasses import replace
 from rnnkit.config import TaskJob, job_record
 from rnnkit.init import seeded
 from rnnkit.io import prepare_out, write_json_atomic
-from rnnkit.jobs import EpochBar, JobResult, start_runtime
+from rnnkit.jobs import EpochBar, JobResult, optional_outputs, start_runtime
 from rnnkit.plots import plot_loss
 from rnnkit.tasks import (
     EVAL_BATCH_SIZE,
@@ -65,8 +65,6 @@ def run(job: TaskJob) -> JobResult:
               "history": history.records}
     if job.task == "adding":
         result["baseline"] = "always predict 1.0"
-    plot_loss(out / "learning_curve.png", [history.records],
-              f"{job.task}, T = {job.length}: {job.model}")
     write_json_atomic(out / "metrics.json", result)
     score = (f"test MSE {metrics['test_mse']:.4g} (baseline {metrics['baseline_mse']:.4g})"
              if job.task == "adding" else
@@ -74,4 +72,7 @@ def run(job: TaskJob) -> JobResult:
              f"{metrics['test_loss']:.4g} (baseline {metrics['baseline_loss']:.4g})")
     lines = [f"{job.task} T={job.length}, {job.model}: {score}; solved: {is_solved} "
              f"({seconds:.0f} s)"]
-    return JobResult(result, lines, out, ["metrics.json", "learning_curve.png"])
+    unit = "MSE" if job.task == "adding" else "cross-entropy (nats/symbol)"
+    return optional_outputs(JobResult(result, lines, out, ["metrics.json"]), {
+        "learning_curve.png": lambda: plot_loss(out / "learning_curve.png", [history], unit,
+                                                f"{job.task}, T = {job.length}: {job.model}")})

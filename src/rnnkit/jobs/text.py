@@ -13,11 +13,11 @@ from rnnkit.batches import StreamBatches
 from rnnkit.config import TextGenerateJob, TextTrainJob, job_record
 from rnnkit.init import seeded
 from rnnkit.io import prepare_out, read_corpus, write_json_atomic, write_text_atomic
-from rnnkit.jobs import EpochBar, JobResult, start_runtime
+from rnnkit.jobs import EpochBar, JobResult, optional_outputs, start_runtime
 from rnnkit.models import CharLM
 from rnnkit.plots import plot_loss
 from rnnkit.runtime import Runtime
-from rnnkit.text import CharVocab, load_char_model, save_char_model
+from rnnkit.text import CharVocab, default_prompt, load_char_model, save_char_model
 from rnnkit.text import generate as sample
 from rnnkit.train import train as train_model
 from rnnkit.train import validation_loss
@@ -60,8 +60,10 @@ def train(job: TextTrainJob) -> JobResult:
     """The job; under torchrun every rank trains on its share of the streams, rank 0 writes."""
     runtime = start_job_runtime(job)
     network = replace(job.network, cell=job.model)
-    vocab, ids, train_batches, val_batches, model = prepare(job, read_corpus(job.corpus),
-                                                            runtime.device)
+    corpus = read_corpus(job.corpus)
+    vocab, ids, train_batches, val_batches, model = prepare(job, corpus, runtime.device)
+    prompt = job.prompt or default_prompt(corpus)
+    vocab.encode(prompt, "--prompt")  # before training, not after it
     cfg = job.train
     out = prepare_out(job.out)
     steps = cfg.steps or cfg.epochs * len(train_batches)
@@ -80,26 +82,32 @@ def train(job: TextTrainJob) -> JobResult:
                "val_bpc": val_loss / math.log(2), "tokens_per_s": tokens / seconds,
                "steps": len(history.steps), "seconds": seconds, "vocab_size": len(vocab),
                "characters": len(ids), "config": job_record(job), "runtime": runtime.record()}
-    save_char_model(out / "model", model, vocab, network, run=runtime.record())
-    text = sample(model, vocab, job.prompt, job.sample_length, temperature=job.temperature,
-                  seed=cfg.seed)
-    write_text_atomic(out / "samples.txt", job.prompt + text + "\n")
-    plot_loss(out / "loss.png", [history.records], "cross-entropy (nats/char)")
+    save_char_model(out / "model", model, vocab, network, prompt, run=runtime.record())
     write_json_atomic(out / "metrics.json", metrics)
     lines = [f"train {metrics['train_loss']:.4f} nats/char, validation {val_loss:.4f} "
              f"nats/char ({metrics['val_bpc']:.3f} bits/char), {metrics['tokens_per_s']:.0f} "
              "tokens/s"]
-    return JobResult(metrics, lines, out, ["metrics.json", "samples.txt", "loss.png", "model/"])
+
+    def samples() -> None:
+        text = sample(model, vocab, prompt, job.sample_length, temperature=job.temperature,
+                      seed=cfg.seed)
+        write_text_atomic(out / "samples.txt", prompt + text + "\n")
+    return optional_outputs(JobResult(metrics, lines, out, ["metrics.json", "model/"]), {
+        "samples.txt": samples,
+        "loss.png": lambda: plot_loss(out / "loss.png", [history], "cross-entropy (nats/char)",
+                                      f"{job.model.upper()} on {job.corpus}")})
 
 
 def generate(job: TextGenerateJob, on_text: Callable[[str], None] | None = None) -> JobResult:
     """Sample from a saved model; ``on_text`` sees the prompt, then each character as it comes."""
     runtime = start_runtime(job.runtime)
-    model, vocab = load_char_model(job.model)
+    model, vocab, saved_prompt = load_char_model(job.model)
     model.to(runtime.device)
+    prompt = job.prompt or saved_prompt
+    vocab.encode(prompt, "--prompt")  # before anything is printed
     if on_text is not None:
-        on_text(job.prompt)
-    text = sample(model, vocab, job.prompt, job.length, temperature=job.temperature,
+        on_text(prompt)
+    text = sample(model, vocab, prompt, job.length, temperature=job.temperature,
                   top_k=job.top_k, seed=job.seed, on_text=on_text)
-    lines = [] if on_text is not None else [job.prompt + text]
-    return JobResult({"prompt": job.prompt, "text": text}, lines)
+    lines = [] if on_text is not None else [prompt + text]
+    return JobResult({"prompt": prompt, "text": text}, lines)

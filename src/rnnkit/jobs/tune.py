@@ -150,7 +150,8 @@ def _report(study, job, out: Path, command: str, name: str) -> JobResult:
              f"{counts['pruned']} pruned, {counts['fail']} failed"]
     if counts["complete"]:
         best = study.best_trial
-        values = flag_values(job, omit=NOT_WRITTEN) | best.params
+        unused = job.inapplicable()[0] if hasattr(job, "inapplicable") else set()
+        values = flag_values(job, omit=(*NOT_WRITTEN, *unused)) | best.params
         header = (f"# rnnkit {command}: the best of {counts['complete']} complete trials of "
                   f"study {name} (trial {best.number}, validation loss {best.value:.6g})\n")
         write_text_atomic(out / "best.toml", header + tomli_w.dumps(values))
