@@ -477,16 +477,16 @@ class ESN:
     @classmethod
     def load(cls, path: str | Path) -> "ESN":
         """Rebuild a fitted ESN from a folder written by :meth:`save` (no unpickling)."""
-        from rnnkit.io import load_model
+        from rnnkit.io import load_model, rebuilding
 
         tensors, config = load_model(path, "ESN")
-        return cls(**config["params"]).load_state_arrays(
-            {name: t.numpy() for name, t in tensors.items()})
+        with rebuilding(path):
+            return cls(**config["params"]).load_state_arrays({k: t.numpy() for k, t in
+                                                              tensors.items()})
 
 
-_PARAMS = ("units", "spectral_radius", "leak_rate", "input_scaling", "bias_scaling",
-           "connectivity", "ridge", "washout", "activation", "feedback_scaling", "readout",
-           "forgetting", "seed")
+_PARAMS = ("units", "spectral_radius", "leak_rate", "input_scaling", "bias_scaling", "connectivity",
+           "ridge", "washout", "activation", "feedback_scaling", "readout", "forgetting", "seed")
 
 
 def _shift_right(y: np.ndarray) -> np.ndarray:

@@ -421,37 +421,38 @@ class Forecaster:
 
         ``data_`` holds the ``data`` record saved with it.
         """
-        from rnnkit.io import load_model
+        from rnnkit.io import load_model, rebuilding
 
         tensors, config = load_model(path, "Forecaster")
-        params = dict(config["forecaster"])
-        kind, model_params = params["model"]["kind"], params["model"]["params"]
-        model = WINDOW_MODELS[kind].from_params(model_params)
-        features = params["features"]
-        params |= {"model": model, "covariates": tuple(params["covariates"]),
-                   "features": features if features == AUTO else tuple(features)}
-        forecaster = cls(**params)
-        forecaster.models_ = []
-        for k in range(forecaster.ensemble):
-            prefix = f"member{k}."
-            own = {n[len(prefix):]: t for n, t in tensors.items() if n.startswith(prefix)}
-            forecaster.models_.append(model.reseeded(model.seed + k).load_tensors(own))
-        encoding = config["encoding"]
-        forecaster.encoding_ = Encoding(**encoding | {"features": tuple(encoding["features"])})
-        forecaster.season_ = config["season"]
-        forecaster.series_ = config["series"]
-        forecaster.static_ = config["static"]
-        forecaster.input_scalers_ = {k: Scaler.from_dict(v)
-                                     for k, v in config["input_scalers"].items()}
-        forecaster.target_scalers_ = {k: Scaler.from_dict(v)
-                                      for k, v in config["target_scalers"].items()}
-        forecaster.num_features_in_ = config["num_features_in"]
-        forecaster.mase_scales_ = config["mase_scales"]
-        forecaster.train_ends_ = {k: pd.Timestamp(v) if isinstance(v, str) else v
-                                  for k, v in config["train_ends"].items()}
-        forecaster.data_ = config["data"]
-        forecaster.history_ = []
-        return forecaster
+        with rebuilding(path):
+            params = dict(config["forecaster"])
+            kind, model_params = params["model"]["kind"], params["model"]["params"]
+            model = WINDOW_MODELS[kind].from_params(model_params)
+            features = params["features"]
+            params |= {"model": model, "covariates": tuple(params["covariates"]),
+                       "features": features if features == AUTO else tuple(features)}
+            forecaster = cls(**params)
+            forecaster.models_ = []
+            for k in range(forecaster.ensemble):
+                prefix = f"member{k}."
+                own = {n[len(prefix):]: t for n, t in tensors.items() if n.startswith(prefix)}
+                forecaster.models_.append(model.reseeded(model.seed + k).load_tensors(own))
+            encoding = config["encoding"]
+            forecaster.encoding_ = Encoding(**encoding | {"features": tuple(encoding["features"])})
+            forecaster.season_ = config["season"]
+            forecaster.series_ = config["series"]
+            forecaster.static_ = config["static"]
+            forecaster.input_scalers_ = {k: Scaler.from_dict(v)
+                                         for k, v in config["input_scalers"].items()}
+            forecaster.target_scalers_ = {k: Scaler.from_dict(v)
+                                          for k, v in config["target_scalers"].items()}
+            forecaster.num_features_in_ = config["num_features_in"]
+            forecaster.mase_scales_ = config["mase_scales"]
+            forecaster.train_ends_ = {k: pd.Timestamp(v) if isinstance(v, str) else v
+                                      for k, v in config["train_ends"].items()}
+            forecaster.data_ = config["data"]
+            forecaster.history_ = []
+            return forecaster
 
 
 _PARAMS = ("model", "lookback", "horizon", "target", "covariates", "features", "target_kind",

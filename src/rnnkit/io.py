@@ -10,6 +10,7 @@ so this module loads without it.
 
 import json
 import os
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -311,6 +312,22 @@ def load_model(folder: PathLike, kind: str) -> tuple[dict[str, "Tensor"], dict]:
                          f"{MODEL_KINDS.get(found, 'an unknown command')}), not {kind!r}: pass "
                          f"a model folder written by {MODEL_KINDS[kind]}")
     return tensors, record["config"]
+
+
+@contextmanager
+def rebuilding(folder: PathLike, advice: str = "the folder is damaged or was edited"):
+    """Turn what rebuilding a model from a folder's tensors and config raises into one line.
+
+    Loading reads safetensors and JSON only, so nothing in a folder can run code; but a config
+    whose shapes disagree with the weights (or that lacks a key) makes torch or NumPy raise
+    while the model is put together: that becomes an InputError naming the folder.
+    """
+    try:
+        yield
+    except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as err:
+        detail = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise InputError(f"{folder}: its weights and config do not fit together "
+                         f"({type(err).__name__}: {detail[:200]}); {advice}") from None
 
 
 def _version_in_config(folder: Path) -> str:

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from rnnkit._checks import InputError, check_in_range, check_positive_int
-from rnnkit.io import load_model, save_model
+from rnnkit.io import load_model, rebuilding, save_model
 from rnnkit.models import CharLM, ModelConfig
 from rnnkit.runtime import device_of
 
@@ -130,7 +130,8 @@ def load_char_model(path: str | Path) -> tuple[CharLM, CharVocab, str]:
     """The model (in eval mode), vocabulary and default prompt of a folder written by
     :func:`save_char_model`."""
     tensors, config = load_model(path, "CharLM")
-    vocab = CharVocab(config["vocab"])
-    model = CharLM(len(vocab), **config["network"])
-    model.load_state_dict(tensors)
-    return model.eval(), vocab, config.get("prompt") or vocab.chars[0]
+    with rebuilding(path):
+        vocab = CharVocab(config["vocab"])
+        model = CharLM(len(vocab), **config["network"])
+        model.load_state_dict(tensors)
+        return model.eval(), vocab, config.get("prompt") or vocab.chars[0]

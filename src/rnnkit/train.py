@@ -46,7 +46,7 @@ from rnnkit._checks import (
 from rnnkit._fields import opt
 from rnnkit.batches import Batches
 from rnnkit.constraints import apply_spectral_norm_, clamp_recurrent_spectrum_
-from rnnkit.io import load_model, save_model, write_text_atomic
+from rnnkit.io import load_model, rebuilding, save_model, write_text_atomic
 from rnnkit.runtime import device_of, rank_and_world
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
@@ -436,12 +436,14 @@ def _resume(directory: Path | None, model: nn.Module, optimizer: torch.optim.Opt
     if directory is None or not (directory / "last").is_dir():
         return None
     tensors, meta = load_model(directory / "last", "checkpoint")
-    model.load_state_dict(_prefixed(tensors, "model."))
-    state: dict[int, dict] = {}
-    for key, value in _prefixed(tensors, "optim.").items():
-        index, name = key.split(".", 1)
-        state.setdefault(int(index), {})[name] = value
-    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    with rebuilding(directory, "resume with the flags of the run that wrote it, or start "
+                               "again without resuming"):
+        model.load_state_dict(_prefixed(tensors, "model."))
+        state: dict[int, dict] = {}
+        for key, value in _prefixed(tensors, "optim.").items():
+            index, name = key.split(".", 1)
+            state.setdefault(int(index), {})[name] = value
+        optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
     history = History(meta["history"], meta["best_epoch"], meta["best_val_loss"],
                       steps=meta["steps"])
     epoch = meta["epoch"] + 1
