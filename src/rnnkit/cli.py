@@ -8,7 +8,9 @@ its work from :mod:`rnnkit.jobs`. User errors (``InputError``) and a diverged tr
 """
 
 import argparse
+import signal
 import sys
+import threading
 from dataclasses import dataclass, replace
 from importlib import import_module
 
@@ -129,6 +131,11 @@ def _echo(text: str) -> None:
     print(text, end="", flush=True)
 
 
+def _interrupt(signum: int, frame) -> None:
+    """SIGTERM (a scheduler, ``kill``) stops a run the way Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     found = _command_at(argv)
@@ -142,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     args = command_parser(words, job_cls, command.tunes).parse_args(argv[len(words):])
     module, function = command.runner.split(":")
     run = getattr(import_module(f"rnnkit.jobs.{module}"), function)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     from rnnkit.runtime import shutdown
 
     notes: list[str] = []
@@ -155,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, TrainingDiverged) as err:
         print(f"rnnkit: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("rnnkit: interrupted: the checkpoints of the last finished epoch are kept; run "
+              "the same command with --resume to continue from them", file=sys.stderr)
+        return 130
     finally:
         shutdown()
     if result.lines:  # other torchrun ranks have nothing to say
