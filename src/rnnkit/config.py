@@ -193,6 +193,7 @@ class TaskJob:
     length: int = opt(50, "sequence length T (copy: blanks before the recall)")
     steps: int = opt(3000, "optimizer updates, each on a fresh batch")
     out: str = opt("runs/task", "output folder")
+    resume: bool = opt(False, "continue an interrupted run from OUT/checkpoints")
     progress: bool = opt(True, "show a progress bar")
     network: ModelConfig = section(ModelConfig(hidden_size=64),
                                    omit=("cell", "nonlinearity", "recurrent_init"))

@@ -4,7 +4,8 @@ Training: ``--steps`` updates of fresh sequences (stream "train"), arranged as e
 :func:`~rnnkit.tasks.steps_per_epoch` steps so that the history has one record per epoch; after
 every epoch the loss on a fixed validation set (stream "val", 1024 sequences) is recorded and
 the weights of the best epoch are kept. Then the held-out test set (stream "test", 4096
-sequences) is scored beside the trivial baseline. Writes metrics.json and learning_curve.png.
+sequences) is scored beside the trivial baseline. Writes metrics.json, learning_curve.png and
+checkpoints/ (for ``--resume``).
 """
 
 import time
@@ -49,7 +50,9 @@ def run(job: TaskJob) -> JobResult:
     with seeded(cfg.seed):
         net = build_model(job.task, job.model, job.network, NUM_SYMBOLS).to(runtime.device)
     bar = EpochBar(cfg.epochs, job.progress and runtime.is_main)
-    history = train(net, train_batches, cfg, val_batches=val_batches, on_epoch=bar.update)
+    history = train(net, train_batches, cfg, val_batches=val_batches, on_epoch=bar.update,
+                    checkpoint_dir=out / "checkpoints", resume=job.resume,
+                    record=job_record(job))
     bar.close()
     if not runtime.is_main:
         return JobResult({}, [])
