@@ -269,6 +269,9 @@ class EsnJob:
     search: int = opt(0, "random-search trials over spectral radius, leak rate, input scaling "
                       "and ridge before the fit (the last fifth of the training part "
                       "validates); 0 = off")
+    select: bool = opt(True, "pick the ridge λ and the input scaling from a grid (λ 1e-8 .. "
+                       "1e2, scaling 0.1 .. 2) on the last fifth of the training part, "
+                       "unless --search is on; --no-select keeps --ridge and --input-scaling")
     readout: str = opt("ridge", "ridge (closed form) or rls (recursive least squares, online)",
                        ("ridge", "rls"))
     feedback_scaling: float = opt(0.0, "W_fb ~ U(-s, s) feeds the previous output back into "

@@ -228,22 +228,22 @@ def plot_gradient_heatmap(path: str | Path, snapshots: list[dict],
 
 
 def plot_predictions(path: str | Path, panels: list[tuple[str, np.ndarray, np.ndarray]],
-                     start: int = 0) -> None:
-    """Prediction against truth, one panel per (title, actual, predicted), steps from ``start``,
-    with the error on a second axis."""
+                     start: int = 0, times=None) -> None:
+    """Prediction against truth, one panel per (title, actual, predicted), against ``times``
+    (e.g. the held-out dates) or else steps from ``start``, with the error on a second axis."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(10, 3.2 * len(panels)))
     for ax, (title, actual, predicted) in zip(fig.subplots(len(panels), 1, squeeze=False)[:, 0],
                                               panels, strict=True):
-        steps = range(start, start + len(actual))
+        steps = range(start, start + len(actual)) if times is None else times[:len(actual)]
         ax.plot(steps, actual, color="black", lw=1.2, label="truth")
         ax.plot(steps, predicted, color="C1", lw=1, ls="--", label="prediction")
         error = ax.twinx()
         error.plot(steps, [p - a for a, p in zip(actual, predicted, strict=True)], color="C3",
                    lw=0.6, alpha=0.6)
         error.set_ylabel("error", color="C3")
-        ax.set(title=title, xlabel="step", ylabel="value")
+        ax.set(title=title, xlabel="step" if times is None else "time", ylabel="value")
         ax.legend(loc="upper left")
         ax.grid(alpha=0.3)
     fig.tight_layout()
