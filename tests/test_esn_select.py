@@ -47,3 +47,25 @@ def test_a_price_series_gets_dates_and_a_warning(tmp_path, capsys):
     metrics = pd.read_json(out / "metrics.json", typ="series")
     loses = metrics["nrmse"] >= metrics["naive_nrmse"]
     assert ("warning: the ESN loses to the naive forecast" in report) == loses
+
+
+def test_the_forecasting_reservoir_chooses_its_ridge_on_the_validation_windows():
+    from rnnkit.esn import RIDGE_GRID, ReservoirConfig
+    from rnnkit.window_models import ReservoirRegressor
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 12, 1))
+    y = x[:, -3:, 0].sum(axis=1, keepdims=True) + 0.5 * rng.normal(size=(300, 1))
+    train, val = slice(0, 200), slice(200, 300)
+    config = ReservoirConfig(units=40)
+
+    def val_mse(model):
+        return float(np.mean((model.predict(x[val]) - y[val]) ** 2))
+    chosen = ReservoirRegressor(config, select_ridge=True).fit(x[train], y[train],
+                                                               (x[val], y[val]))
+    scores = {lam: val_mse(ReservoirRegressor(ReservoirConfig(units=40, ridge=lam)).fit(
+        x[train], y[train])) for lam in RIDGE_GRID}
+    assert chosen.esn_.ridge == min(scores, key=scores.get)
+    assert val_mse(chosen) == min(scores.values()) or np.isclose(val_mse(chosen),
+                                                                 min(scores.values()))
+    assert chosen.history_.records[0]["ridge"] == chosen.esn_.ridge

@@ -85,6 +85,8 @@ class ForecastJob:
     model: str = opt("lstm", "recurrent cell, or esn: an echo state network (a fixed "
                      "reservoir, the --units ... --ridge flags; readout by ridge regression)",
                      ("lstm", "gru", "rnn", "esn"))
+    select: bool = opt(True, "with --model esn: choose the ridge λ (1e-8 .. 1e2) by the "
+                       "validation part's MSE; --no-select keeps --ridge")
     lookback: int = opt(0, "input window length; 0 = 60 (the tutorial's 60 days) for one "
                         "series, 7 seasons (at least 60) for many")
     horizon: int = opt(0, "steps predicted at once (H > 1: direct multi-step); 0 = the M4 "
@@ -144,7 +146,7 @@ class ForecastJob:
                 f.name for f in fields(TrainConfig) if f.name != "seed"} | {"epochs", "loss"}
             return unused, ("--model esn has no network to train (its readout is fitted in "
                             "closed form)")
-        return ({f.name for f in fields(ReservoirConfig)},
+        return ({f.name for f in fields(ReservoirConfig)} | {"select"},
                 f"it shapes the echo state network of --model esn, not --model {self.model}")
 
 

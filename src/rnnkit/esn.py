@@ -33,6 +33,7 @@ from rnnkit._fields import opt
 
 ACTIVATIONS = {"tanh": np.tanh, "identity": None}
 READOUTS = ("ridge", "rls")
+RIDGE_GRID = (1e-8, 1e-6, 1e-4, 1e-2, 1.0, 1e2)  # the λ tried when one is chosen on validation
 DRIVE_BLOCK = 256  # time steps whose input drive is computed at once: (B, 256, N) floats
 DENSE_EIGEN_MAX_UNITS = 64  # smaller reservoirs get all eigenvalues; larger ones ARPACK's largest
 
@@ -304,7 +305,6 @@ class ESN:
 
     Example
     -------
-    >>> import numpy as np
     >>> x = np.sin(np.arange(400) / 8)
     >>> esn = ESN(units=50, seed=0).fit(x[:-1], x[1:], washout=50)
     >>> esn.predict(x[:-1]).shape

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._checks import InputError, check_positive_int
-from rnnkit.esn import ESN, as_sequences
+from rnnkit.esn import ESN, RIDGE_GRID, as_sequences
 
 
 def standardize(series: np.ndarray, train_end: int) -> tuple[np.ndarray, float, float]:
@@ -73,8 +73,7 @@ def score_series(esn: ESN, series: np.ndarray, train_end: int,
     return metrics, predictions
 
 
-READOUT_GRID = {"ridge": (1e-8, 1e-6, 1e-4, 1e-2, 1.0, 1e2),
-                "input_scaling": (0.1, 0.3, 1.0, 2.0)}
+READOUT_GRID = {"ridge": RIDGE_GRID, "input_scaling": (0.1, 0.3, 1.0, 2.0)}
 
 SEARCH_SPACE = {  # name: (low, high), drawn log-uniformly
     "spectral_radius": (0.1, 2.0),

@@ -30,7 +30,7 @@ from torch import Tensor
 
 from rnnkit._checks import check_choice
 from rnnkit.batches import Batches
-from rnnkit.esn import ESN, ReservoirConfig
+from rnnkit.esn import ESN, RIDGE_GRID, ReservoirConfig, ridge_readout
 from rnnkit.init import seeded
 from rnnkit.models import LOSSES, ModelConfig, SequenceRegressor
 from rnnkit.runtime import device_of
@@ -142,10 +142,11 @@ class ReservoirRegressor:
 
     reservoir: ReservoirConfig = ReservoirConfig()
     seed: int = 0
+    select_ridge: bool = False  # choose λ from RIDGE_GRID on the validation windows
     kind: ClassVar[str] = "reservoir"
 
     def reseeded(self, seed: int) -> "ReservoirRegressor":
-        return ReservoirRegressor(self.reservoir, seed)
+        return ReservoirRegressor(self.reservoir, seed, self.select_ridge)
 
     def fit(self, x: np.ndarray, y: np.ndarray,
             validation: tuple[np.ndarray, np.ndarray] | None = None,
@@ -157,11 +158,27 @@ class ReservoirRegressor:
         self.esn_ = ESN(**asdict(self.reservoir) | {"washout": lookback - 1, "seed": self.seed})
         per_step = np.broadcast_to(y[:, None, :], (len(y), lookback, y.shape[1]))
         self.esn_.fit(x, per_step)
-        record = {"epoch": 1, "train_loss": self._mse(x, y),
+        if validation is not None and self.select_ridge:
+            self._select_ridge(x, y, *validation)
+        record = {"epoch": 1, "train_loss": self._mse(x, y), "ridge": self.esn_.ridge,
                   "val_loss": None if validation is None else self._mse(*validation)}
         self.history_ = History(records=[record], best_epoch=1,
                                 best_val_loss=record["val_loss"] or record["train_loss"])
         return self
+
+    def _select_ridge(self, x, y: np.ndarray, x_val, y_val: np.ndarray) -> None:
+        """λ from :data:`~rnnkit.esn.RIDGE_GRID` by validation MSE. The states h_L do not
+        depend on λ, so they are collected once and each λ is one closed-form solve."""
+        reservoir, last = self.esn_.reservoir_, x.shape[1] - 1
+        h = reservoir.run(np.asarray(x, float), washout=last)[:, 0]
+        h_val = reservoir.run(np.asarray(x_val, float), washout=last)[:, 0]
+
+        def val_mse(ridge: float) -> float:
+            weight, bias = ridge_readout(h, y, ridge)
+            return float(np.mean((h_val @ weight.T + bias - y_val) ** 2))
+        best = min(RIDGE_GRID, key=val_mse)
+        self.esn_.ridge = best
+        self.esn_.weight_out_, self.esn_.bias_out_ = ridge_readout(h, y, best)
 
     def _mse(self, x: np.ndarray, y: np.ndarray) -> float:
         return float(np.mean((self.predict(x) - y) ** 2))
@@ -174,11 +191,13 @@ class ReservoirRegressor:
         return self
 
     def params(self) -> dict:
-        return {"reservoir": asdict(self.reservoir), "seed": self.seed}
+        return {"reservoir": asdict(self.reservoir), "seed": self.seed,
+                "select_ridge": self.select_ridge}
 
     @classmethod
     def from_params(cls, params: dict) -> "ReservoirRegressor":
-        return cls(ReservoirConfig(**params["reservoir"]), params["seed"])
+        return cls(ReservoirConfig(**params["reservoir"]), params["seed"],
+                   params.get("select_ridge", False))
 
     def tensors(self) -> dict[str, Tensor]:
         return {name: torch.from_numpy(np.ascontiguousarray(a))

@@ -46,7 +46,7 @@ def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
     lookback = job.lookback or (max(60, 7 * (job.season or season)) if many else 60)
     loss = job.loss if job.loss != AUTO else ("mae" if many else "mse")
     if job.model == "esn":
-        model = ReservoirRegressor(job.reservoir, seed=job.train.seed)
+        model = ReservoirRegressor(job.reservoir, seed=job.train.seed, select_ridge=job.select)
     else:
         model = NetworkRegressor(replace(job.network, cell=job.model), job.training(), loss)
     forecaster = Forecaster(
