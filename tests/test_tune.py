@@ -164,3 +164,41 @@ def test_a_trial_worse_than_the_median_after_an_epoch_is_pruned_with_the_reason(
     states = [t.state for t in study.trials]
     assert states == [TrialState.COMPLETE] * 3 + [TrialState.PRUNED, TrialState.COMPLETE]
     assert "after epoch 2 is worse than the median" in study.trials[3].user_attrs["reason"]
+
+
+@pytest.mark.slow
+def test_an_interrupted_study_resumes_with_no_completed_trial_lost_or_repeated(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "tune"
+    command = [sys.executable, "-m", "rnnkit", "tune", "forecast", "--epochs", "4",
+               "--no-progress", "--threads", "1", "--hidden-size", "8", "--no-pruning",
+               "--out", str(out)]
+    storage = f"sqlite:///{(out / 'study.db').resolve()}"
+    child = subprocess.Popen([*command, "--trials", "50"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    done = []
+    while time.monotonic() < deadline and len(done) < 2:
+        time.sleep(0.2)
+        if (out / "study.db").is_file():
+            try:
+                done = [t for t in optuna.load_study(study_name="rnnkit-forecast",
+                                                     storage=storage).get_trials()
+                        if t.state == TrialState.COMPLETE]
+            except (KeyError, ValueError, RuntimeError):  # the study is not created yet
+                done = []
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 130 and "rnnkit: interrupted" in err, err
+    before = {t.number: (t.params, t.value) for t in optuna.load_study(
+        study_name="rnnkit-forecast", storage=storage).get_trials()
+        if t.state == TrialState.COMPLETE}
+    assert len(before) >= 2
+    assert subprocess.run([*command, "--trials", "2"], capture_output=True,
+                          timeout=300).returncode == 0
+    after = optuna.load_study(study_name="rnnkit-forecast", storage=storage).get_trials()
+    complete = {t.number: (t.params, t.value) for t in after if t.state == TrialState.COMPLETE}
+    assert {n: complete[n] for n in before} == before  # none lost, none changed
+    assert len(complete) == len(before) + 2  # the new worker ran two more, none again
