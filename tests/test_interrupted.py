@@ -1,5 +1,6 @@
-"""Interrupted runs: killed with SIGKILL, or stopped with SIGINT/SIGTERM, a forecast resumes from
-its checkpoints and ends with exactly the metrics of a run that was never interrupted."""
+"""Interrupted runs: killed with SIGKILL, or stopped with SIGINT/SIGTERM, a run resumes from its
+checkpoints and ends with exactly the metrics of a run that was never interrupted: a forecast
+of one series and of many, a text model trained for --steps on streamed batches, a task."""
 
 import json
 import signal
@@ -61,3 +62,69 @@ def test_a_stopped_forecast_resumes_to_the_uninterrupted_metrics(tmp_path, strai
     resumed = _run(tmp_path, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert _scores(tmp_path) == straight
+
+
+def _panel(path: Path) -> Path:
+    """Three series in long format (id, date, value)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2020-01-01", periods=300, freq="D")
+    frames = [pd.DataFrame({"id": name, "date": dates,
+                            "value": 50 + np.cumsum(rng.normal(size=300)) + 5 * k})
+              for k, name in enumerate("ABC")]
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+def _text(path: Path) -> Path:
+    path.write_text("the quick brown fox jumps over the lazy dog.\n" * 120)
+    return path
+
+
+RUNS = {  # name: (flags, the checkpoint history that shows an epoch is done, scores)
+    "many series": (lambda tmp: ["forecast", "--data", str(_panel(tmp / "panel.csv")),
+                                 "--id-column", "id", "--target", "value", "--epochs", "6",
+                                 "--patience", "0", "--hidden-size", "8", "--lookback", "20"],
+                    "checkpoints/m0/history.jsonl", ("model", "naive")),
+    "text, --steps": (lambda tmp: ["text", "train", "--corpus", str(_text(tmp / "c.txt")),
+                                   "--steps", "36", "--batch-size", "4", "--seq-len", "64",
+                                   "--hidden-size", "16", "--num-layers", "1",
+                                   "--sample-length", "20"],
+                      "checkpoints/history.jsonl", ("val_loss", "train_loss", "steps")),
+    "task": (lambda tmp: ["task", "adding", "--length", "10", "--steps", "600",
+                          "--hidden-size", "8"],
+             "checkpoints/history.jsonl", ("test_mse", "best_epoch")),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(RUNS))
+def test_every_training_command_resumes_to_the_uninterrupted_metrics(tmp_path, name):
+    make_flags, history, keys = RUNS[name]
+    flags = [*make_flags(tmp_path), "--no-progress", "--threads", "1"]
+
+    def run(out, *extra):
+        return subprocess.run([sys.executable, "-m", "rnnkit", *flags, "--out", str(out),
+                               *extra], capture_output=True, text=True, timeout=300)
+    assert run(tmp_path / "straight").returncode == 0
+    out = tmp_path / "stopped"
+    child = subprocess.Popen([sys.executable, "-m", "rnnkit", *flags, "--out", str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        if (out / history).is_file() and len((out / history).read_text().splitlines()) >= 2:
+            child.kill()
+            break
+        time.sleep(0.01)
+    child.communicate(timeout=60)
+    if child.returncode == 0:
+        pytest.skip("the run finished before it could be killed")
+    resumed = run(out, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    straight, again = (json.loads((d / "metrics.json").read_text())
+                       for d in (tmp_path / "straight", out))
+    for key in keys:
+        assert again[key] == straight[key], key
+
