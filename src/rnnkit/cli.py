@@ -165,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rnnkit: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("rnnkit: interrupted: the checkpoints of the last finished epoch are kept; run "
-              "the same command with --resume to continue from them", file=sys.stderr)
+        print("rnnkit: interrupted: the run's checkpoint is saved where it stopped; run the "
+              "same command with --resume to continue from it", file=sys.stderr)
         return 130
     finally:
         shutdown()

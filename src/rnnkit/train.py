@@ -3,8 +3,10 @@
 Per optimizer step, in nanoGPT's order: set the learning rate -> forward -> loss -> backward ->
 clip (by value, then by global norm: g <- τ·g/‖g‖ if ‖g‖ > τ, the norm before clipping is kept)
 -> step -> zero the gradients. Per epoch: the validation loss, early stopping on it, one history
-record, and checkpoints of the last and the best epoch (rnnkit model folders, written
-atomically) from which ``train(..., resume=True)`` carries on exactly.
+record, and checkpoints of the last and the best epoch (:mod:`rnnkit.checkpoints`, written
+atomically) from which ``train(..., resume=True)`` carries on exactly. SIGINT or SIGTERM stops
+the run after the step in progress, with a checkpoint of where it stopped inside the epoch,
+then raises KeyboardInterrupt; resuming from it repeats the uninterrupted run too.
 
 Every model follows one protocol: ``model(x, targets, state) -> (prediction, loss, state)``.
 Windows (:class:`Batches`) start each batch from the zero state; streams
@@ -25,18 +27,18 @@ trace of the world size: a run resumes with any number of processes.
 """
 
 import math
+import signal
+import threading
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
-from rnnkit import __version__
 from rnnkit._checks import (
-    InputError,
     TrainingDiverged,
     check_choice,
     check_in_range,
@@ -45,8 +47,8 @@ from rnnkit._checks import (
 )
 from rnnkit._fields import opt
 from rnnkit.batches import Batches
+from rnnkit.checkpoints import History, RunState, resume_run, save_checkpoints
 from rnnkit.constraints import apply_spectral_norm_, clamp_recurrent_spectrum_
-from rnnkit.io import load_model, rebuilding, save_model, write_text_atomic
 from rnnkit.runtime import device_of, rank_and_world
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
@@ -127,22 +129,6 @@ def tbptt_loss(model: nn.Module, x: Tensor, y: Tensor, state, k2: int):
         total = total + loss * (min(k2, steps - start) / steps)
         state = detach_state(state)
     return total, state
-
-
-@dataclass
-class History:
-    """One record per finished epoch (train_loss, val_loss, lr, grad_norm, ...), and the outcome."""
-
-    records: list[dict] = field(default_factory=list)
-    best_epoch: int | None = None
-    best_val_loss: float = math.inf
-    stopped_early: bool = False
-    steps: list[dict] = field(default_factory=list)  # per step: loss, pre-clip grad_norm, lr
-
-    def to_jsonl(self) -> str:
-        import json
-
-        return "".join(json.dumps(r) + "\n" for r in self.records)
 
 
 def lr_at(step: int, total_steps: int, warmup_steps: int, cfg: TrainConfig) -> float:
@@ -242,18 +228,6 @@ def _autocast(device: torch.device, enabled: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16) if enabled else nullcontext()
 
 
-@dataclass
-class _Run:
-    """What a training run carries from step to step, and what a checkpoint restores."""
-
-    history: History
-    epoch: int = 0  # the next epoch to train
-    step: int = 0  # optimizer updates done
-    plateau_scale: float = 1.0
-    best_state: dict | None = None
-    last_finite: float | None = None
-
-
 def train(
     model: nn.Module,
     batches: Batches,
@@ -288,8 +262,9 @@ def train(
     optimizer = make_optimizer(model, cfg)
     params = [p for p in model.parameters() if p.requires_grad]
     directory = None if checkpoint_dir is None else Path(checkpoint_dir)
-    run = _resume(directory, model, optimizer, cfg, val_batches is not None) if resume else None
-    run = run or _Run(History())
+    run = resume_run(directory, model, optimizer, cfg.patience,
+                     val_batches is not None) if resume else None
+    run = run or RunState(History())
     # --steps counts optimizer updates whatever --epochs says; else --epochs full passes
     total_steps = cfg.steps or cfg.epochs * len(batches)
     epochs = math.ceil(cfg.steps / max(1, len(batches))) if cfg.steps else cfg.epochs
@@ -298,17 +273,26 @@ def train(
     device = device_of(model)
     stepper = _stepper(model, stateful, cfg, world)
     cuda = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):  # dropout draws from torch's RNG: leave the caller's
+    save = (lambda improved, partial=None: save_checkpoints(
+        directory, model, optimizer, asdict(cfg), run, improved, record, partial)
+        ) if directory is not None and rank == 0 else (lambda improved, partial=None: None)
+    # dropout draws from torch's RNG: the caller's is left alone; stops wait for a step's end
+    with torch.random.fork_rng(devices=cuda), _stops_between_steps() as stop:
         while run.epoch < epochs and run.step < total_steps and not run.history.stopped_early:
             # dropout: the same after a resume; each rank its own masks
             torch.manual_seed(cfg.seed * 100_003 + run.epoch + 1_000_003 * rank)
             model.train()
-            started, sums, state = time.perf_counter(), _EpochSums(), None
-            for x, y in batches.epoch(run.epoch):
+            partial, run.partial = run.partial or {}, None  # a resume inside this epoch
+            if partial:
+                torch.set_rng_state(partial["rng"])
+            sums, state = _EpochSums(**partial.get("sums", {})), partial.get("state")
+            state = detach_state(None if state is None else _to(state, device))
+            started = time.perf_counter()
+            for batch, (x, y) in enumerate(batches.epoch(run.epoch)):
                 if run.step >= total_steps:
                     break
-                if len(x) < world:  # too few rows for every rank: all of them skip it
-                    continue
+                if batch < partial.get("batches", 0) or len(x) < world:
+                    continue  # done before the stop; or too few rows for every rank
                 lr = _set_lr(optimizer, lr_at(run.step, total_steps, cfg.warmup_epochs
                                               * len(batches), cfg) * run.plateau_scale)
                 rows = len(x)
@@ -321,16 +305,47 @@ def train(
                 sums.add(run.last_finite, norm, rows)
                 if on_step is not None:
                     on_step(run.step, run.history.steps[-1])
+                if stop.requested:
+                    save(False, {"batches": batch + 1, "sums": asdict(sums),
+                                 "rng": torch.get_rng_state(),
+                                 "state": state if stateful else None})
+                    raise KeyboardInterrupt
             val_loss = validation_loss(model, val_batches) if val_batches is not None else None
             entry = sums.record(run, val_loss, lr, len(batches), time.perf_counter() - started)
             improved = _end_epoch(run, entry, model, cfg, val_batches is not None)
-            if directory is not None and rank == 0:
-                _save_checkpoints(directory, model, optimizer, cfg, run, improved, record)
+            save(improved)
+            if stop.requested:
+                raise KeyboardInterrupt
             if on_epoch is not None:
                 on_epoch(entry)
     if run.best_state is not None and val_batches is not None:
         model.load_state_dict(run.best_state)
     return run.history
+
+
+class _stops_between_steps:
+    """SIGINT and SIGTERM noted while training and acted on between two optimizer steps (a
+    checkpoint of where the run is, then KeyboardInterrupt), never halfway through a step."""
+
+    def __enter__(self) -> "_stops_between_steps":
+        self.requested, self.previous = False, {}
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {sig: signal.signal(sig, self._note)
+                             for sig in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _note(self, signum, frame) -> None:
+        if self.requested:  # a second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+def _to(state, device: torch.device):
+    return state.to(device) if isinstance(state, Tensor) else tuple(s.to(device) for s in state)
 
 
 def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> float:
@@ -340,7 +355,7 @@ def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> float:
 
 
 def _optimizer_step(model: nn.Module, params: list[Tensor], optimizer: torch.optim.Optimizer,
-                    loss: Tensor, cfg: TrainConfig, run: _Run, world: int = 1) -> float:
+                    loss: Tensor, cfg: TrainConfig, run: RunState, world: int = 1) -> float:
     """Backward, clip, step and zero the gradients; returns the norm before clipping.
 
     The loss recorded is the mean over the ranks (every rank raises alike). Raises
@@ -380,7 +395,7 @@ class _EpochSums:
         self.norm_max = max(self.norm_max, norm)
         self.samples += samples
 
-    def record(self, run: _Run, val_loss: float | None, lr: float, steps_per_epoch: int,
+    def record(self, run: RunState, val_loss: float | None, lr: float, steps_per_epoch: int,
                seconds: float) -> dict:
         return {"epoch": run.epoch + 1, "step": run.step,
                 "train_loss": self.loss / max(self.samples, 1), "val_loss": val_loss, "lr": lr,
@@ -388,7 +403,7 @@ class _EpochSums:
                 "seconds": seconds, "samples_per_s": self.samples / seconds}
 
 
-def _end_epoch(run: _Run, entry: dict, model: nn.Module, cfg: TrainConfig,
+def _end_epoch(run: RunState, entry: dict, model: nn.Module, cfg: TrainConfig,
                validating: bool) -> bool:
     """Record the epoch; keep the best weights; plateau halving; early stopping. Improved?"""
     history = run.history
@@ -406,56 +421,3 @@ def _end_epoch(run: _Run, entry: dict, model: nn.Module, cfg: TrainConfig,
     history.stopped_early = bool(validating and cfg.patience and since_best >= cfg.patience)
     run.epoch += 1
     return improved
-
-
-def _save_checkpoints(directory: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
-                      cfg: TrainConfig, run: _Run, improved: bool, record: dict | None) -> None:
-    """``last/`` (model and optimizer) and, when the epoch improved, ``best/`` (model only)."""
-    history = run.history
-    meta = {"epoch": run.epoch - 1, "history": history.records, "best_epoch": history.best_epoch,
-            "best_val_loss": history.best_val_loss, "plateau_scale": run.plateau_scale,
-            "train_config": asdict(cfg), "record": record or {}, "steps": history.steps}
-    model_tensors = {f"model.{k}": v.detach().contiguous() for k, v in model.state_dict().items()}
-    if improved:
-        save_model(directory / "best", "checkpoint", model_tensors, meta)
-    state = optimizer.state_dict()
-    optim_tensors = {f"optim.{index}.{key}": value.detach().contiguous()
-                     for index, values in state["state"].items()
-                     for key, value in values.items() if isinstance(value, Tensor)}
-    save_model(directory / "last", "checkpoint", model_tensors | optim_tensors,
-               meta | {"param_groups": state["param_groups"]})
-    write_text_atomic(directory / "history.jsonl", history.to_jsonl())
-
-
-def _resume(directory: Path | None, model: nn.Module, optimizer: torch.optim.Optimizer,
-            cfg: TrainConfig, validating: bool) -> _Run | None:
-    """The run saved in ``directory/last`` loaded into model and optimizer; None if none."""
-    if directory is not None and (directory / "last.safetensors").is_file():  # 0.1.0's layout
-        raise InputError(f"{directory} holds checkpoints in rnnkit 0.1.0's format, which rnnkit "
-                         f"{__version__} cannot resume: start the run again without resuming")
-    if directory is None or not (directory / "last").is_dir():
-        return None
-    tensors, meta = load_model(directory / "last", "checkpoint")
-    with rebuilding(directory, "resume with the flags of the run that wrote it, or start "
-                               "again without resuming"):
-        model.load_state_dict(_prefixed(tensors, "model."))
-        state: dict[int, dict] = {}
-        for key, value in _prefixed(tensors, "optim.").items():
-            index, name = key.split(".", 1)
-            state.setdefault(int(index), {})[name] = value
-        optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-    history = History(meta["history"], meta["best_epoch"], meta["best_val_loss"],
-                      steps=meta["steps"])
-    epoch = meta["epoch"] + 1
-    # a run that had already stopped early is finished: resuming it trains nothing more
-    history.stopped_early = bool(validating and cfg.patience
-                                 and epoch - (history.best_epoch or 0) >= cfg.patience)
-    best = directory / "best"
-    best_state = _prefixed(load_model(best, "checkpoint")[0], "model.") if best.is_dir() else None
-    last_finite = history.records[-1]["train_loss"] if history.records else None
-    return _Run(history, epoch, history.records[-1]["step"], meta["plateau_scale"], best_state,
-                last_finite)
-
-
-def _prefixed(tensors: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
