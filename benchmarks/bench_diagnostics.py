@@ -21,6 +21,7 @@ import statistics
 import time
 
 import torch
+from _common import pin_threads
 from torch import nn
 
 from rnnkit.diagnostics import GradientFlowTracker, jacobian_norms
@@ -32,7 +33,7 @@ BATCH, SEQ_LEN, INPUT, HIDDEN = 32, 100, 1, 64
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21, help="timed runs per variant (21)")
-    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (2)")
+    parser.add_argument("--threads", type=int, default=2, help="torch and BLAS threads (2)")
     parser.add_argument("--seed", type=int, default=0, help="seeds weights and data")
     args = parser.parse_args(argv)
     for name in ("repeats", "threads"):
@@ -43,7 +44,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    torch.set_num_threads(args.threads)
+    pin_threads(args.threads)  # torch and BLAS
     torch.manual_seed(args.seed)
     layer = LSTM(INPUT, HIDDEN, batch_first=True, forget_bias=1.0)
     head = nn.Linear(HIDDEN, 1)

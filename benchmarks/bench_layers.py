@@ -1,9 +1,11 @@
 """rnnkit.nn against torch.nn on this CPU: speed and agreement of every path, as a Markdown table.
 
-Each row is one (shape, layer, path) from :func:`rnnkit.verify.compare_layers`: one forward +
-backward of ``out.sum()`` with weights copied from torch.nn, timed round-robin against it
-(median of ``repeats``), ratio = ours / torch.nn in sequences per second (> 1: ours is faster),
-and the largest difference relative to torch.nn's scale over output, state and gradients.
+Each row is one (shape, layer, path): one forward + backward of ``out.sum()`` with weights copied
+from torch.nn (the same input, the same sizes: checked), every module warmed up once, then
+``repeats`` timed passes with the modules' order reversed every other round (median); ratio =
+torch.nn time / ours, i.e. ours / torch.nn in sequences per second (> 1: ours is faster), and
+the largest difference relative to torch.nn's scale over output, state and gradients
+(:func:`rnnkit.verify.max_difference`). Threads (torch and BLAS) are pinned to ``--threads``.
 
     python benchmarks/bench_layers.py                      # both shapes, 2 threads
     python benchmarks/bench_layers.py --shapes small --repeats 41 --out rows.json
@@ -13,16 +15,21 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import time
 
 import torch
+from _common import pin_threads, rounds, same_work
 
-from rnnkit.verify import compare_layers
+from rnnkit import layers
+from rnnkit.init import seeded
+from rnnkit.verify import LAYER_NAMES, PATHS, max_difference
 
 # name -> (batch_size B, seq_len T, input_size F, hidden_size H), default repeats
 SHAPES = {
     "small": ((64, 60, 1, 100), 21),  # the tutorial's sine regression
     "large": ((64, 256, 64, 512), 5),  # matmul-bound: minutes in all, so fewer repeats
+    "tiny": ((4, 10, 1, 8), 3),  # a smoke test of the script, not a measurement
 }
 
 
@@ -31,7 +38,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--shapes",
         default="small,large",
-        help=f"comma-separated, from {', '.join(SHAPES)} (default: all)",
+        help=f"comma-separated, from {', '.join(SHAPES)} (default: small,large)",
     )
     parser.add_argument(
         "--repeats",
@@ -50,6 +57,47 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     if args.repeats is not None and args.repeats < 1:
         parser.error(f"--repeats must be a positive int, got {args.repeats}")
     return args
+
+
+def _forward_backward(module: torch.nn.Module, x: torch.Tensor) -> tuple:
+    module.zero_grad(set_to_none=True)
+    out, _ = module(x)
+    out.sum().backward()
+    return tuple(out.shape)
+
+
+def compare(batch: int, seq_len: int, features: int, hidden: int, repeats: int,
+            seed: int) -> list[dict]:
+    """One row per (layer, path) on this shape: max difference to torch.nn, seq/s, ratio."""
+    rows = []
+    x = torch.randn(batch, seq_len, features, generator=torch.Generator().manual_seed(seed))
+    for name in LAYER_NAMES:
+        with seeded(seed):
+            ref = getattr(torch.nn, name)(features, hidden, batch_first=True)
+        modules = {"torch.nn": ref}
+        for path in PATHS:
+            ours = getattr(layers, name)(features, hidden, batch_first=True, backend=path)
+            ours.load_state_dict(ref.state_dict())
+            modules[path] = ours
+        shapes = {side: _forward_backward(m, x) for side, m in modules.items()}  # warm-up
+        same_work(f"{name} output shape", **shapes)
+        same_work(f"{name} sizes", **{side: (m.input_size, m.hidden_size, m.num_layers)
+                                      for side, m in modules.items()})
+        seconds: dict[str, list[float]] = {side: [] for side in modules}
+        for side in rounds(list(modules), repeats):
+            start = time.perf_counter()
+            _forward_backward(modules[side], x)
+            seconds[side].append(time.perf_counter() - start)
+        base = statistics.median(seconds["torch.nn"])
+        for path in PATHS:
+            ours, sec = modules[path], statistics.median(seconds[path])
+            rows.append({
+                "layer": name,
+                "path": path if path != "auto" else f"auto ({ours.last_backend})",
+                "max_rel_diff": max_difference(ref, ours, x),
+                "seq_per_s": batch / sec, "torch_seq_per_s": batch / base, "ratio": base / sec,
+            })
+    return rows
 
 
 def _shape_label(dims: tuple[int, int, int, int]) -> str:
@@ -71,13 +119,13 @@ def markdown_table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    torch.set_num_threads(args.threads)
+    pin_threads(args.threads)
     rows = []
     for name in args.shapes:
         dims, default_repeats = SHAPES[name]
         repeats = args.repeats or default_repeats
         start = time.perf_counter()
-        shape_rows = compare_layers(*dims, repeats=repeats, seed=args.seed)
+        shape_rows = compare(*dims, repeats=repeats, seed=args.seed)
         elapsed = time.perf_counter() - start
         print(f"{name} {_shape_label(dims)}: {repeats} repeats, {elapsed:.0f} s", flush=True)
         for r in shape_rows:

@@ -1,20 +1,25 @@
 """Truncated-BPTT training throughput: rnnkit.train on StreamBatches against a plain PyTorch loop.
 
 Both train the same model (LSTM + per-step Linear head, carried state) from the same weights on
-the same consecutive chunks, with the same optimizer and clipping; only the loop differs. Runs
-are interleaved and the median of the repeats is reported (steps/s, overhead = rnnkit / plain - 1).
+the same consecutive chunks, with the same optimizer and clipping; only the loop differs. Each
+is warmed up once on a few chunks, which also checks the two end with identical weights (the
+same computation); then ``--repeats`` timed runs of one epoch each, in alternating order, with
+torch's and BLAS's threads pinned. The median is reported (chunks/s, overhead = rnnkit / plain
+- 1), with the optimizer steps each took (checked equal).
 
-    python benchmarks/bench_tbptt.py --repeats 5
+    python benchmarks/bench_tbptt.py --repeats 5 --threads 1
 """
 
 import argparse
 import copy
 import statistics
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from _common import pin_threads, rounds, same_work
 from torch import nn
 
 from rnnkit.batches import StreamBatches
@@ -35,10 +40,11 @@ class StreamModel(nn.Module):
 
 
 def plain_loop(model: nn.Module, batches: StreamBatches, lr: float,
-               chunks: int | None = None) -> None:
-    """The hand-written reference: carried state, Adam, clipping at 1.0, first ``chunks``."""
+               chunks: int | None = None) -> int:
+    """The hand-written reference: carried state, Adam, clipping at 1.0, first ``chunks``.
+    Returns the optimizer steps taken."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    state = None
+    state, steps = None, 0
     for k, (x, y) in enumerate(batches.epoch(0)):
         if k == chunks:
             break
@@ -48,6 +54,14 @@ def plain_loop(model: nn.Module, batches: StreamBatches, lr: float,
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         state = detach_state(state)
+        steps += 1
+    return steps
+
+
+def identical(a: nn.Module, b: nn.Module) -> bool:
+    """The same parameters, bit for bit."""
+    return all(torch.equal(p, q) for p, q in zip(a.state_dict().values(),
+                                                 b.state_dict().values(), strict=True))
 
 
 def main() -> None:
@@ -57,9 +71,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seq-len", type=int, default=100)
     parser.add_argument("--hidden-size", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="torch and BLAS threads")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    pin_threads(args.threads)
     rng = np.random.default_rng(0)
     series = np.sin(np.arange(args.steps + 1) / 20).astype(np.float32) + rng.normal(
         0, 0.1, args.steps + 1).astype(np.float32)
@@ -68,23 +82,34 @@ def main() -> None:
                       grad_clip=1.0)
     torch.manual_seed(0)
     reference = StreamModel(args.hidden_size)
-    times = {"plain": [], "rnnkit": []}
-    for _ in range(args.repeats):
-        for name in times:
-            model = copy.deepcopy(reference)
-            start = time.perf_counter()
-            if name == "plain":
-                plain_loop(model, batches, cfg.learning_rate)
-            else:
-                train(model, batches, cfg)
-            times[name].append(time.perf_counter() - start)
-    steps = len(batches)
+
+    def run(name: str, chunks: int | None = None) -> tuple[float, int, nn.Module]:
+        model = copy.deepcopy(reference)
+        start = time.perf_counter()
+        if name == "plain":
+            steps = plain_loop(model, batches, cfg.learning_rate, chunks)
+        else:
+            steps = len(train(model, batches, replace(cfg, steps=chunks or 0)).steps)
+        return time.perf_counter() - start, steps, model
+
+    warm = {name: run(name, chunks=min(5, len(batches))) for name in ("plain", "rnnkit")}
+    same = identical(warm["plain"][2], warm["rnnkit"][2])
+    times: dict[str, list[float]] = {"plain": [], "rnnkit": []}
+    steps = {}
+    for name in rounds(list(times), args.repeats):
+        seconds, steps[name], _ = run(name)
+        times[name].append(seconds)
+    same_work("optimizer steps", **steps)
+    chunks = steps["plain"]
     plain, ours = statistics.median(times["plain"]), statistics.median(times["rnnkit"])
-    print(f"{steps} chunks of {args.batch_size} x {args.seq_len} steps, LSTM({args.hidden_size}),"
-          f" median of {args.repeats}")
-    print(f"plain loop: {steps / plain:.2f} chunks/s ({plain:.2f} s)")
-    print(f"rnnkit.train: {steps / ours:.2f} chunks/s ({ours:.2f} s)")
+    print(f"{chunks} chunks of {args.batch_size} x {args.seq_len} steps, "
+          f"LSTM({args.hidden_size}), {args.threads} threads, median of {args.repeats} "
+          f"alternated runs; identical weights after the warm-up's chunks: {same}")
+    print(f"plain loop: {chunks / plain:.2f} chunks/s ({plain:.2f} s)")
+    print(f"rnnkit.train: {chunks / ours:.2f} chunks/s ({ours:.2f} s)")
     print(f"overhead: {ours / plain - 1:+.1%}")
+    if not same:
+        raise SystemExit("the two loops did not compute the same steps")
 
 
 if __name__ == "__main__":

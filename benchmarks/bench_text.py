@@ -1,8 +1,12 @@
 """Character-model training speed: rnnkit (CharLM + rnnkit.train) against a plain PyTorch loop.
 
 The plain loop trains the same architecture built from torch.nn.LSTM (embedding, 2 x 256 LSTM,
-tied output layer) on the same consecutive Tiny Shakespeare chunks with the same optimizer,
-clipping and carried state. Interleaved repeats, medians; tokens/s = batch x seq_len x chunks / s.
+tied output layer) from the same weights on the same consecutive Tiny Shakespeare chunks with
+the same optimizer, clipping and carried state. Each side is warmed up once on a few chunks
+(which also checks that both end with the same weights, within float tolerance: both run
+torch's fused LSTM kernel), then timed ``--repeats`` times in alternating order with torch's
+and BLAS's threads pinned; the sizes and optimizer steps are checked equal. Medians;
+tokens/s = batch x seq_len x chunks / s.
 
     python benchmarks/bench_text.py --chunks 40 --repeats 3
 """
@@ -10,10 +14,12 @@ clipping and carried state. Interleaved repeats, medians; tokens/s = batch x seq
 import argparse
 import statistics
 import time
+from dataclasses import replace
 from importlib import resources
 
 import torch
 import torch.nn.functional as F
+from _common import pin_threads, rounds, same_work
 from bench_tbptt import plain_loop  # the same reference loop (benchmarks/ is on sys.path)
 from torch import nn
 
@@ -41,32 +47,56 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=40, help="optimizer steps per run")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="torch and BLAS threads")
+    parser.add_argument("--hidden-size", type=int, default=256)
+    parser.add_argument("--num-layers", type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    pin_threads(args.threads)
     text = (resources.files("rnnkit.datasets") / "tinyshakespeare.txt").read_text("utf-8")
     vocab = CharVocab.from_text(text)
     ids = vocab.encode(text)
     batches = StreamBatches(ids[:-1], ids[1:], 32, 128)
     cfg = TrainConfig(epochs=1, steps=args.chunks, learning_rate=2e-3, patience=0,
                       lr_schedule="constant")
-    times = {"torch.nn loop": [], "rnnkit": []}
-    for _ in range(args.repeats):
+
+    def run(name: str, chunks: int) -> tuple[float, int, nn.Module]:
         torch.manual_seed(0)
-        ours = CharLM(len(vocab), 256, 2)
-        reference = TorchCharLM(len(vocab), 256, 2)
-        reference.load_state_dict(ours.state_dict())
+        ours = CharLM(len(vocab), args.hidden_size, args.num_layers)
+        model = ours
+        if name == "torch.nn loop":
+            model = TorchCharLM(len(vocab), args.hidden_size, args.num_layers)
+            model.load_state_dict(ours.state_dict())
+            same_work("sizes", **{side: (m.rnn.hidden_size, m.rnn.num_layers, sum(
+                p.numel() for p in m.parameters())) for side, m in (("rnnkit", ours),
+                                                                      (name, model))})
         start = time.perf_counter()
-        plain_loop(reference, batches, 2e-3, args.chunks)
-        times["torch.nn loop"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        train(ours, batches, cfg)
-        times["rnnkit"].append(time.perf_counter() - start)
-    tokens = args.chunks * 32 * 128
+        if name == "torch.nn loop":
+            steps = plain_loop(model, batches, cfg.learning_rate, chunks)
+        else:
+            steps = len(train(model, batches, replace(cfg, steps=chunks)).steps)
+        return time.perf_counter() - start, steps, model
+
+    names = ["torch.nn loop", "rnnkit"]
+    warm = {name: run(name, 3) for name in names}
+    close = all(torch.allclose(p, q, rtol=1e-4, atol=1e-5) for p, q in zip(
+        warm[names[0]][2].state_dict().values(), warm["rnnkit"][2].state_dict().values(),
+        strict=True))
+    times: dict[str, list[float]] = {name: [] for name in names}
+    steps = {}
+    for name in rounds(names, args.repeats):
+        seconds, steps[name], _ = run(name, args.chunks)
+        times[name].append(seconds)
+    same_work("optimizer steps", **steps)
+    tokens = steps["rnnkit"] * 32 * 128
+    print(f"LSTM {args.num_layers} x {args.hidden_size}, {steps['rnnkit']} chunks of 32 x 128, "
+          f"{args.threads} threads, median of {args.repeats} alternated runs; the same weights "
+          f"after the warm-up's 3 steps: {close}")
     for name, ts in times.items():
         print(f"{name:>14}: {tokens / statistics.median(ts):,.0f} tokens/s")
     ratio = statistics.median(times["torch.nn loop"]) / statistics.median(times["rnnkit"])
     print(f"rnnkit / torch.nn loop throughput: {ratio:.3f}")
+    if not close:
+        raise SystemExit("the two loops did not compute the same steps")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ the loop differs. Three variants, timed round-robin (order alternating), median 
     rnnkit       rnnkit.train on rnnkit.batches.Batches over the read-only strided windows of
                  rnnkit.data.make_windows, gathering each batch as it goes: what users run
 
-All three must end with identical weights (checked): the same computation, timed.
+All three must take the same optimizer steps and end with identical weights (checked, on the
+untimed warm-up run): the same computation, timed. Threads (torch and BLAS) are pinned.
 Overhead = time / plain time - 1; the target is within 5%.
 
     python benchmarks/bench_trainer.py                    # 10 epochs, 5 repeats, 2 threads
@@ -25,6 +26,7 @@ import time
 
 import numpy as np
 import torch
+from _common import pin_threads, rounds, same_work
 
 from rnnkit.batches import Batches
 from rnnkit.data import make_windows
@@ -39,7 +41,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10, help="epochs per run (default 10)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per variant (5)")
-    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (2)")
+    parser.add_argument("--threads", type=int, default=2, help="torch and BLAS threads (2)")
     parser.add_argument("--seed", type=int, default=0, help="seeds weights and batch order")
     args = parser.parse_args(argv)
     for name in ("epochs", "repeats", "threads"):
@@ -68,10 +70,11 @@ class Pregathered:
         return iter(self.per_epoch[epoch])
 
 
-def plain_train(model: torch.nn.Module, per_epoch: list, cfg: TrainConfig) -> None:
-    """What one writes by hand: zero_grad, forward, backward, clip, step."""
+def plain_train(model: torch.nn.Module, per_epoch: list, cfg: TrainConfig) -> int:
+    """What one writes by hand: zero_grad, forward, backward, clip, step. Returns the steps."""
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
     model.train()
+    steps = 0
     for batches in per_epoch:
         for x, y in batches:
             optimizer.zero_grad(set_to_none=True)
@@ -79,11 +82,13 @@ def plain_train(model: torch.nn.Module, per_epoch: list, cfg: TrainConfig) -> No
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             optimizer.step()
+            steps += 1
+    return steps
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    torch.set_num_threads(args.threads)
+    pin_threads(args.threads)  # torch and BLAS
     x, y = aapl_windows()
     cfg = TrainConfig(
         epochs=args.epochs,
@@ -100,25 +105,27 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     initial = SequenceRegressor(1, HIDDEN)
 
-    def run(variant: str) -> tuple[float, dict]:
+    def run(variant: str) -> tuple[float, dict, int]:
         model = copy.deepcopy(initial)
         started = time.perf_counter()
         if variant == "plain":
-            plain_train(model, pregathered.per_epoch, cfg)
+            steps = plain_train(model, pregathered.per_epoch, cfg)
         else:
-            train(model, pregathered if variant == "rnnkit-loop" else batches, cfg)
+            steps = len(train(model, pregathered if variant == "rnnkit-loop" else batches,
+                              cfg).steps)
         seconds = time.perf_counter() - started
-        return seconds, {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return seconds, {k: v.detach().clone() for k, v in model.state_dict().items()}, steps
 
     variants = ["plain", "rnnkit-loop", "rnnkit"]
     times: dict[str, list[float]] = {v: [] for v in variants}
-    weights = {v: run(v)[1] for v in variants}  # warm-up, and the agreement check
+    warm = {v: run(v) for v in variants}  # warm-up, and the agreement check
+    same_work("optimizer steps", **{v: w[2] for v, w in warm.items()})
+    weights = {v: w[1] for v, w in warm.items()}
     identical = all(
         torch.equal(weights["plain"][k], weights[v][k]) for v in variants for k in weights["plain"]
     )
-    for repeat in range(args.repeats):
-        for variant in variants if repeat % 2 == 0 else variants[::-1]:
-            times[variant].append(run(variant)[0])
+    for variant in rounds(variants, args.repeats):
+        times[variant].append(run(variant)[0])
 
     steps = cfg.epochs * len(batches)
     plain = statistics.median(times["plain"])

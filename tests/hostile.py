@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-ROWS = 150  # enough for `rnnkit forecast`'s default lookback of 60 and its splits
+ROWS = 300  # enough for the default lookback of `rnnkit forecast` (60) and washout of `esn` (100)
 
 
 class Case(NamedTuple):
@@ -56,14 +56,19 @@ def _with(cells: dict[int, str]) -> str:
     return _csv(rows)
 
 
-def _xlsx() -> bytes:
-    """A minimal Office Open XML workbook: the zip entries Excel writes first."""
+def _zip(entries: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook/>')
-        z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet/>')
+        for name, text in entries.items():
+            z.writestr(name, text)
     return buffer.getvalue()
+
+
+def _xlsx() -> bytes:
+    """A minimal Office Open XML workbook: the zip entries Excel writes first."""
+    return _zip({"[Content_Types].xml": '<?xml version="1.0"?><Types/>',
+                 "xl/workbook.xml": '<?xml version="1.0"?><workbook/>',
+                 "xl/worksheets/sheet1.xml": '<?xml version="1.0"?><worksheet/>'})
 
 
 def _tables() -> dict[str, tuple[str | bytes, str]]:
@@ -71,7 +76,7 @@ def _tables() -> dict[str, tuple[str | bytes, str]]:
     rows = _good_rows()
     good = _csv(rows)
     shuffled = [rows[k] for k in np.random.default_rng(1).permutation(len(rows))]
-    repeated = rows[:100] + [[rows[k][0], f"{float(rows[k][1]) + 1:.2f}"] for k in range(90, 100)]
+    repeated = rows + [[rows[k][0], f"{float(rows[k][1]) + 1:.2f}"] for k in range(100, 110)]
     mixed = [[pd.Timestamp(d).strftime("%m/%d/%Y" if k % 3 == 1 else "%Y-%m-%d"), v]
              for k, (d, v) in enumerate(rows)]
     thousands = [[d, f'"{float(v) * 10:,.1f}"'] for d, v in rows]
@@ -80,18 +85,19 @@ def _tables() -> dict[str, tuple[str | bytes, str]]:
     volume = [[d, v, ""] for d, v in rows]
     huge = [[d, f"{float(v) * 1e298:.6g}"] for d, v in rows]
     return {
+        "clean.csv": (good, "a clean file: Date, Close (the reference for the others)"),
         "empty.csv": ("", "an empty file (0 bytes)"),
         "blank.csv": ("\n \n\n", "blank lines only"),
         "header_only.csv": ("Date,Close\n", "a header and no data rows"),
         "one_row.csv": (_csv(rows[:1]), "a header and one data row"),
-        "too_few_rows.csv": (_csv(rows[:12]), "12 rows, fewer than the default lookback of 60"),
+        "too_few_rows.csv": (_csv(rows[:12]), "12 rows (the default lookback is 60)"),
         "no_date_column.csv": (_csv([[v, "1"] for _, v in rows], ("Close", "Volume")),
                                "no column of dates (Close, Volume)"),
         "no_numeric_column.csv": (_csv([[d, "AAPL"] for d, _ in rows], ("Date", "Name")),
                                   "dates and a text column, no numbers"),
         "mixed_date_formats.csv": (_csv(mixed), "dates as 2020-01-01 and 01/02/2020 mixed"),
         "unsorted_dates.csv": (_csv(shuffled), "the rows in random order"),
-        "duplicate_dates.csv": (_csv(repeated), "10 dates repeated later with other values"),
+        "duplicate_dates.csv": (_csv(repeated), "10 dates repeated at the end with other values"),
         "duplicate_rows.csv": (_csv(rows + rows[-10:]), "the last 10 rows repeated exactly"),
         "thousands.csv": (_csv(thousands), 'quoted thousands separators, "1,234.5"'),
         "thousands_semicolon.csv": (_csv(european, sep=";"),
@@ -112,7 +118,7 @@ def _tables() -> dict[str, tuple[str | bytes, str]]:
         "negative_and_zero.csv": (_csv([[d, f"{float(v) - 100:.2f}"] for d, v in rows]),
                                   "a series crossing zero (no log returns)"),
         "far_dates.csv": (_csv([[f"{2300 + k}-01-01", v] for k, (_, v) in enumerate(rows)]),
-                          "yearly dates 2300 .. 2449, past pandas' nanosecond range"),
+                          "yearly dates from 2300 on, past pandas' nanosecond range"),
         "ragged.csv": (good.replace("\n2020-01-10,", "\n2020-01-10,1,2,"),
                        "one row with more cells than the header"),
         "unbalanced_quote.csv": (good.replace("\n2020-01-10,", '\n"2020-01-10,'),
@@ -151,7 +157,7 @@ def _corpora() -> dict[str, tuple[str | bytes, str]]:
         "corpus_latin1.txt": (("Café, naïve, déjà vu. " * 100).encode("latin-1"),
                               "Latin-1 text"),
         "corpus_one_symbol.txt": ("a" * 4000, "4000 times the same character"),
-        "corpus_zip.zip": (_xlsx(), "a zip archive"),
+        "corpus_zip.zip": (_zip({"corpus.txt": text}), "a zip archive of a text file"),
     }
 
 

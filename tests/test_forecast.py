@@ -301,3 +301,59 @@ def test_an_integer_time_index_forecasts_the_next_steps():
     f = _small(target="value", lookback=24, horizon=3, season=24).fit(frame)
     future = f.predict(frame)
     assert list(future.index) == [300, 301, 302] and future.index.name == "step"
+
+
+@pytest.mark.parametrize("case", ["price", "hourly"])
+def test_no_leakage_a_forecast_at_origin_t_ignores_every_value_after_t(case):
+    """End to end through fit on the training part (its validation rows included): editing
+    every value after a test origin t (target and covariate, times 3 plus noise) leaves every
+    forecast and baseline made at origins up to t exactly as it was."""
+    if case == "price":  # derived and covariate inputs, a 3-step horizon, log returns
+        frame = _series()
+        f = lambda: _small(covariates=("Volume",), features=("level", "log_return", "ma5",
+                                                             "vol5"), horizon=3)
+    else:  # the auto encoding of a seasonal signed series: sdiff, window_norm, calendar
+        frame = _hourly(n=24 * 15)
+        f = lambda: _small(target="value", lookback=24, horizon=2)
+    cut = int(np.ceil(len(frame) * 0.8))
+    t = cut + 10  # an origin inside the test part
+    edited = frame.copy()
+    noise = np.random.default_rng(5).normal(size=edited.iloc[t + 1:].shape)
+    edited.iloc[t + 1:] = edited.iloc[t + 1:] * 3 + noise
+    a, b = backtest(f(), frame), backtest(f(), edited)
+    early = a.predictions["origin"] <= frame.index[t]
+    assert early.sum() >= 10 * a.forecaster.horizon  # several origins before the edit ...
+    assert not early.all()  # ... and some after it
+    pa, pb = a.predictions[early], b.predictions[early]
+    for column in ("model", "naive", "snaive", "drift"):
+        np.testing.assert_array_equal(pa[column].to_numpy(), pb[column].to_numpy(), column)
+    late = ~early
+    assert not np.allclose(a.predictions.loc[late, "model"], b.predictions.loc[late, "model"])
+
+
+def test_validation_rows_choose_the_epoch_but_never_set_the_scalers():
+    """fit validates on the last 10% of its rows and fits every scaler on the rows before:
+    editing every validation row changes the validation loss only (one epoch: the same weights,
+    so the same forecasts); editing the last fitting row changes the input scaler."""
+    frame = _series(n=200)
+    rows = len(frame) - 1  # the log_return input drops the first row
+    first_val = 1 + rows - round(rows * 0.1)  # in frame rows
+    one_epoch = NetworkRegressor(ModelConfig(hidden_size=8), replace(FAST, epochs=1))
+
+    def fit(data):
+        return _small(one_epoch, features=("level", "log_return"), scaler="minmax").fit(data)
+
+    def edited(start, stop=None):
+        copy = frame.copy()
+        copy.iloc[start:stop, 0] *= 10
+        return copy
+
+    a, b = fit(frame), fit(edited(first_val))
+    for attr in ("input_scalers_", "target_scalers_"):
+        assert getattr(a, attr)[""].to_dict() == getattr(b, attr)[""].to_dict(), attr
+    chosen = lambda f: (f.encoding_.features, f.encoding_.target_kind, f.encoding_.window_norm)
+    assert chosen(a) == chosen(b)  # (the auto choice's reason reads the validation rows too)
+    assert a.history_[0].records[0]["val_loss"] != b.history_[0].records[0]["val_loss"]
+    np.testing.assert_array_equal(a.predict_windows(frame).mean, b.predict_windows(frame).mean)
+    c = fit(edited(first_val - 1, first_val))  # the last row the scalers may read
+    assert c.input_scalers_[""].to_dict() != a.input_scalers_[""].to_dict()

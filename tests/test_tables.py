@@ -522,3 +522,63 @@ def test_read_panel_reads_every_series_once_each_cleaned_on_its_own(tmp_path):
     assert list(read_panel(path, id_column="Name", series=["C", "A"])) == ["C", "A"]
     with pytest.raises(InputError, match="no series 'Z' in column 'Name'"):
         read_panel(path, id_column="Name", series=["Z"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Parquet: the same table as Parquet reads as the CSV reads. pyarrow is in the test extra,
+# so without it these fail (ImportError), never skip.
+
+PRICES_CSV = ("Date,Close,Volume\n2020-01-03,11,200\n2020-01-02,10.5,100\n2020-01-06,,300\n"
+              "2020-01-07,12,400\n2020-01-08,12.5,500\n")  # unsorted, with a gap to fill
+
+
+def _counts(report: CleaningReport) -> tuple:
+    return (report.rows_read, report.duplicates_dropped, report.filled,
+            report.leading_dropped, report.series)
+
+
+@pytest.mark.parametrize("stored", ["text dates", "datetime column", "time index"])
+def test_a_parquet_file_reads_as_the_csv_reads(tmp_path, stored):
+    csv = _csv(tmp_path, PRICES_CSV)
+    table = pd.read_csv(csv)  # Close float64 with a NaN, Volume int64, Date text
+    if stored != "text dates":
+        table["Date"] = pd.to_datetime(table["Date"])
+    if stored == "time index":
+        table = table.set_index("Date")
+    table.to_parquet(tmp_path / "prices.parquet", index=stored == "time index")
+    expected, expected_report = read_series(csv)
+    frame, report = read_series(tmp_path / "prices.parquet")
+    pd.testing.assert_frame_equal(frame, expected)
+    assert _counts(report) == _counts(expected_report)
+    assert report.filled == {"Close": 1, "Volume": 0}  # the gap, filled from 2020-01-03
+
+
+def test_parquet_integer_steps_and_long_format_read_as_the_csv(tmp_path):
+    steps = _csv(tmp_path, "step,value\n3,1.5\n1,2.5\n2,3.5\n", "steps.csv")
+    pd.read_csv(steps).to_parquet(tmp_path / "steps.pq", index=False)
+    expected, _ = read_series(steps)
+    frame, _ = read_series(tmp_path / "steps.pq")
+    pd.testing.assert_frame_equal(frame, expected)
+    assert frame.index.name == "step" and frame.index.tolist() == [1, 2, 3]
+    long = _csv(tmp_path, "date,close,Name\n2020-01-02,1,A\n2020-01-02,10,B\n2020-01-01,0.5,A\n"
+                "2020-01-01,9,B\n", "long.csv")
+    pd.read_csv(long).to_parquet(tmp_path / "long.parquet", index=False)
+    for path in (long, tmp_path / "long.parquet"):
+        with pytest.raises(InputError, match="long-format file with one series per 'Name'"):
+            read_series(path)
+    expected, expected_report = read_series(long, id_column="Name", series="B")
+    frame, report = read_series(tmp_path / "long.parquet", id_column="Name", series="B")
+    pd.testing.assert_frame_equal(frame, expected)
+    assert _counts(report) == _counts(expected_report)
+
+
+def test_load_table_gives_forecast_the_same_parquet_frame(tmp_path):
+    """What `rnnkit forecast --data prices.parquet` trains on is what it reads from the CSV."""
+    from rnnkit.io import load_table
+
+    csv = _csv(tmp_path, PRICES_CSV)
+    pd.read_csv(csv).to_parquet(tmp_path / "prices.parquet", index=False)
+    expected, csv_record = load_table(str(csv), columns=["Close"])
+    frame, record = load_table(str(tmp_path / "prices.parquet"), columns=["Close"])
+    pd.testing.assert_frame_equal(frame, expected)
+    assert record["cleaning"]["filled"] == csv_record["cleaning"]["filled"] == {"Close": 1}

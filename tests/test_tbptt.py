@@ -1,5 +1,7 @@
 """Truncated BPTT on streamed chunks, per-step gradient norms, spectral constraints."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -25,10 +27,11 @@ class StatefulTagger(nn.Module):
         return prediction, F.mse_loss(prediction, y), state
 
 
-def _series(n=400, seed=0):
+def _series(n=400, seed=0, delay=1):
+    """x_t = ±1 at random, y_t = x_{t-delay}: a chunk's first ``delay`` targets need the last."""
     x = np.random.default_rng(seed).choice([-1.0, 1.0], size=(n, 1)).astype(np.float32)
-    y = np.roll(x, 1, axis=0)  # y_t = x_{t-1}: the first step of a chunk needs the last one
-    y[0] = 0
+    y = np.roll(x, delay, axis=0)
+    y[:delay] = 0
     return x, y
 
 
@@ -69,36 +72,86 @@ def test_gradients_stop_every_k2_steps():
     assert grad[:, 3:].abs().sum() > 0
 
 
-def test_carried_state_is_what_makes_the_boundary_learnable():
-    """y_t = x_{t-1}: with chunks of 4, one target in four needs the previous chunk's state.
-    Streamed training (state carried) learns it; the same chunks with a fresh state cannot."""
-    x, y = _series()
-    cfg = TrainConfig(epochs=40, learning_rate=3e-2, lr_schedule="constant", patience=0)
+class Forgetful(StreamBatches):
+    stateful = False  # the same chunks, but train() starts each one from the zero state
 
-    def final_loss(batches):
-        torch.manual_seed(0)
-        model = StatefulTagger()
-        train(model, batches, cfg)
-        return model, batches
 
-    carried, batches = final_loss(StreamBatches(x, y, batch_size=8, seq_len=4))
+def _stream_error(model, batches) -> float:
+    """Mean |prediction - target| over a stream, the state carried from chunk to chunk (how a
+    streamed model is used), the first two chunks left out while the state fills."""
     with torch.no_grad():
         state, errors = None, []
         for cx, cy in batches.epoch(0):
-            prediction, _, state = carried(cx, cy, state)
-            errors.append((prediction - cy)[:, 0].abs().mean().item())  # chunk-boundary steps
-    assert np.mean(errors[1:]) < 0.1
+            prediction, _, state = model(cx, cy, state)
+            errors.append((prediction - cy).abs().mean().item())
+    return float(np.mean(errors[2:]))
 
-    class Forgetful(StreamBatches):
-        stateful = False  # same chunks, but each batch starts from the zero state
 
+def test_carried_state_is_what_makes_the_boundary_learnable():
+    """y_t = x_{t-2} in chunks of 4: half the targets need the previous chunk. Two models
+    trained on the same chunks from the same weights, one with the state carried and one
+    from a fresh state per chunk, scored the same way on a new stream: only the first learns."""
+    x, y = _series(delay=2)
+    test = StreamBatches(*_series(seed=99, delay=2), batch_size=8, seq_len=4)
+    cfg = TrainConfig(epochs=40, learning_rate=3e-2, lr_schedule="constant", patience=0)
+    errors = {}
+    for name, kind in (("carried", StreamBatches), ("fresh", Forgetful)):
+        torch.manual_seed(0)
+        model = StatefulTagger()
+        train(model, kind(x, y, batch_size=8, seq_len=4), cfg)
+        errors[name] = _stream_error(model, test)
+    assert errors["carried"] < 0.1, errors
+    assert errors["fresh"] > 0.5, errors  # it never saw the boundary targets' inputs
+
+
+def _truncated_loss(model, x, y, state, k2):
+    """The reference, written out: the chunk's mean squared error, state cut every k2 steps."""
+    total = 0.0
+    for start in range(0, x.shape[1], k2):
+        part = slice(start, start + k2)
+        prediction, _, state = model(x[:, part], y[:, part], state)
+        total = total + ((prediction - y[:, part]) ** 2).sum()
+        state = tuple(s.detach() for s in state)
+    return total / y.numel(), state
+
+
+@pytest.mark.parametrize("k2", [2, 3])
+def test_train_detaches_every_tbptt_steps_inside_a_chunk(k2):
+    """train() with tbptt_steps=k2 < seq_len=5 takes exactly the steps of a hand-written loop
+    over the same chunks (state carried, cut every k2 steps), which differ from full-chunk
+    steps; the loss it records is the plain forward's: truncation changes no value."""
+    x, y = (np.random.default_rng(1).standard_normal((40, 1)).astype(np.float32)
+            for _ in range(2))
+    batches = StreamBatches(x, y, batch_size=2, seq_len=5)  # 4 chunks of 5 steps
+    cfg = TrainConfig(epochs=1, optimizer="sgd", learning_rate=0.1, grad_clip=0.0,
+                      lr_schedule="constant", patience=0, tbptt_steps=k2)
     torch.manual_seed(0)
-    fresh = StatefulTagger()
-    train(fresh, Forgetful(x, y, batch_size=8, seq_len=4), cfg)
-    with torch.no_grad():
-        errors = [(fresh(cx, cy)[0] - cy)[:, 0].abs().mean().item()
-                  for cx, cy in batches.epoch(0)]
-    assert np.mean(errors[1:]) > 0.5  # the first step of a chunk is a coin toss
+    initial = StatefulTagger(layer=LSTM)
+    ours = copy.deepcopy(initial)
+    history = train(ours, batches, cfg)
+
+    def by_hand(k):
+        model = copy.deepcopy(initial)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        state, losses = None, []
+        for cx, cy in batches.epoch(0):
+            with torch.no_grad():
+                losses.append(F.mse_loss(model(cx, cy, state)[0], cy).item())
+            loss, state = _truncated_loss(model, cx, cy, state, k)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        return model, losses
+
+    truncated, losses = by_hand(k2)
+    full, _ = by_hand(5)
+    assert len(history.steps) == 4
+    for (name, p), q, r in zip(ours.named_parameters(), truncated.parameters(),
+                               full.parameters(), strict=True):
+        torch.testing.assert_close(p, q, msg=name)
+        if name.startswith("rnn."):  # (the head saw the same values at the first step)
+            assert not torch.allclose(p, r, rtol=0, atol=1e-6), name
+    np.testing.assert_allclose([s["loss"] for s in history.steps], losses, rtol=1e-5)
 
 
 def test_every_step_reports_its_pre_clip_norm():

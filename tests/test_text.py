@@ -139,3 +139,84 @@ def test_char_model_folder_round_trip(memorised, tmp_path):
 def test_a_language_model_reads_forwards_only():
     with pytest.raises(InputError, match="bidirectional must be False"):
         CharLM(5, hidden_size=4, bidirectional=True)
+
+
+# resume: streamed training interrupted after epoch 1 of 2, then resumed, equals one go
+
+
+class Interrupted(Exception):
+    """Raised from on_epoch: a crash right after epoch 1's checkpoints were written."""
+
+
+def _stop_after_epoch_one(record: dict) -> None:
+    if record["epoch"] == 1:
+        raise Interrupted
+
+
+def test_resumed_streamed_training_equals_an_uninterrupted_run(tmp_path):
+    """Stateful TBPTT on StreamBatches (k2 < k1), dropout, cosine schedule, validation: two
+    epochs in one go, or one epoch, a crash, and a resume into a model drawn from another
+    seed; the parameters and every step's loss are identical."""
+    text = PHRASE * 30
+    vocab = CharVocab.from_text(text)
+    ids = vocab.encode(text)
+    batches = StreamBatches(ids[:600], ids[1:601], 4, 24)
+    val = StreamBatches(ids[600:-1], ids[601:], 2, 24)
+    cfg = TrainConfig(epochs=2, batch_size=4, learning_rate=1e-2, patience=0,
+                      tbptt_steps=8, lr_schedule="cosine")
+
+    def model(seed):
+        torch.manual_seed(seed)
+        return CharLM(len(vocab), hidden_size=16, num_layers=2, dropout=0.3)
+
+    whole = model(0)
+    history = train(whole, batches, cfg, val_batches=val)
+    with pytest.raises(Interrupted):
+        train(model(0), batches, cfg, val_batches=val, checkpoint_dir=tmp_path,
+              on_epoch=_stop_after_epoch_one)
+    resumed = model(99)
+    again = train(resumed, batches, cfg, val_batches=val, checkpoint_dir=tmp_path, resume=True)
+    assert [s["loss"] for s in again.steps] == [s["loss"] for s in history.steps]
+    assert len(again.steps) == 2 * len(batches)
+    assert [r["val_loss"] for r in again.records] == [r["val_loss"] for r in history.records]
+    for (name, p), q in zip(resumed.state_dict().items(), whole.state_dict().values(),
+                            strict=True):
+        assert torch.equal(p, q), name
+
+
+def test_text_train_resumes_from_its_checkpoints(tmp_path, monkeypatch):
+    """`rnnkit text train --resume` after a crash at the end of epoch 1 of 2 writes the model the
+    uninterrupted command writes, to the bit."""
+    import rnnkit.jobs.text as text_job
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(PHRASE * 40)
+
+    def run(out, *extra):
+        return main(["text", "train", "--corpus", str(corpus), "--hidden-size", "16",
+                     "--num-layers", "1", "--seq-len", "16", "--batch-size", "4",
+                     "--epochs", "2", "--sample-length", "5", "--prompt", "the",
+                     "--no-progress", "--out", str(tmp_path / out), *extra])
+
+    assert run("whole") == 0
+
+    class CrashingBar(text_job.EpochBar):
+        def update(self, record):
+            super().update(record)
+            _stop_after_epoch_one(record)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(text_job, "EpochBar", CrashingBar)
+        with pytest.raises(Interrupted):
+            run("split")
+    assert (tmp_path / "split" / "checkpoints" / "last").is_dir()
+    assert not (tmp_path / "split" / "model").exists()
+    assert run("split", "--resume") == 0
+    whole = load_char_model(tmp_path / "whole" / "model")[0]
+    split = load_char_model(tmp_path / "split" / "model")[0]
+    for (name, p), q in zip(split.state_dict().items(), whole.state_dict().values(),
+                            strict=True):
+        assert torch.equal(p, q), name
+    steps = [json.loads((tmp_path / run_ / "metrics.json").read_text())["steps"]
+             for run_ in ("whole", "split")]
+    assert steps[0] == steps[1] > 0

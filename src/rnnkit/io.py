@@ -8,9 +8,10 @@ rnnkit model and training checkpoint. torch is imported only inside the safetens
 so this module loads without it.
 """
 
+import io
 import json
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,8 @@ import pandas as pd
 
 from rnnkit import __version__
 from rnnkit._checks import InputError
-from rnnkit.tables import PathLike, read_panel, read_series
+from rnnkit.sniff import decode, refuse_binary, sniff_sep
+from rnnkit.tables import MAX_MAGNITUDE, PathLike, read_panel, read_series
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -115,6 +117,10 @@ def load_m4(train: str, test: str = "") -> tuple[dict[str, pd.DataFrame], dict]:
     for k, key in enumerate(data.ids):
         values = data.train[k] if data.test is None else np.concatenate([data.train[k],
                                                                           data.test[k]])
+        if np.abs(values).max(initial=0.0) > MAX_MAGNITUDE:  # as read_series refuses them
+            raise InputError(f"{train}: series {key} has a value of {np.abs(values).max():g}, "
+                             f"beyond ±{MAX_MAGNITUDE:g}, whose square float64 cannot hold: "
+                             "rescale it")
         panel[key] = pd.DataFrame({"value": values},
                                   index=pd.RangeIndex(len(values), name="step"))
     return panel, {"source": train, "format": "m4", "test": test or None,
@@ -122,51 +128,136 @@ def load_m4(train: str, test: str = "") -> tuple[dict[str, pd.DataFrame], dict]:
 
 
 def load_static(path: str) -> pd.DataFrame:
-    """Static covariates: a CSV whose first column is the series id, then numeric columns."""
-    if not Path(path).is_file():
-        raise InputError(f"--static: {path}: no such file")
-    frame = pd.read_csv(path, index_col=0, dtype={0: str})
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if text or frame.empty or frame.isna().any().any():
-        raise InputError(f"--static: {path} must hold numbers for every series, without gaps"
-                         f"{'; not numeric: ' + ', '.join(map(repr, text)) if text else ''}")
-    frame.index = frame.index.astype(str).str.strip()
-    return frame
+    """Static covariates: a CSV whose first column is the series id, then numeric columns.
 
-
-def read_corpus(name: str) -> str:
-    """The bundled Tiny Shakespeare (``name="shakespeare"``) or a UTF-8 text file.
+    The file is decoded and its separator found as :func:`~rnnkit.tables.read_series` does.
 
     Raises
     ------
     InputError
-        The file cannot be read, has NUL bytes (binary), is not UTF-8, or is empty.
+        One line starting ``--static:``: the file is missing, a folder, unreadable, not text or
+        not a CSV; a column is not numeric; a cell is empty, not finite or beyond
+        ±``MAX_MAGNITUDE``; an id is empty or appears twice.
+    """
+    data = _read_bytes(path, "--static")
+    try:
+        text = decode(path, data)[0]
+    except InputError as err:
+        raise InputError(f"--static: {err}") from None
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sniff_sep(text), index_col=0, dtype={0: str})
+    except pd.errors.EmptyDataError:
+        raise InputError(f"--static: {path} is empty") from None
+    except (pd.errors.ParserError, ValueError) as err:
+        raise InputError(f"--static: {path} is not a readable CSV file: "
+                         f"{str(err).strip()}") from None
+    words = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+             or pd.api.types.is_bool_dtype(frame[c])]
+    values = np.zeros(0) if words else frame.to_numpy(dtype=float)
+    if words or frame.empty or not np.isfinite(values).all():
+        raise InputError(f"--static: {path} must hold numbers for every series, without gaps"
+                         f"{'; not numeric: ' + ', '.join(map(repr, words)) if words else ''}")
+    if np.abs(values).max() > MAX_MAGNITUDE:
+        raise InputError(f"--static: {path} has a value beyond ±{MAX_MAGNITUDE:g}: rescale it")
+    frame.index = frame.index.astype("string").str.strip()
+    if frame.index.isna().any() or (frame.index == "").any() or frame.index.has_duplicates:
+        raise InputError(f"--static: {path} must name each series once in its first column")
+    frame.index = frame.index.astype(str)
+    return frame
+
+
+def read_corpus(name: str) -> str:
+    """The bundled Tiny Shakespeare (``name="shakespeare"``) or a text file: UTF-8 (a BOM is
+    dropped) or UTF-16 with a BOM.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read (missing, a folder, no permission), is an archive, has NUL
+        bytes (binary), is not UTF-8, or is empty.
     """
     if name == "shakespeare":
         return (resources.files("rnnkit.datasets") / "tinyshakespeare.txt").read_text("utf-8")
-    try:
-        data = Path(name).read_bytes()
-    except OSError as err:
-        raise InputError(f"--corpus: cannot read {name}: {err.strerror}") from None
-    if b"\x00" in data:
-        raise InputError(f"--corpus: {name} looks binary (it has NUL bytes), not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(f"--corpus: {name} is not UTF-8 text (byte {err.start})") from None
+    data = _read_bytes(name, "--corpus")
+    refuse_binary(f"--corpus: {name}", data, "text")
+    text = _utf16(data)
+    if text is None:
+        if b"\x00" in data:
+            raise InputError(f"--corpus: {name} looks binary (it has NUL bytes), not text")
+        skip = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        try:
+            text = data[skip:].decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise InputError(f"--corpus: {name} is not UTF-8 text (byte "
+                             f"{err.start + skip})") from None
     if not text:
         raise InputError(f"--corpus: {name} is empty")
     return text
 
 
+def _read_bytes(name: str, flag: str) -> bytes:
+    """The bytes of the file ``flag`` names; a folder or an unreadable file is an InputError."""
+    if Path(name).is_dir():
+        raise InputError(f"{flag}: {name} is a folder, not a file")
+    try:
+        return Path(name).read_bytes()
+    except OSError as err:
+        raise InputError(f"{flag}: cannot read {name}: {err.strerror}") from None
+
+
+def _utf16(data: bytes) -> str | None:
+    """The text of UTF-16 bytes that start with a BOM; None for anything else (or binary)."""
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                text = data[2:].decode(encoding)
+            except UnicodeDecodeError:  # not UTF-16 after all
+                return None
+            return None if "\x00" in text else text
+    return None
+
+
+RUN_MARKER = ".rnnkit-out"  # touched by prepare_out as each run starts
+RESULTS = (  # what the jobs write into --out, removed there when the next run starts
+    "metrics.json", "predictions.csv", "future.csv", "per_series.csv", "forecast.png",
+    "loss.png", "error_by_step.png", "series.png", "prediction.png", "search.csv", "search.png",
+    "samples.txt", "gradients.json", "gradients.png", "learning_curve.png", "trials.csv",
+    "best.toml", "history.png", "importance.png")
+
+
 def prepare_out(path: PathLike) -> Path:
-    """Create the output folder now, so that an unwritable one fails before any work."""
+    """Create the output folder now, so that an unwritable one fails before any work, and
+    remove the results of the run before (so none is left beside this run's).
+
+    Each run touches the folder's marker file ``.rnnkit-out`` here, before it writes anything,
+    so the files named in ``RESULTS`` (and ``model/``'s files) that are newer than the marker
+    are the last run's own: they are removed, say a ``per_series.csv`` of a many-series run
+    that a single-series run would leave beside its own results. Everything else stays: files
+    older than the marker (rnnkit did not write them), other names, ``checkpoints/`` (for
+    ``--resume``) and a study's ``study.db``. A run that fails before this leaves the folder
+    untouched.
+
+    Raises
+    ------
+    InputError
+        The path is a file, or the folder cannot be created or written.
+    """
     out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: {out} is a file, not a folder")
+    marker = out / RUN_MARKER
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".rnnkit-write-test-{os.getpid()}"  # torchrun ranks probe at once
-        probe.write_text("")
-        probe.unlink()
+        if marker.is_file():
+            since = marker.stat().st_mtime_ns
+            for name in [*RESULTS, f"model/{WEIGHTS}", "model/config.json"]:
+                result = out / name
+                if result.is_file() and result.stat().st_mtime_ns >= since:
+                    result.unlink(missing_ok=True)  # torchrun ranks remove them at once
+            with suppress(OSError):  # only if nothing else is in it
+                (out / "model").rmdir()
+        marker.write_text("rnnkit: the result files newer than this file are the last run's; "
+                          "the next run into this folder removes them first\n")
     except OSError as err:
         raise InputError(f"--out: cannot write to {out}: {err.strerror}") from None
     return out

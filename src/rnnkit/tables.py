@@ -19,7 +19,16 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._checks import InputError, check_choice
-from rnnkit.sniff import decode, sniff_decimal, sniff_sep
+from rnnkit.sniff import (
+    as_datetime,
+    as_float,
+    decode,
+    header_cells,
+    header_names,
+    is_grouped,
+    sniff_decimal,
+    sniff_sep,
+)
 
 PathLike = str | os.PathLike[str]
 DATE_NAMES = ("date", "datetime", "timestamp", "time",  # the first four win over the rest
@@ -27,6 +36,7 @@ DATE_NAMES = ("date", "datetime", "timestamp", "time",  # the first four win ove
 STEP_NAMES = ("step", "t", "index", "epoch")  # integers here are steps, never years or YYYYMMDD
 PARQUET_SUFFIXES = (".parquet", ".pq")
 EPOCH_SECONDS = (946_684_800, 4_102_444_800)  # 2000-01-01 .. 2100-01-01 UTC
+MAX_MAGNITUDE = 1e150  # squares (errors, variances) of larger values overflow float64 (1.8e308)
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,9 @@ class CleaningReport:
         "utf-8-sig", "utf-16-le" or "utf-16-be") and "gzip" or "". Parquet leaves the defaults.
     series
         The id of the series kept from a long-format file, or None.
+    thousands
+        The thousands mark some value cells were written with ("," as in 1,234.5, or "." as
+        in 1.234,5), or "".
     """
 
     rows_read: int
@@ -59,6 +72,7 @@ class CleaningReport:
     encoding: str = "utf-8"
     compression: str = ""
     series: str | None = None
+    thousands: str = ""
 
     def to_dict(self) -> dict:
         """The report as a JSON-ready dict (a copy).
@@ -99,7 +113,9 @@ def read_series(
         then that order.
     decimal
         The decimal mark, "." or ",". Default: "," when ``sep`` is not "," and some cell is a
-        comma-decimal number such as ``12,5``, else ".". With ",", a "." in a number is an error.
+        comma-decimal number such as ``12,5`` or ``1.234,5``, else ".". A number may group its
+        digits by threes with the other mark (``1,234.5``; with ",", ``1.234,5``); any other
+        use of it is an error (with ",", ``1.5``).
     id_column, series
         For a long-format file (one row per time and series): the column naming each row's
         series, and the id to keep (compared as stripped text). Only that series' rows are
@@ -113,7 +129,9 @@ def read_series(
 
     Notes
     -----
-    The time column: dates as pandas parses them; or, when every cell is an integer, Unix
+    The time column: dates as pandas parses them (the format of the first date), else in
+    ISO 8601 (``2020-01-01`` beside ``2020-01-01 10:00``); times with different UTC offsets
+    (as across a change to summer time) become UTC. Or, when every cell is an integer, Unix
     epoch seconds if all lie in 2000-01-01 .. 2100-01-01 (946684800 .. 4102444800), epoch
     milliseconds if all lie in 1000 x that range, else dates if pandas reads every value as a
     date (20200131, a year; not in a column named step, t, index or epoch), else steps.
@@ -124,14 +142,17 @@ def read_series(
     ``id_column`` and ``series``); sort by time (stable); for each repeated time keep the
     last row and warn with the count; fill empty cells with the last earlier value of their
     column; drop the leading rows that still have an empty cell.
-    Missing times are not inserted. A cell is empty or a finite number; anything else is an
-    error, never silently turned into a missing value.
+    Missing times are not inserted. A cell is empty or a finite number of magnitude at most
+    ``MAX_MAGNITUDE`` (1e150: rnnkit squares values, and float64 holds squares up to 1.8e308);
+    anything else (``n/a``, ``inf``, ``$12``) is an error, never silently turned into a missing
+    value.
 
     Raises
     ------
     InputError
-        The file is missing, empty, an archive, not decodable or has no data rows; no time
-        column is found; a column or series is unknown (the message lists those available);
+        The file is missing, a folder, unreadable, empty, an archive or a spreadsheet, not
+        decodable or has no data rows; two columns have one name; no time column is found; a
+        column or series is unknown (the message lists those available);
         a date does not parse; a value is not a number (``prices.csv line 17: 'Close' is
         'n/a'``, the header being line 1); the file is long-format without ``id_column``; or no
         row is left. ``columns=[]`` is an error too.
@@ -210,6 +231,7 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
             raise InputError(f"{path} has no numeric column besides the dates in {date_column!r}")
     time = _parse_time(path, raw[date_column], unit)
     values = {c: _parse_numbers(path, raw[c], unit, how["decimal"]) for c in columns}
+    grouped = any(is_grouped(raw[c], how["decimal"]).any() for c in columns)
     word = "date" if isinstance(time, pd.DatetimeIndex) else "step"
     rows = pd.DataFrame(dict(enumerate([np.asarray(time), *values.values()])))
     exact = rows.duplicated(keep="last").to_numpy()  # the last keeps its place, as below
@@ -223,7 +245,9 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
     frame, repeated, filled, leading = _clean(path, frame, word)
     report = CleaningReport(rows_read=len(raw), duplicates_dropped=int(exact.sum()) + repeated,
                             filled=filled, leading_dropped=leading,
-                            series=None if series is None else str(series).strip(), **how)
+                            series=None if series is None else str(series).strip(),
+                            thousands=("," if how["decimal"] == "." else ".") if grouped else "",
+                            **how)
     return frame, report
 
 
@@ -235,6 +259,8 @@ def _read_raw(path: PathLike, sep: str | None, decimal: str | None,
     1-based row for Parquet; the returned word ("line" / "row") says which. The dict says how
     the file was read: the :class:`CleaningReport` fields sep, decimal, encoding, compression.
     """
+    if Path(path).is_dir():
+        raise InputError(f"{path} is a folder, not a file")
     if not Path(path).is_file():
         raise InputError(f"{path}: no such file")
     if Path(path).suffix.lower() in PARQUET_SUFFIXES:
@@ -243,11 +269,17 @@ def _read_raw(path: PathLike, sep: str | None, decimal: str | None,
         except ImportError as e:
             raise InputError(f"reading the Parquet file {path} needs pyarrow "
                              "(pip install pyarrow); or save it as CSV") from e
+        except (OSError, ValueError, TypeError, NotImplementedError) as e:  # pyarrow's errors
+            raise InputError(f"{path} is not a readable Parquet file ({e})") from None
         if isinstance(raw.index, pd.DatetimeIndex) or str(raw.index.name).lower() in DATE_NAMES:
             raw = raw.reset_index()  # a frame saved with its time index
         raw.index, unit, how = np.arange(1, len(raw) + 1), "row", {"decimal": decimal or "."}
     else:
-        text, encoding, compression = decode(path, Path(path).read_bytes())
+        try:
+            data = Path(path).read_bytes()
+        except OSError as e:
+            raise InputError(f"{path}: cannot read it ({e.strerror})") from None
+        text, encoding, compression = decode(path, data)
         sep = sep or sniff_sep(text)
         try:  # every cell as text, so that 'n/a' reaches us instead of becoming NaN
             raw = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
@@ -257,7 +289,8 @@ def _read_raw(path: PathLike, sep: str | None, decimal: str | None,
         except pd.errors.ParserError as e:
             raise InputError(f"{path} is not a readable CSV file: {str(e).strip()}") from e
         raw = raw.apply(lambda cells: cells.str.strip()).replace("", np.nan)
-        raw.columns = _trimmed(path, raw.columns)
+        header_names(path, header_cells(text, sep))  # pandas renames repeats (Close.1)
+        raw.columns = header_names(path, raw.columns)
         raw.index, unit = np.arange(2, len(raw) + 2), "line"  # blank lines kept for this count
         how = {"sep": sep, "decimal": decimal or sniff_decimal(raw, sep), "encoding": encoding,
                "compression": compression}
@@ -265,15 +298,6 @@ def _read_raw(path: PathLike, sep: str | None, decimal: str | None,
     if raw.empty:
         raise InputError(f"{path} has no data rows")
     return raw, unit, how
-
-
-def _trimmed(path: PathLike, names: pd.Index) -> list[str]:
-    """Header names without surrounding spaces; two names equal after trimming are an error."""
-    trimmed = [str(n).strip() for n in names]
-    for k, name in enumerate(trimmed):
-        if name in trimmed[:k]:
-            raise InputError(f"{path}: the header has two columns named {name!r}")
-    return trimmed
 
 
 def _ids(cells: pd.Series) -> pd.Series:
@@ -354,13 +378,11 @@ def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None) -> st
         cells = raw[name]
         if _is_numeric(cells) or cells.isna().any():
             continue
-        with warnings.catch_warnings():  # pandas warns when a text column has no date format
-            warnings.simplefilter("ignore", UserWarning)
-            if pd.to_datetime(cells, errors="coerce").notna().all():
-                return name
+        if as_datetime(cells).notna().all():
+            return name
     names = ", ".join(DATE_NAMES)
     raise InputError(f"{path} has no date column: none is named {names}, and none parses as "
-                     "dates in every row; pass date_column")
+                     "dates in every row; pass date_column (--date-column)")
 
 
 def _is_numeric(cells: pd.Series, decimal: str = ".") -> bool:
@@ -370,33 +392,40 @@ def _is_numeric(cells: pd.Series, decimal: str = ".") -> bool:
     if not pd.api.types.is_string_dtype(cells.dtype):  # datetimes, categories
         return False
     present = cells.dropna()
-    return len(present) > 0 and bool(np.isfinite(_as_float(present.iloc[:1], decimal))[0])
-
-
-def _as_float(cells: pd.Series, decimal: str = ".") -> np.ndarray:
-    """Cells as float64, NaN where a cell is empty or not a number."""
-    if decimal == "," and pd.api.types.is_string_dtype(cells):  # the values, not just object
-        # "12,5" -> "12.5"; a "." is no decimal mark here, so "1.5" must fail: "1_5"
-        cells = cells.str.replace(".", "_", regex=False).str.replace(",", ".", regex=False)
-    return pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return len(present) > 0 and bool(np.isfinite(as_float(present.iloc[:1], decimal))[0])
 
 
 def _parse_numbers(path: PathLike, cells: pd.Series, unit: str, decimal: str = ".") -> np.ndarray:
-    """The column as float64 (NaN where empty); raise at the first cell that is not a number."""
-    values = _as_float(cells, decimal)
-    bad = cells.notna().to_numpy() & ~np.isfinite(values)
+    """The column as float64 (NaN where empty); raise at the first cell that is not a number or
+    is beyond ±MAX_MAGNITUDE."""
+    values = as_float(cells, decimal)
+    bad = cells.notna().to_numpy() & ~(np.abs(values) <= MAX_MAGNITUDE)
     if bad.any():
         k = int(bad.argmax())
-        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is {cells.iloc[k]!r}")
+        why = (f", beyond ±{MAX_MAGNITUDE:g}, whose square float64 cannot hold: rescale the "
+               "column") if np.isfinite(values[k]) else ""
+        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is "
+                         f"{_shown(cells.iloc[k])}{why}")
     return values
 
 
+def _shown(cell: object) -> str:
+    """A cell as a message quotes it: text in quotes ('n/a'), a Parquet value as itself (inf)."""
+    return repr(cell) if isinstance(cell, str) else str(cell)
+
+
 def _integers(cells: pd.Series) -> np.ndarray | None:
-    """The cells as int64 if every one is an integer (an integer dtype, or text such as "42")."""
+    """The cells as int64 if every one is an integer (an integer dtype, whole floats below 2^53,
+    or text such as "42")."""
     if pd.api.types.is_bool_dtype(cells.dtype):
         return None
     if pd.api.types.is_integer_dtype(cells.dtype):
-        return cells.to_numpy(dtype=np.int64)
+        fits = not len(cells) or cells.max() <= np.iinfo(np.int64).max  # uint64 may not
+        return cells.to_numpy(dtype=np.int64) if fits else None
+    if pd.api.types.is_float_dtype(cells.dtype):  # Parquet: 0.0, 1.0, ... are steps
+        values = cells.to_numpy(dtype=np.float64)
+        whole = (np.abs(values) < 2.0 ** 53).all() and (values == np.trunc(values)).all()
+        return values.astype(np.int64) if whole else None
     if pd.api.types.is_string_dtype(cells) and cells.str.fullmatch(r"[+-]?\d{1,18}").all():
         return cells.to_numpy(dtype=str).astype(np.int64)
     return None
@@ -406,6 +435,10 @@ def _parse_time(path: PathLike, cells: pd.Series, unit: str) -> pd.Index:
     """The time column as a DatetimeIndex "date" or an int64 index "step" (rules: read_series)."""
     present = cells.dropna()
     ints = _integers(present)
+    if ints is None and len(present) and not (pd.api.types.is_string_dtype(cells.dtype)
+                                              or pd.api.types.is_datetime64_any_dtype(cells)):
+        raise InputError(f"{path}: the time column {cells.name!r} holds {cells.dtype} values "
+                         f"such as {present.iloc[0]}, neither dates nor integer steps")
     if ints is None or not len(ints):
         return pd.DatetimeIndex(_parse_dates(path, cells, unit), name="date")
     if len(present) < len(cells):
@@ -425,13 +458,20 @@ def _parse_time(path: PathLike, cells: pd.Series, unit: str) -> pd.Index:
 
 
 def _parse_dates(path: PathLike, cells: pd.Series, unit: str) -> pd.Series:
-    """The column as datetimes; raise at the first cell that is empty or not a date."""
-    dates = pd.to_datetime(cells, errors="coerce")
+    """The column as datetimes (in one format, else ISO 8601); raise at the first cell that is
+    empty, not a date, or a date in another format."""
+    dates = as_datetime(cells)
+    if dates.isna().any() and not cells.isna().any():
+        iso = as_datetime(cells, format="ISO8601")
+        dates = iso if iso.notna().all() else dates
     bad = dates.isna().to_numpy()
     if bad.any():
-        k = int(bad.argmax())
+        k, first = int(bad.argmax()), int(np.argmax(~bad))
         cell = cells.iloc[k]
         what = "empty" if pd.isna(cell) else f"{cell!r}, not a date"
+        if not (pd.isna(cell) or bad.all() or as_datetime(cells.iloc[k:k + 1]).isna().all()):
+            what = (f"{cell!r}, a date in another format than {cells.iloc[first]!r} on {unit} "
+                    f"{cells.index[first]}: write every date in one format")
         raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is {what}")
     return dates
 
