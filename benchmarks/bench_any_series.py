@@ -20,6 +20,10 @@ the data, the default training budget), scored on data it never saw:
 The data files are public (M4: Mcompetitions/M4-methods, Dataset/{Train,Test}/Hourly-*.csv;
 NAB: numenta/NAB, data/realKnownCause/*.csv) and passed by path:
 
+Threads (torch and BLAS) are pinned to ``--threads``, and one untimed fit runs before anything
+is timed. The per-series M4 runs are compared in the README with bench_global.py's `local`
+run: their settings are checked against its LOCAL (cell size, lookback, loss, ensemble, epochs).
+
     python benchmarks/bench_any_series.py --m4 Hourly-train.csv Hourly-test.csv --m4-series 50 \\
         --taxi nyc_taxi.csv --temperature machine_temperature_system_failure.csv --seeds 3
 """
@@ -32,7 +36,8 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import torch
+from _common import pin_threads, same_work
+from bench_global import LOCAL
 
 from rnnkit.backtest import backtest
 from rnnkit.config import DataConfig, ForecastJob
@@ -93,8 +98,19 @@ def _m4_series(train_path: str, test_path: str) -> list[tuple[str, np.ndarray, n
             for name in train.index]
 
 
+def local_settings(job: ForecastJob) -> dict:
+    """What bench_global.LOCAL names, for the Forecaster this job builds (one series)."""
+    f = build_forecaster(job)
+    return {"hidden_size": f.model.network.hidden_size, "lookback": f.lookback,
+            "loss": f.model.loss, "ensemble": f.ensemble, "epochs": job.epochs}
+
+
 def m4(train_path: str, test_path: str, sample: int, lookback: int) -> dict:
     series = _m4_series(train_path, test_path)
+    if lookback == LOCAL["lookback"]:  # the side of the README's global-against-local rows
+        same_work("the settings of the global-against-local comparison", local_runs=
+                  local_settings(_job("value", 0, lookback=lookback, horizon=48, season=24)),
+                  global_run=LOCAL)
     baselines = {"naive": [], "snaive": []}
     for _, history, future in series:  # every series: the published table's population
         scale = mase_scale(history, 24)
@@ -200,9 +216,11 @@ def main() -> None:
                         default=["aapl", "m4", "m4-rolling", "nab", "timing"],
                         help="which parts to run")
     parser.add_argument("--out", default="", help="write the results as JSON here")
+    parser.add_argument("--threads", type=int, default=2, help="torch and BLAS threads")
     args = parser.parse_args()
-    torch.set_num_threads(2)
-    results = {}
+    pin_threads(args.threads)
+    backtest(build_forecaster(replace(_job("Close", 0), epochs=1)), load_aapl()[["Close"]])
+    results = {}  # (after an untimed warm-up fit: imports, allocator, oneDNN primitives)
     if "aapl" in args.only:
         results["aapl"] = aapl(args.seeds)
     if "m4" in args.only and args.m4:

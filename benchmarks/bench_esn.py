@@ -4,7 +4,10 @@ Same data (rnnkit.chaos.mackey_glass, τ = 17, standardised by the training part
 hyperparameters (units, spectral radius 1.25, leak rate 0.3, ridge 1e-6, connectivity 0.1,
 input scaling 1, washout 100, 2000 training steps), each library's own defaults for the rest
 (ReservoirPy: ±1 input weights on 10% of the units, no bias; rnnkit: dense U(-1, 1) input
-weights, bias U(-0.2, 0.2)). Per seed, in one run, interleaved:
+weights, bias U(-0.2, 0.2)). Threads (NumPy/SciPy BLAS and torch) are pinned to ``--threads``;
+each library fits once, untimed, before any timing (imports, BLAS and ARPACK warm-up); then per
+seed, in one run, the two alternate which goes first, and the script checks that both fitted
+the same number of units on the same training steps:
 
 - fit time: from constructing the network to a fitted readout (reservoir drawn, spectral radius
   computed, states collected, ridge solved);
@@ -14,6 +17,7 @@ weights, bias U(-0.2, 0.2)). Per seed, in one run, interleaved:
 
     pip install -e '.[bench]'        # reservoirpy==0.4.2
     python benchmarks/bench_esn.py --seeds 10 --units 500 2000
+    python benchmarks/bench_esn.py --seeds 1 --units 50 --libraries rnnkit   # a smoke test
 """
 
 import argparse
@@ -21,6 +25,7 @@ import statistics
 import time
 
 import numpy as np
+from _common import pin_threads, same_work
 
 from rnnkit.chaos import mackey_glass
 from rnnkit.esn import ESN
@@ -42,7 +47,8 @@ def run_rnnkit(z: np.ndarray, units: int, seed: int) -> dict:
     one_step = esn.predict(z[:-1])[TRAIN - 1 :, 0]
     closed = esn.generate(TEST, warmup=z[:TRAIN])[:, 0]
     return {"seconds": seconds, "one_step": one_step, "closed": closed,
-            "weight_hh": esn.reservoir_.weight_hh}
+            "weight_hh": esn.reservoir_.weight_hh,
+            "work": {"units": esn.reservoir_.weight_hh.shape, "readout": esn.weight_out_.shape}}
 
 
 def run_reservoirpy(z: np.ndarray, units: int, seed: int) -> dict:
@@ -63,7 +69,9 @@ def run_reservoirpy(z: np.ndarray, units: int, seed: int) -> dict:
     for t in range(TEST):
         closed[t] = y[0]
         y = esn.step(y)
-    return {"seconds": seconds, "one_step": one_step, "closed": closed, "weight_hh": reservoir.W}
+    readout = esn.nodes[-1].Wout  # (units, outputs)
+    return {"seconds": seconds, "one_step": one_step, "closed": closed, "weight_hh": reservoir.W,
+            "work": {"units": reservoir.W.shape, "readout": readout.T.shape}}
 
 
 def radius(matrix) -> float:
@@ -76,24 +84,36 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10, help="seeds per reservoir size")
     parser.add_argument("--units", type=int, nargs="+", default=[500, 2000],
                         help="reservoir sizes")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads")
+    parser.add_argument("--libraries", nargs="+", default=["rnnkit", "reservoirpy"],
+                        choices=["rnnkit", "reservoirpy"], help="which libraries to run")
     args = parser.parse_args()
+    pin_threads(args.threads)
 
     series = mackey_glass(TRAIN + TEST, discard=500)
     z = standardize(series, TRAIN)[0]
     actual = z[TRAIN:]
     span = float(np.ptp(z[:TRAIN]))
-    runners = {"rnnkit": run_rnnkit, "reservoirpy": run_reservoirpy}
+    runners = {name: run for name, run in (("rnnkit", run_rnnkit),
+                                           ("reservoirpy", run_reservoirpy))
+               if name in args.libraries}
+    for run in runners.values():  # warm-up, untimed
+        run(z, min(args.units), 0)
     for units in args.units:
         results = {name: [] for name in runners}
         for seed in range(args.seeds):
-            for name, run in runners.items():  # interleaved: the machine's drift hits both
-                r = run(z, units, seed)
+            order = list(runners) if seed % 2 == 0 else list(runners)[::-1]  # alternate
+            work = {}
+            for name in order:
+                r = runners[name](z, units, seed)
+                work[name] = r["work"]
                 results[name].append({
                     "seconds": r["seconds"], "nrmse": nrmse(actual, r["one_step"]),
                     "valid": valid_steps(actual, r["closed"], span),
                     "radius": radius(r["weight_hh"]) if seed == 0 else None})
-        print(f"\n{units} units, {args.seeds} seeds, {TRAIN} training steps "
-              f"(medians; NRMSE min-max)")
+            same_work("reservoir and readout shapes", **work)
+        print(f"\n{units} units, {args.seeds} seeds, {TRAIN} training steps, {args.threads} "
+              f"threads (medians; NRMSE min-max)")
         print(f"{'library':<12}{'fit s':>8}{'NRMSE':>10}{'NRMSE range':>22}{'closed loop':>13}"
               f"{'radius':>10}")
         for name, rows in results.items():
@@ -103,9 +123,10 @@ def main() -> None:
                   f"{min(scores):>11.2e} - {max(scores):.2e}"
                   f"{statistics.median(r['valid'] for r in rows):>13.0f}"
                   f"{rows[0]['radius']:>10.5f}")
-        ratio = (statistics.median(r["seconds"] for r in results["reservoirpy"])
-                 / statistics.median(r["seconds"] for r in results["rnnkit"]))
-        print(f"fit speed-up rnnkit vs ReservoirPy: {ratio:.2f}x")
+        if len(results) == 2:
+            ratio = (statistics.median(r["seconds"] for r in results["reservoirpy"])
+                     / statistics.median(r["seconds"] for r in results["rnnkit"]))
+            print(f"fit speed-up rnnkit vs ReservoirPy: {ratio:.2f}x")
 
 
 if __name__ == "__main__":

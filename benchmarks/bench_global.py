@@ -11,6 +11,13 @@ be read), one after the other:
     sp500        the S&P 500 five-year file as one global model: peak memory (the largest
                  child so far: run it alone, --only sp500, for its own), mean MASE
 
+Every child gets ``--threads`` (default 2), so no run falls back on the thread policy's own
+choice; one untimed child (`rnnkit forecast --epochs 1` on the bundled AAPL file) runs first,
+so that the first timed run does not pay for cold imports and caches. The runs are one-sided
+(each is scored against the baselines of its own run), so there is no order to alternate; the
+`local` run's settings are checked against LOCAL, those of bench_any_series.py's per-series
+runs that it is compared with (which checks its own side against the same LOCAL).
+
     python benchmarks/bench_global.py --seeds 0 1 2 --sp500 all_stocks_5yr.csv --out runs/global
 """
 
@@ -22,6 +29,12 @@ import sys
 import time
 from pathlib import Path
 
+from _common import same_work
+
+# the per-series (local) runs of bench_any_series.py's m4 part: the global `local` run uses the
+# same cell size, lookback, loss, ensemble and epoch budget (0 = the default budget)
+LOCAL = {"hidden_size": 32, "lookback": 168, "loss": "mse", "ensemble": 1, "epochs": 0}
+
 ABLATION = {  # flags on top of the defaults, each run once with seed 0
     "lookback 60, MSE loss, one model": ["--lookback", "60", "--loss", "mse", "--ensemble", "1"],
     "lookback 168, MSE, one model": ["--lookback", "168", "--loss", "mse", "--ensemble", "1"],
@@ -30,16 +43,24 @@ ABLATION = {  # flags on top of the defaults, each run once with seed 0
 }
 
 
-def forecast(flags: list[str], out: Path) -> dict:
+def settings(config: dict) -> dict:
+    """The settings LOCAL names, from a run's metrics.json config (the resolved job)."""
+    return {"hidden_size": config["network"]["hidden_size"], "lookback": config["lookback"],
+            "loss": config["loss"], "ensemble": config["ensemble"], "epochs": config["epochs"]}
+
+
+def forecast(flags: list[str], out: Path, threads: int) -> dict:
     """Run `rnnkit forecast FLAGS --out OUT`; its metrics, wall time and peak memory (MiB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rnnkit", "forecast", *flags, "--no-progress",
-                    "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "rnnkit", "forecast", *flags, "--threads",
+                    str(threads), "--no-progress", "--out", str(out)], check=True,
+                   stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
     metrics = json.loads((out / "metrics.json").read_text())
-    row = {"seconds": seconds, "peak_mib": peak / 1024 if peak > before else None}
+    row = {"seconds": seconds, "peak_mib": peak / 1024 if peak > before else None,
+           "settings": settings(metrics["config"]), "threads": threads}
     for who in ("model", "naive", "snaive", "naive2"):
         if who in metrics:
             row[who] = {k: metrics[who].get(k) for k in ("smape", "mase", "owa")}
@@ -55,26 +76,34 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--only", nargs="*", default=["m4", "ablation", "local", "sp500"])
     parser.add_argument("--sp500", help="the S&P 500 five-year file (date, ..., close, Name)")
+    parser.add_argument("--threads", type=int, default=2, help="--threads of every run")
     parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[],
                         help="flags added to every run (e.g. --epochs 1 for a smoke test)")
     parser.add_argument("--out", default="runs/global", help="folder for the runs and JSON")
     args = parser.parse_args()
     out = Path(args.out)
+    threads = args.threads
+    subprocess.run([sys.executable, "-m", "rnnkit", "forecast", "--epochs", "1", "--threads",
+                    str(threads), "--no-progress", "--out", str(out / "warmup")], check=True,
+                   stdout=subprocess.DEVNULL)  # warm-up, untimed
     results = {}
     if "m4" in args.only:
         results["m4"] = {seed: forecast(["--data", "m4-hourly", "--seed", str(seed),
-                                         *args.extra], out / f"m4-seed{seed}")
+                                         *args.extra], out / f"m4-seed{seed}", threads)
                          for seed in args.seeds}
     if "ablation" in args.only:
         results["ablation"] = {name: forecast(["--data", "m4-hourly", *flags, *args.extra],
-                                              out / "ablation")
+                                              out / "ablation", threads)
                                for name, flags in ABLATION.items()}
     if "local" in args.only:
         results["local"] = forecast(["--data", "m4-hourly", *ABLATION[
-            "lookback 168, MSE, one model"], *args.extra], out / "global-like-local")
+            "lookback 168, MSE, one model"], *args.extra], out / "global-like-local", threads)
+        if not args.extra:
+            same_work("the settings of the global-against-local comparison",
+                      global_run=results["local"]["settings"], local_runs=LOCAL)
     if "sp500" in args.only and args.sp500:
         results["sp500"] = forecast(["--data", args.sp500, "--id-column", "Name", "--target",
-                                     "close", *args.extra], out / "sp500")
+                                     "close", *args.extra], out / "sp500", threads)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_global.json").write_text(json.dumps(results, indent=2))
 

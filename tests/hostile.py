@@ -72,7 +72,7 @@ def _xlsx() -> bytes:
 
 
 def _tables() -> dict[str, tuple[str | bytes, str]]:
-    """name -> (content, what it is) of every hostile table (a file name, where it is one)."""
+    """name -> (content, what it is) of every hostile table."""
     rows = _good_rows()
     good = _csv(rows)
     shuffled = [rows[k] for k in np.random.default_rng(1).permutation(len(rows))]
@@ -104,7 +104,8 @@ def _tables() -> dict[str, tuple[str | bytes, str]]:
                                     "European thousands and decimals, 1.234,5 ; separated"),
         "na_strings.csv": (_with({5: "N/A", 40: "N/A"}), 'some cells "N/A"'),
         "nan_strings.csv": (_with({5: "NaN"}), 'a cell "NaN"'),
-        "currency.csv": (_csv([[d, f"${v}"] for d, v in rows]), 'prices as "$101.25"'),
+        "currency.csv": (_csv([[d, f"${v}"] for d, v in rows]),
+                         'prices with a dollar sign, "$100.13"'),
         "empty_cells.csv": (_with({0: "", 10: "", 11: "", 70: ""}),
                             "empty cells, the first row's too"),
         "empty_target.csv": (_csv([[d, "", v] for d, v in rows], ("Date", "Close", "Open")),
@@ -126,7 +127,7 @@ def _tables() -> dict[str, tuple[str | bytes, str]]:
         "duplicate_header.csv": (_csv([[d, v, v] for d, v in rows], ("Date", "Close", "Close")),
                                  "two columns named Close"),
         "utf8_bom.csv": (b"\xef\xbb\xbf" + good.encode(), "UTF-8 with a BOM"),
-        "utf16_bom.csv": (good.encode("utf-16"), "UTF-16 with a BOM (Excel's Unicode text)"),
+        "utf16_bom.csv": (good.encode("utf-16"), "UTF-16 with a BOM"),
         "utf16_no_bom.csv": (good.encode("utf-16-le"), "UTF-16 without a BOM"),
         "latin1.csv": ("Date,Clôture\n".encode("latin-1") + good.split("\n", 1)[1].encode(),
                        "Latin-1 bytes in the header"),

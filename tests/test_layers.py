@@ -111,11 +111,13 @@ def test_handwritten_path_matches_torch_nn(name, kw, dtype):
 
 @pytest.mark.parametrize(("name", "kw"), CONFIGS, ids=lambda v: str(v))
 @pytest.mark.parametrize("backend", ["fused", "auto"])
-def test_plumbing_fused_path_passes_torch_nn_its_own_arguments(name, kw, backend):
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+def test_plumbing_fused_path_passes_torch_nn_its_own_arguments(name, kw, backend, dtype):
     """Plumbing, not parity: the fused path is torch's own kernel (torch.lstm & co.), so this
-    holds only the weight order, states, layouts and flags rnnkit hands it (and auto's pick)."""
+    holds only the weight order, states, layouts and flags rnnkit hands it (and auto's pick:
+    the handwritten path for the Elman RNN on the CPU)."""
     path = "handwritten" if backend == "auto" and name == "RNN" else "fused"
-    _sweep(name, kw, torch.float32, backend, path)
+    _sweep(name, kw, dtype, backend, path)
 
 
 @pytest.mark.parametrize(("name", "kw"), CONFIGS, ids=lambda v: str(v))

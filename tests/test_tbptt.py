@@ -28,7 +28,8 @@ class StatefulTagger(nn.Module):
 
 
 def _series(n=400, seed=0, delay=1):
-    """x_t = ±1 at random, y_t = x_{t-delay}: a chunk's first ``delay`` targets need the last."""
+    """x_t = ±1 at random, y_t = x_{t-delay}: a chunk's first ``delay`` targets need the chunk
+    before it."""
     x = np.random.default_rng(seed).choice([-1.0, 1.0], size=(n, 1)).astype(np.float32)
     y = np.roll(x, delay, axis=0)
     y[:delay] = 0
@@ -120,8 +121,7 @@ def test_train_detaches_every_tbptt_steps_inside_a_chunk(k2):
     """train() with tbptt_steps=k2 < seq_len=5 takes exactly the steps of a hand-written loop
     over the same chunks (state carried, cut every k2 steps), which differ from full-chunk
     steps; the loss it records is the plain forward's: truncation changes no value."""
-    x, y = (np.random.default_rng(1).standard_normal((40, 1)).astype(np.float32)
-            for _ in range(2))
+    x, y = np.random.default_rng(1).standard_normal((2, 40, 1)).astype(np.float32)
     batches = StreamBatches(x, y, batch_size=2, seq_len=5)  # 4 chunks of 5 steps
     cfg = TrainConfig(epochs=1, optimizer="sgd", learning_rate=0.1, grad_clip=0.0,
                       lr_schedule="constant", patience=0, tbptt_steps=k2)

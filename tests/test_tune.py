@@ -81,23 +81,26 @@ def test_trials_never_see_the_test_part():
 
 def test_a_study_records_diverged_and_failed_trials_and_goes_on(tmp_path, capsys):
     space = tmp_path / "space.toml"
-    # lr 9-10 with plain SGD and no clipping diverges; hidden size 0 cannot be built
-    space.write_text("learning_rate = {low = 9.0, high = 10.0}\nhidden_size = [0, 8]\n")
+    # lr 10 with plain SGD and no clipping diverges; hidden size 0 cannot be built
+    space.write_text("learning_rate = 10.0\nbatch_size = 16\nnum_layers = 1\n"
+                     "hidden_size = [0, 8]\n")
     out = tmp_path / "tune"
-    code = main(["tune", "forecast", *FAST, "--optimizer", "sgd", "--grad-clip", "0",
+    code = main(["tune", "forecast", "--epochs", "2", "--epoch-batches", "10", "--no-progress",
+                 "--threads", "1", "--optimizer", "sgd", "--grad-clip", "0",
                  "--trials", "6", "--space", str(space), "--out", str(out), "--no-pruning"])
     assert code == 0, capsys.readouterr().err
     trials = pd.read_csv(out / "trials.csv")
     assert len(trials) == 6
     reasons = trials.set_index("number")["user_attrs_reason"].dropna()
     states = trials.set_index("number")["state"]
-    assert set(states) <= {"COMPLETE", "PRUNED", "FAIL"}
+    assert set(states) <= {"PRUNED", "FAIL"}  # every trial diverges or cannot be built
+    assert len(reasons) == 6
     for number, reason in reasons.items():
         if states[number] == "PRUNED":
-            assert reason.startswith("diverged:"), reason
+            assert reason.startswith("diverged: training diverged at step"), reason
         else:
-            assert states[number] == "FAIL" and "hidden_size" in reason, reason
-    assert (states == "FAIL").any() or (states == "PRUNED").any()
+            assert "hidden_size" in reason, reason
+    assert not (out / "best.toml").exists()  # no trial completed: nothing to reproduce
 
 
 def test_best_toml_is_a_config_that_rebuilds_the_best_trial(tmp_path, capsys):

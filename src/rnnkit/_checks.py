@@ -5,6 +5,8 @@ message alone. ``InputError`` subclasses ``ValueError`` (so ``except ValueError`
 type problems raise ``TypeError``.
 """
 
+import math
+import numbers
 from collections.abc import Sequence
 
 
@@ -25,7 +27,7 @@ class TrainingDiverged(RuntimeError):
 
 def check_positive_int(name: str, value: object) -> int:
     """Return ``value`` if it is an int >= 1, else raise naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < 1:
         raise InputError(f"{name} must be a positive int, got {value}")
@@ -34,7 +36,7 @@ def check_positive_int(name: str, value: object) -> int:
 
 def check_non_negative_int(name: str, value: object) -> int:
     """Return ``value`` if it is an int >= 0, else raise naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < 0:
         raise InputError(f"{name} must be a non-negative int, got {value}")
@@ -45,9 +47,12 @@ def check_in_range(
     name: str, value: float, low: float, high: float, *, low_open: bool = False,
     high_open: bool = False,
 ) -> float:
-    """Return ``value`` if it lies in the interval [low, high] (ends open when asked)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """Return ``value`` if it lies in the interval [low, high] (ends open when asked); NaN
+    lies in none."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if math.isnan(value):
+        raise InputError(f"{name} must be a number, got nan")
     too_low = value <= low if low_open else value < low
     too_high = value >= high if high_open else value > high
     if too_low or too_high:

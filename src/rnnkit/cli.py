@@ -11,6 +11,7 @@ import argparse
 import signal
 import sys
 import threading
+import warnings
 from dataclasses import dataclass, replace
 from importlib import import_module
 
@@ -131,6 +132,11 @@ def _echo(text: str) -> None:
     print(text, end="", flush=True)
 
 
+def _warn(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line, like the errors (no source line, no file name)."""
+    print(f"rnnkit: warning: {message}", file=sys.stderr)
+
+
 def _interrupt(signum: int, frame) -> None:
     """SIGTERM (a scheduler, ``kill``) stops a run the way Ctrl-C does."""
     raise KeyboardInterrupt
@@ -151,6 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     run = getattr(import_module(f"rnnkit.jobs.{module}"), function)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
+    with warnings.catch_warnings():
+        warnings.showwarning = _warn
+        return _run(command, job_cls, args, run)
+
+
+def _run(command: Command, job_cls: type, args: argparse.Namespace, run) -> int:
+    """Build the job, run it, print its notes and report; user errors are one line."""
+    from rnnkit import config
     from rnnkit.runtime import shutdown
 
     notes: list[str] = []

@@ -34,7 +34,9 @@ def score_series(esn: ESN, series: np.ndarray, train_end: int,
     on its own predictions; NRMSE over the first h held-out values for each horizon h (those
     longer than the held-out part are left out), beside the naive constant forecast. Also
     ``valid_steps``: closed-loop steps before the error first exceeds 10% of the training
-    part's range, and ``horizon_at_1e-2``: the longest h whose NRMSE stays <= 1e-2.
+    part's range, and ``horizon_at_1e-2``: the longest h whose NRMSE over the first h
+    held-out values is <= 1e-2 (over the first 2 or 3 values the NRMSE divides by the spread
+    of very few values, so "every shorter h too" would be decided by noise).
     Values are scaled by the training part's mean and std inside; results are in the
     series' units. Returns (metrics, per-step predictions).
     """

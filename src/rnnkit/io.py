@@ -251,9 +251,9 @@ def prepare_out(path: PathLike) -> Path:
         if marker.is_file():
             since = marker.stat().st_mtime_ns
             for name in [*RESULTS, f"model/{WEIGHTS}", "model/config.json"]:
-                result = out / name
-                if result.is_file() and result.stat().st_mtime_ns >= since:
-                    result.unlink(missing_ok=True)  # torchrun ranks remove them at once
+                with suppress(FileNotFoundError):  # torchrun ranks remove them at once
+                    if (out / name).stat().st_mtime_ns >= since:
+                        (out / name).unlink()
             with suppress(OSError):  # only if nothing else is in it
                 (out / "model").rmdir()
         marker.write_text("rnnkit: the result files newer than this file are the last run's; "

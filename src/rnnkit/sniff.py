@@ -83,7 +83,10 @@ def refuse_binary(path: PathLike, data: bytes, kind: str = "CSV") -> None:
     if data[257:262] == b"ustar":  # POSIX tar header, e.g. a .tar.gz named .csv.gz
         raise InputError(f"{path} is a tar archive: extract the {kind} first")
     if data.startswith(b"PAR1") and data.endswith(b"PAR1"):  # a header cell may be PAR1 too
-        raise InputError(f"{path} is a Parquet file: name it .parquet to read it as one")
+        raise InputError(f"{path} is a Parquet file: rnnkit reads Parquet uncompressed from a "
+                         f"file named .parquet (Parquet compresses its own columns): "
+                         f"{'decompress it and ' if str(path).endswith('.gz') else ''}"
+                         f"name it .parquet")
 
 
 def _spreadsheet(data: bytes) -> str:

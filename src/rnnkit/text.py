@@ -107,7 +107,7 @@ PROMPT_CHARACTERS = 40  # the longest default prompt taken from a corpus
 
 
 def default_prompt(text: str) -> str:
-    """The start of the corpus's first line that is not blank (at most 40 characters).
+    r"""The start of the corpus's first line that is not blank (at most 40 characters).
 
     >>> default_prompt("\n\nFirst Citizen:\nBefore we proceed")
     'First Citizen:'

@@ -99,7 +99,8 @@ def _summary(metrics: dict) -> list[str]:
         lines.append(f"closed loop, {h:>4} steps: NRMSE {score:.3e} (naive constant: "
                      f"{metrics['naive_closed_loop'][h]:.3e})")
     lines.append(f"closed loop stays within 10% of the range for {metrics['valid_steps']} "
-                 f"steps; NRMSE <= 1e-2 up to {metrics['horizon_at_1e-2']} steps")
+                 f"steps; NRMSE over the first h values <= 1e-2 up to h = "
+                 f"{metrics['horizon_at_1e-2']}")
     if metrics["nrmse"] >= metrics["naive_nrmse"]:
         lines.append("warning: the ESN loses to the naive forecast one step ahead: a series "
                      "that wanders like a price is best forecast by its last value; try "
