@@ -5,8 +5,12 @@ dataclasses of :mod:`rnnkit.config` declare every field with it; :mod:`rnnkit.co
 fields into command-line flags, with this help text, the allowed values and the default.
 """
 
+import tomllib
 from dataclasses import field
+from pathlib import Path
 from typing import Any
+
+from rnnkit._checks import InputError
 
 
 def opt(default: Any, help: str, choices: tuple[str, ...] | None = None,
@@ -18,3 +22,17 @@ def opt(default: Any, help: str, choices: tuple[str, ...] | None = None,
     """
     return field(default=default, metadata={"help": help, "choices": choices,
                                             "positional": positional, "group": group})
+
+
+def read_toml(path: str | Path, flag: str) -> dict:
+    """The table of a TOML file given with ``flag``; a missing, unreadable or invalid file is
+    one line naming the flag."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{flag}: file not found: {path}") from None
+    except OSError as err:
+        raise InputError(f"{flag}: cannot read {path}: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"{flag}: {path} is not valid TOML: {err}") from None

@@ -9,13 +9,12 @@ reproduces the run. Precedence: defaults < ``--config run.toml`` < flags.
 """
 
 import argparse
-import tomllib
 from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from rnnkit._checks import InputError, check_in_range, check_non_negative_int, check_positive_int
-from rnnkit._fields import opt
+from rnnkit._fields import opt, read_toml
 from rnnkit.esn import ReservoirConfig
 from rnnkit.models import ModelConfig
 from rnnkit.runtime import RuntimeConfig
@@ -466,13 +465,7 @@ def _build(job_cls: type, values: dict, defaults: Any = None, omit: tuple[str, .
 
 
 def _read_toml(path: Path, job_cls: type) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputError(f"--config: file not found: {path}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"--config: {path} is not valid TOML: {err}") from None
+    data = read_toml(path, "--config")
     known = {f.name: f for f, _ in flat_fields(job_cls)}
     values = {}
     for key, value in data.items():

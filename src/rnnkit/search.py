@@ -12,12 +12,12 @@ parameter::
 then models the results); nothing here imports Optuna.
 """
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rnnkit._checks import InputError
+from rnnkit._fields import read_toml
 
 
 @dataclass(frozen=True)
@@ -62,13 +62,7 @@ def read_space(path: str | Path, space: dict[str, Param], known: dict[str, type]
 
     ``known`` maps every field the job has to its type: a key that is no field is an error.
     """
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputError(f"--space: file not found: {path}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"--space: {path} is not valid TOML: {err}") from None
+    data = read_toml(path, "--space")
     space, fixed = dict(space), {}
     for key, value in data.items():
         name = key.replace("-", "_")
