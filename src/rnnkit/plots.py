@@ -150,7 +150,8 @@ FEW_EPOCHS = 5  # below this many epochs a loss plot shows every optimizer step
 
 
 def plot_loss(path: str | Path, histories: list, ylabel: str, title: str = "loss") -> None:
-    """Training and validation loss (log scale), one pair of lines per model.
+    """Training and validation loss (log scale when every loss is positive), one pair of lines
+    per model.
 
     ``histories``: :class:`rnnkit.train.History` objects. With many epochs the lines are the
     per-epoch means; with fewer than :data:`FEW_EPOCHS` the training line is every optimizer
@@ -172,8 +173,10 @@ def plot_loss(path: str | Path, histories: list, ylabel: str, title: str = "loss
         if records and records[0].get("val_loss") is not None:
             ax.plot(x, [r["val_loss"] for r in records], color=f"C{k}", lw=1, ls="--",
                     marker="o" if per_step else marker, label="validation" + suffix)
+    drawn = [y for line in ax.get_lines() for y in line.get_ydata()]
+    positive = bool(drawn) and min(drawn) > 0  # a log axis cannot show a loss of 0
     ax.set(title=title, xlabel="optimizer step" if per_step else "epoch", ylabel=ylabel,
-           yscale="log")
+           yscale="log" if positive else "linear")
     ax.legend()
     ax.grid(alpha=0.3)
     _save(fig, path)
