@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from rnnkit import config
+from rnnkit import config, flags
 from rnnkit.cli import COMMANDS, Command, main
-from rnnkit.config import flat_fields
+from rnnkit.flags import flat_fields
 from rnnkit.io import save_model
 
 
@@ -105,7 +105,7 @@ def test_a_section_flag_reaches_the_library_config(tmp_path):
     from rnnkit.cli import command_parser
 
     args = command_parser(["forecast"], config.ForecastJob).parse_args(parser_args)
-    job = config.job_from_args(config.ForecastJob, args)
+    job = flags.job_from_args(config.ForecastJob, args)
     assert job.network.hidden_size == 12 and job.train.learning_rate == 0.01
     assert job.network.cell == "lstm"  # omitted from the flags: --model sets the cell
     from rnnkit.jobs.forecast import build_forecaster

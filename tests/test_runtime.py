@@ -6,7 +6,7 @@ from dataclasses import fields
 import pytest
 import torch
 
-from rnnkit import config
+from rnnkit import config, flags
 from rnnkit._checks import InputError
 from rnnkit.cli import COMMANDS, Command, main
 from rnnkit.runtime import (
@@ -85,7 +85,7 @@ def _leaves() -> list[Command]:
 
 @pytest.mark.parametrize("command", _leaves(), ids=lambda c: c.runner)
 def test_every_command_takes_threads_and_device(command):
-    names = {f.name for f, _ in config.flat_fields(getattr(config, command.job))}
+    names = {f.name for f, _ in flags.flat_fields(getattr(config, command.job))}
     assert {f.name for f in fields(RuntimeConfig)} <= names
 
 

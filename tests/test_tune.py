@@ -12,7 +12,8 @@ from optuna.trial import FixedTrial, TrialState
 
 from rnnkit._checks import InputError
 from rnnkit.cli import main
-from rnnkit.config import ForecastJob, TextTrainJob, flag_values, job_with
+from rnnkit.config import ForecastJob, TextTrainJob
+from rnnkit.flags import flag_values, job_with
 from rnnkit.jobs.forecast import validation_score
 from rnnkit.search import Choice, Float, Int, Param, read_space, suggest
 
@@ -114,13 +115,13 @@ def test_best_toml_is_a_config_that_rebuilds_the_best_trial(tmp_path, capsys):
     best = study.best_trial
     for name in ("history.png", "importance.png", "trials.csv", "best.toml"):
         assert (out / name).stat().st_size > 0, name
-    from rnnkit import config
+    from rnnkit import flags
     from rnnkit.cli import command_parser
 
     args = command_parser(["forecast"], ForecastJob).parse_args(
         ["--config", str(out / "best.toml")])
-    rebuilt = config.job_from_args(ForecastJob, args)
-    fixed = config.job_from_args(ForecastJob, command_parser(["forecast"], ForecastJob)
+    rebuilt = flags.job_from_args(ForecastJob, args)
+    fixed = flags.job_from_args(ForecastJob, command_parser(["forecast"], ForecastJob)
                                  .parse_args(FAST))
     assert rebuilt == job_with(fixed, best.params | {"progress": True})  # not written
 

@@ -117,7 +117,8 @@ def command_parser(words: list[str], job_cls: type, tunes: bool = False
                    ) -> argparse.ArgumentParser:
     """The parser of one command, with a flag for every field of its job (and of the study's,
     for ``rnnkit tune``: its --out is the study's)."""
-    from rnnkit.config import TuneJob, add_job_arguments
+    from rnnkit.config import TuneJob
+    from rnnkit.flags import add_job_arguments
 
     parser = Parser(prog=f"rnnkit {' '.join(words)}",
                     description=(TuneJob if tunes else job_cls).__doc__)
@@ -164,16 +165,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(command: Command, job_cls: type, args: argparse.Namespace, run) -> int:
     """Build the job, run it, print its notes and report; user errors are one line."""
-    from rnnkit import config
+    from rnnkit import config, flags
     from rnnkit.runtime import shutdown
 
     notes: list[str] = []
     try:
-        job = config.job_from_args(job_cls, args, notes=notes)
+        job = flags.job_from_args(job_cls, args, notes=notes)
         for note in notes:
             print(f"rnnkit: note: {note}", file=sys.stderr)
         if command.tunes:
-            job = replace(config.job_from_args(config.TuneJob, args, config=False), job=job)
+            job = replace(flags.job_from_args(config.TuneJob, args, config=False), job=job)
         result = run(job, on_text=_echo) if command.streams else run(job)
     except (InputError, TrainingDiverged) as err:
         print(f"rnnkit: error: {err}", file=sys.stderr)

@@ -9,8 +9,9 @@ from dataclasses import asdict, replace
 import numpy as np
 import torch
 
-from rnnkit.config import DiagnoseJob, job_record
+from rnnkit.config import DiagnoseJob
 from rnnkit.diagnostics import diagnose, rescale_spectral_radius_
+from rnnkit.flags import job_record
 from rnnkit.init import seeded
 from rnnkit.io import prepare_out, write_json_atomic
 from rnnkit.jobs import JobResult, start_runtime

@@ -9,9 +9,10 @@ import sys
 from dataclasses import asdict
 
 from rnnkit._checks import InputError
-from rnnkit.config import EsnJob, job_record
+from rnnkit.config import EsnJob
 from rnnkit.esn import ESN
 from rnnkit.esn_eval import READOUT_GRID, grid_search, random_search, score_series, standardize
+from rnnkit.flags import job_record
 from rnnkit.io import load_table, prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.jobs import JobResult, start_runtime
 from rnnkit.plots import plot_predictions, plot_search

@@ -17,7 +17,8 @@ import numpy as np
 
 from rnnkit._checks import InputError
 from rnnkit.backtest import backtest, training_part, walk_forward
-from rnnkit.config import DataConfig, ForecastJob, job_record
+from rnnkit.config import DataConfig, ForecastJob
+from rnnkit.flags import job_record
 from rnnkit.forecast import AUTO, Forecaster
 from rnnkit.io import (
     load_m4,

@@ -11,7 +11,8 @@ checkpoints/ (for ``--resume``).
 import time
 from dataclasses import replace
 
-from rnnkit.config import TaskJob, job_record
+from rnnkit.config import TaskJob
+from rnnkit.flags import job_record
 from rnnkit.init import seeded
 from rnnkit.io import prepare_out, write_json_atomic
 from rnnkit.jobs import EpochBar, JobResult, optional_outputs, start_runtime

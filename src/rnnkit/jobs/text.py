@@ -10,7 +10,8 @@ from dataclasses import asdict, replace
 
 from rnnkit._checks import InputError
 from rnnkit.batches import StreamBatches
-from rnnkit.config import TextGenerateJob, TextTrainJob, job_record
+from rnnkit.config import TextGenerateJob, TextTrainJob
+from rnnkit.flags import job_record
 from rnnkit.init import seeded
 from rnnkit.io import prepare_out, read_corpus, write_json_atomic, write_text_atomic
 from rnnkit.jobs import EpochBar, JobResult, optional_outputs, start_runtime

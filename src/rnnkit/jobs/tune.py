@@ -22,7 +22,8 @@ import warnings
 from pathlib import Path
 
 from rnnkit._checks import InputError, TrainingDiverged
-from rnnkit.config import TuneJob, flag_values, job_with
+from rnnkit.config import TuneJob
+from rnnkit.flags import flag_values, job_with
 from rnnkit.io import prepare_out, read_corpus, write_text_atomic
 from rnnkit.jobs import JobResult
 from rnnkit.jobs import forecast as forecast_job
