@@ -1,6 +1,7 @@
 """Interrupted runs: killed with SIGKILL, or stopped with SIGINT/SIGTERM, a run resumes from its
 checkpoints and ends with exactly the metrics of a run that was never interrupted: a forecast
-of one series and of many, a text model trained for --steps on streamed batches, a task."""
+of one series and of many, a text model trained for --steps on streamed batches, a sequence
+classifier, a task."""
 
 import json
 import signal
@@ -93,6 +94,9 @@ RUNS = {  # name: (flags, the checkpoint history that shows an epoch is done, sc
                                    "--hidden-size", "16", "--num-layers", "1",
                                    "--sample-length", "20"],
                       "checkpoints/history.jsonl", ("val_loss", "train_loss", "steps")),
+    "classify": (lambda tmp: ["classify", "--epochs", "12", "--hidden-size", "8",
+                              "--ensemble", "2", "--patch", "4"],
+                 "checkpoints/m0/history.jsonl", ("model", "nn1_euclidean", "history")),
     "task": (lambda tmp: ["task", "adding", "--length", "10", "--steps", "600",
                           "--hidden-size", "8"],
              "checkpoints/history.jsonl", ("test_mse", "best_epoch")),

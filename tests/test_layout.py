@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from rnnkit.esn import ESN, ReservoirConfig
-from rnnkit.models import CharLM, ModelConfig, SequenceRegressor, SequenceTagger, recurrent_layer
+from rnnkit.models import (
+    CharLM,
+    ModelConfig,
+    PooledClassifier,
+    SequenceRegressor,
+    SequenceTagger,
+    recurrent_layer,
+)
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "rnnkit"
 MAX_LINES = 500  # any source file
@@ -61,7 +68,8 @@ def _keywords(function) -> set[str]:
     return set(inspect.signature(function).parameters)
 
 
-@pytest.mark.parametrize("target", [SequenceRegressor, SequenceTagger, CharLM, recurrent_layer])
+@pytest.mark.parametrize("target", [SequenceRegressor, SequenceTagger, CharLM, PooledClassifier,
+                                    recurrent_layer])
 def test_model_config_fields_are_the_keywords_of_what_it_builds(target):
     """No silent drift: every ModelConfig field is a keyword of every model it feeds."""
     missing = {f.name for f in fields(ModelConfig)} - _keywords(target)

@@ -33,8 +33,11 @@ class Command:
 COMMANDS: dict[str, Command | dict[str, Command]] = {
     "forecast": Command("ForecastJob", "forecast:run",
                         "forecast a series and score it against naive and drift baselines"),
+    "classify": Command("ClassifyJob", "classify:run", "classify whole sequences (heartbeats) "
+                        "and score them against majority and 1-NN baselines"),
     "predict": Command("PredictJob", "predict:run",
-                       "forecast past the end of a data file with a saved model"),
+                       "forecast past the end of a data file, or classify sequences, with a "
+                       "saved model"),
     "text": {
         "train": Command("TextTrainJob", "text:train",
                          "train a character-level language model and sample from it"),

@@ -13,8 +13,15 @@ from typing import Any
 
 from rnnkit._checks import InputError, check_in_range, check_non_negative_int, check_positive_int
 from rnnkit._fields import opt
+from rnnkit.classifier import (
+    CLASS_WEIGHTS,
+    CLASSIFY_NETWORK,
+    CLASSIFY_RESERVOIR,
+    CLASSIFY_TRAIN,
+    NORMALIZATIONS,
+)
 from rnnkit.esn import ReservoirConfig
-from rnnkit.models import ModelConfig
+from rnnkit.models import POOLINGS, ModelConfig
 from rnnkit.runtime import RuntimeConfig
 from rnnkit.search import Choice, Float, Int, Param
 from rnnkit.train import TrainConfig
@@ -148,12 +155,90 @@ class ForecastJob:
 
 
 @dataclass(frozen=True)
-class PredictJob:
-    """Forecast the next steps after the end of a data file with a saved model."""
+class ClassifyJob:
+    """Classify whole sequences (default: the UCR archive's ECG200 heartbeats) and score the
+    model against the majority class and 1-nearest-neighbour (Euclidean) on held-out data."""
 
-    model: str = opt("runs/forecast/model", "folder written by `rnnkit forecast` (model/)")
-    data: str = opt("", "a CSV/Parquet file (or 'aapl') with the model's columns; empty = the "
-                    "data the model was trained on, read as it was")
+    data: str = opt("ecg200", "the training sequences: 'ecg200' (bundled: the UCR archive's "
+                    "ECG200 heartbeats), a file in the UCR archive's format (one sequence per "
+                    "line, label first; tab, comma or spaces; shorter ones end in NaN) or in "
+                    "long format (a header; a row per step: id, time, value column(s), label)")
+    test_data: str = opt("", "the test sequences, in the same format; empty = ecg200's own test "
+                         "file, or for a file a stratified --test-fraction of it")
+    test_fraction: float = opt(0.25, "without --test-data: share of each class held out of "
+                               "--data for testing")
+    format: str = opt("auto", "the files' layout: auto (detect), ucr, long",
+                      ("auto", "ucr", "long"), group="data")
+    sep: str = opt("", "field separator; empty = detect it (tab, comma, spaces)", group="data")
+    id_column: str = opt("", "long format: the column naming each sequence; empty = a column "
+                         "named id, series, sample or case, else the first", group="data")
+    time_column: str = opt("", "long format: the step or time column that orders each "
+                           "sequence; empty = one named time, t, step, timestamp or date, else "
+                           "file order", group="data")
+    label_column: str = opt("", "long format: the class column; empty = one named label, "
+                            "class, target or y", group="data")
+    columns: str = opt("", "long format: comma-separated value columns (several = "
+                       "multivariate); empty = every other column", group="data")
+    model: str = opt("lstm", "recurrent cell, or esn: an echo state network (a fixed "
+                     "reservoir, the --units ... --ridge flags; a ridge classifier on its states)",
+                     ("lstm", "gru", "rnn", "esn"))
+    select: bool = opt(True, "with --model esn: choose the ridge λ (1e-8 .. 1e2) by exact "
+                       "leave-one-out error on the training sequences; --no-select keeps --ridge")
+    pooling: str = opt("mean", "how the hidden states become one vector: last (the final "
+                       "state), mean (over the sequence's steps) or attention (a learned "
+                       "softmax weight per step; attention.png shows them)", POOLINGS)
+    patch: int = opt(12, "steps each recurrent step reads at once (p consecutive values: a p "
+                     "times shorter sequence whose every input shows a piece of shape); 1 = "
+                     "one step at a time")
+    input_noise: float = opt(0.3, "training only: add N(0, σ²) noise to every (scaled) input, "
+                             "an augmentation for small training sets; 0 = off")
+    normalize: str = opt("standard", "input scaling: standard (each feature's mean and std over "
+                         "the training sequences only), series (each sequence by itself), none",
+                         NORMALIZATIONS)
+    class_weight: str = opt("balanced", "balanced: weigh class c's cross-entropy by N/(C·N_c), "
+                            "so rare classes count; none", CLASS_WEIGHTS)
+    val_fraction: float = opt(0.0, "share of each training class held out for early stopping "
+                              "(with --patience); 0 = train on all of it for the full --epochs")
+    ensemble: int = opt(5, "networks trained with consecutive seeds (each its own validation "
+                        "part); the prediction is their mean probability")
+    out: str = opt("runs/classify", "output folder")
+    resume: bool = opt(False, "continue an interrupted run from OUT/checkpoints")
+    progress: bool = opt(True, "show a progress bar")
+    network: ModelConfig = section(CLASSIFY_NETWORK, omit=("cell",))
+    train: TrainConfig = section(CLASSIFY_TRAIN, omit=("tbptt_steps",))
+    reservoir: ReservoirConfig = section(CLASSIFY_RESERVOIR, omit=("washout",))
+    runtime: RuntimeConfig = section(RuntimeConfig())
+
+    def __post_init__(self) -> None:
+        check_in_range("test_fraction", self.test_fraction, 0.0, 1.0, low_open=True,
+                       high_open=True)
+        check_in_range("val_fraction", self.val_fraction, 0.0, 1.0, high_open=True)
+        check_positive_int("ensemble", self.ensemble)
+        check_positive_int("patch", self.patch)
+        check_in_range("input_noise", self.input_noise, 0.0, 1e3)
+
+    def inapplicable(self) -> tuple[set[str], str]:
+        """The flags that do nothing for the chosen ``--model``, and why."""
+        if self.model == "esn":
+            unused = {f.name for f in fields(ModelConfig)} | {
+                f.name for f in fields(TrainConfig) if f.name != "seed"} | {
+                "pooling", "patch", "input_noise", "class_weight", "val_fraction"}
+            return unused, ("--model esn has no network to train (its ridge classifier is "
+                            "fitted in closed form on all the training sequences)")
+        return ({f.name for f in fields(ReservoirConfig)} | {"select"},
+                f"it shapes the echo state network of --model esn, not --model {self.model}")
+
+
+@dataclass(frozen=True)
+class PredictJob:
+    """Forecast the next steps after the end of a data file, or classify the sequences of one,
+    with a saved model (the model folder says which)."""
+
+    model: str = opt("runs/forecast/model", "folder written by `rnnkit forecast` or `rnnkit "
+                     "classify` (its model/)")
+    data: str = opt("", "forecast: a CSV/Parquet file (or 'aapl') with the model's columns; "
+                    "classify: sequences in the training run's format; empty = the data the "
+                    "model was trained on (a classifier: its test sequences), read as it was")
     date_column: str = opt("", "time column of the file; empty = the training run's, or detect")
     steps: int = opt(0, "steps to forecast; 0 = the model's horizon")
     out: str = opt("", "write the forecast to this CSV file; empty = print it")

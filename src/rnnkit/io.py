@@ -222,7 +222,7 @@ RESULTS = (  # what the jobs write into --out, removed there when the next run s
     "metrics.json", "predictions.csv", "future.csv", "per_series.csv", "forecast.png",
     "loss.png", "error_by_step.png", "series.png", "prediction.png", "search.csv", "search.png",
     "samples.txt", "gradients.json", "gradients.png", "learning_curve.png", "trials.csv",
-    "best.toml", "history.png", "importance.png")
+    "best.toml", "history.png", "importance.png", "confusion.png", "attention.png")
 
 
 def prepare_out(path: PathLike) -> Path:
@@ -350,6 +350,7 @@ MODEL_FORMAT = 3  # 1: rnnkit 0.1.0's hand-written layouts; 2: 0.2.0's single-se
 WEIGHTS = "weights.safetensors"
 MODEL_KINDS = {  # kind: what writes it, as the messages name it
     "Forecaster": "rnnkit forecast", "ESN": "rnnkit esn", "CharLM": "rnnkit text train",
+    "SequenceClassifier": "rnnkit classify",
     "checkpoint": "a training run (its checkpoints/ folder)",
 }
 
@@ -403,6 +404,12 @@ def load_model(folder: PathLike, kind: str) -> tuple[dict[str, "Tensor"], dict]:
                          f"{MODEL_KINDS.get(found, 'an unknown command')}), not {kind!r}: pass "
                          f"a model folder written by {MODEL_KINDS[kind]}")
     return tensors, record["config"]
+
+
+def model_kind(folder: PathLike) -> str:
+    """The kind of model a folder written by :func:`save_model` holds ("" if it holds none)."""
+    path = Path(folder) / WEIGHTS
+    return load_safetensors(path)[1].get("kind", "") if path.is_file() else ""
 
 
 @contextmanager

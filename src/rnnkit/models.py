@@ -15,14 +15,16 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnnkit._checks import InputError, check_choice, check_positive_int
+from rnnkit._checks import InputError, check_choice, check_in_range, check_positive_int
 from rnnkit._fields import opt
 from rnnkit.cells import NONLINEARITIES
 from rnnkit.init import INPUT_SCHEMES
 from rnnkit.layers import GRU, LSTM, RNN, RecurrentLayer
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+POOLINGS = ("last", "mean", "attention")
 LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss}
 
 
@@ -191,4 +193,106 @@ class CharLM(nn.Module):
         logits = self.head(self.drop(out))  # (B, T, V)
         loss = None if targets is None else F.cross_entropy(logits.flatten(0, 1),
                                                             targets.flatten())
+        return logits, loss, state
+
+
+class PooledClassifier(nn.Module):
+    """A recurrent stack pooled over each sequence's own steps, then a linear head over classes.
+
+    Sequences of different lengths share a batch padded with NaN after their last step; the
+    model reads each one's length off the NaNs and packs the batch, so no padding ever reaches
+    a state: h_t for t <= T_b only. With ``patch`` = p each recurrent step reads p consecutive
+    steps at once, u_s = [x_{(s-1)p+1}, .., x_{sp}] (p·F inputs, the last patch of a sequence
+    zero-filled): a p times shorter sequence whose every input already shows a piece of shape.
+    In training, ``input_noise`` σ adds N(0, σ²) to every input (augmentation for small sets).
+
+    Math (last layer's h_s = [h→_s, h←_s] if bidirectional, S_b = patches of sequence b):
+        last       z = h→_{S_b} (and h←_1, which has read the whole sequence backwards)
+        mean       z = 1/S_b Σ_{s<=S_b} h_s
+        attention  e_s = v^T tanh(W_a h_s + b_a),  α_s = exp(e_s) / Σ_{r<=S_b} exp(e_r),
+                   z = Σ_{s<=S_b} α_s h_s          (additive attention, Bahdanau et al. 2015)
+        logits = W_hy z + b_y,  L = -Σ_b w_{y_b} log softmax(logits_b)[y_b] / Σ_b w_{y_b}
+    ``class_weight`` w (a buffer, saved with the weights; ones by default) weighs the
+    cross-entropy of imbalanced classes. Shapes: x (B, T, F), targets (B,) class indices
+    (any dtype: the trainer serves floats) -> logits (B, C), loss, state (h_n, or (h_n, c_n)).
+    :meth:`encode` also returns the attention weights per input step (B, T): α_s / p on each
+    step of patch s, 0 past each sequence's end, summing to 1.
+
+    Example:
+        >>> model = PooledClassifier(input_size=1, hidden_size=8, num_classes=3)
+        >>> x = torch.randn(2, 5, 1); x[1, 3:] = float("nan")   # lengths 5 and 3
+        >>> logits, loss, _ = model(x, torch.tensor([0.0, 2.0]))
+        >>> tuple(logits.shape), loss.item() > 0, model.encode(x)[1][1, 3:].tolist()
+        ((2, 3), True, [0.0, 0.0])
+    """
+
+    def __init__(
+        self, input_size: int, hidden_size: int = 32, num_classes: int = 2, cell: str = "lstm",
+        num_layers: int = 1, dropout: float = 0.0, bidirectional: bool = False,
+        init: str = "uniform", recurrent_init: str = "", forget_bias: float | None = 1.0,
+        nonlinearity: str = "tanh", pooling: str = "attention", patch: int = 1,
+        input_noise: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.num_classes = check_positive_int("num_classes", num_classes)
+        self.pooling = check_choice("pooling", pooling, POOLINGS)
+        self.patch = check_positive_int("patch", patch)
+        self.input_noise = check_in_range("input_noise", input_noise, 0.0, 1e3)
+        self.rnn = recurrent_layer(input_size * patch, cell, hidden_size, num_layers, dropout,
+                                   bidirectional, init, recurrent_init, forget_bias,
+                                   nonlinearity)
+        width = hidden_size * (2 if bidirectional else 1)
+        if pooling == "attention":
+            self.attention = nn.Sequential(nn.Linear(width, width), nn.Tanh(),
+                                           nn.Linear(width, 1, bias=False))  # W_a, b_a; v
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(width, num_classes)
+        self.register_buffer("class_weight", torch.ones(num_classes))
+
+    def _patches(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """The recurrent inputs u (B, S, p·F), zero past each end, and the lengths S_b (B,)."""
+        lengths = (~torch.isnan(x).any(dim=-1)).sum(dim=1)
+        x = torch.nan_to_num(x, nan=0.0)
+        if self.training and self.input_noise:
+            steps = torch.arange(x.shape[1], device=x.device) < lengths.unsqueeze(1)
+            x = x + self.input_noise * torch.randn_like(x) * steps.unsqueeze(-1)
+        p = self.patch
+        if p > 1:
+            x = F.pad(x, (0, 0, 0, -x.shape[1] % p)).reshape(x.shape[0], -1, p * x.shape[2])
+            lengths = (lengths + p - 1) // p
+        return x, lengths
+
+    def encode(self, x: Tensor, state=None) -> tuple[Tensor, Tensor | None, object]:
+        """The pooled features z (B, D·H), the attention weights (B, T) or None, the state."""
+        steps_in = x.shape[1]
+        u, lengths = self._patches(x)
+        steps = torch.arange(u.shape[1], device=u.device) < lengths.unsqueeze(1)  # (B, S)
+        if bool((lengths == u.shape[1]).all()):
+            out, state = self.rnn(u, state)
+        else:
+            packed = pack_padded_sequence(u, lengths.cpu(), batch_first=True,
+                                          enforce_sorted=False)
+            out, state = self.rnn(packed, state)
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=u.shape[1])
+        weights = None
+        if self.pooling == "last":
+            h_n = state[0] if isinstance(state, tuple) else state  # (L·D, B, H)
+            directions = 2 if self.rnn.bidirectional else 1
+            z = torch.cat(list(h_n[-directions:]), dim=-1)
+        elif self.pooling == "mean":
+            z = (out * steps.unsqueeze(-1)).sum(dim=1) / lengths.unsqueeze(-1)
+        else:
+            scores = self.attention(out).squeeze(-1).masked_fill(~steps, float("-inf"))
+            alpha = torch.softmax(scores, dim=1)
+            z = torch.einsum("bs,bsd->bd", alpha, out)
+            weights = alpha.repeat_interleave(self.patch, dim=1)[:, :steps_in] / self.patch
+            weights = weights * ~torch.isnan(x).any(dim=-1)  # a last patch's filled steps
+            weights = weights / weights.sum(dim=1, keepdim=True)
+        return z, weights, state
+
+    def forward(self, x: Tensor, targets: Tensor | None = None, state=None):
+        z, _, state = self.encode(x, state)
+        logits = self.head(self.drop(z))
+        loss = None if targets is None else F.cross_entropy(
+            logits, targets.reshape(-1).long(), weight=self.class_weight)
         return logits, loss, state
