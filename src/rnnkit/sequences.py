@@ -1,6 +1,7 @@
 """Labelled sequences for classification: reading them, checking them, splitting them by class.
 
-Two layouts are read (``format="auto"`` tells them apart by the first line):
+Two layouts are read (``format="auto"`` tells them apart by the first line: a header of
+names is long format):
 
 UCR archive format: no header, one sequence per line, the class label first, then its values;
 tab-, comma- or space-separated (the archive's 2018 release uses tabs, the older one runs of
@@ -143,8 +144,10 @@ def _number(cell: str) -> float | None:
 
 
 def _has_header(line: str, sep: str) -> bool:
-    """True when a field after the first is not a number (nor padding): a header line."""
-    return any(cell not in MISSING and _number(cell) is None for cell in _split(line, sep)[1:])
+    """True when most fields after the first are names, not numbers (nor padding): a header."""
+    rest = _split(line, sep)[1:]
+    names = sum(cell not in MISSING and _number(cell) is None for cell in rest)
+    return 2 * names > len(rest)
 
 
 def _read_ucr(source: str, lines: list[str], sep: str) -> LabelledSeries:
