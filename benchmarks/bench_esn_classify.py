@@ -14,9 +14,10 @@ heartbeats, 200 series x 96 steps, each from the zero state.
 
 Before any timing the script checks that both sides give the same states: all 96 states of
 every series (rnnkit's ``Reservoir.run`` on the batch against ReservoirPy's outputs) and the
-features, max |difference| printed, ~1e-12 expected. Then threads (BLAS, torch) are pinned to
-``--threads``, each side runs once untimed, and ``--rounds`` rounds alternate which side goes
-first; the medians and their ratio are printed.
+features, max |difference| printed: ~1e-12 for the states (both in float64), ~1e-6 for the
+features (rnnkit collects them in float32, as ReservoirClassifier does). Then threads (BLAS,
+torch) are pinned to ``--threads``, each side runs once untimed, and ``--rounds`` rounds
+alternate which side goes first; the medians and their ratio are printed.
 
     pip install -e '.[bench]'        # reservoirpy==0.4.2
     python benchmarks/bench_esn_classify.py --units 500 2000 --rounds 7
@@ -35,7 +36,7 @@ from rnnkit.esn import Reservoir
 from rnnkit.esn_classify import ReservoirClassifier, reservoir_features
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "rnnkit" / "datasets"
-TOLERANCE = 1e-10  # max |difference| of states beyond which the two sides are not the same
+TOLERANCE = {"states": 1e-10, "features": 1e-5}  # float64 states; float32 features
 
 
 def ecg200() -> np.ndarray:
@@ -79,9 +80,9 @@ def check_same_states(ours: Reservoir, theirs, x: np.ndarray) -> float:
     states = abs(ours.run(x) - all_theirs).max()
     features = abs(rnnkit_features(ours, x) - reservoirpy_features(theirs, series)).max()
     print(f"max |rnnkit - ReservoirPy|: all states {states:.1e}, features {features:.1e}")
-    if max(states, features) > TOLERANCE:
-        raise SystemExit(f"the two reservoirs differ by {max(states, features):.1e} "
-                         f"(> {TOLERANCE:g}): not the same computation")
+    if states > TOLERANCE["states"] or features > TOLERANCE["features"]:
+        raise SystemExit(f"the two reservoirs differ by {states:.1e} (states), {features:.1e} "
+                         f"(features), more than {TOLERANCE}: not the same computation")
     return max(states, features)
 
 

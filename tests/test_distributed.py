@@ -3,7 +3,7 @@
 Two ranks each take half of every global batch; DDP averages their gradients, so a few steps
 must leave the same parameters (to float tolerance) as one process given the whole batch,
 for windows and for streamed chunks (truncated BPTT); a run checkpointed by two processes
-resumes in one; and ``torchrun ... -m rnnkit forecast`` runs end to end.
+resumes in one; and ``torchrun ... -m rnnkit forecast`` and ``classify`` run end to end.
 """
 
 import json
@@ -124,11 +124,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(shutil.which("torchrun", path=os.path.dirname(sys.executable)) is None,
-                    reason="torchrun is not installed beside this Python")
-def test_torchrun_forecast_matches_one_process_and_records_the_world(tmp_path):
-    flags = ["forecast", "--epochs", "2", "--no-progress", "--threads", "1"]
+def _torchrun_and_one_process(tmp_path, flags: list[str]) -> tuple[dict, dict]:
+    """The metrics of ``rnnkit FLAGS`` under torchrun (WORLD processes) and in one process."""
     torchrun = os.path.join(os.path.dirname(sys.executable), "torchrun")
     subprocess.run([torchrun, "--nnodes", "1", "--nproc-per-node", str(WORLD),
                     "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{_free_port()}",
@@ -136,9 +133,33 @@ def test_torchrun_forecast_matches_one_process_and_records_the_world(tmp_path):
                    check=True, capture_output=True, text=True, timeout=300)
     subprocess.run([sys.executable, "-m", "rnnkit", *flags, "--out", str(tmp_path / "one")],
                    check=True, capture_output=True, text=True, timeout=300)
-    ddp, one = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in ("ddp", "one"))
+    return tuple(json.loads((tmp_path / d / "metrics.json").read_text()) for d in ("ddp", "one"))
+
+
+NEEDS_TORCHRUN = pytest.mark.skipif(
+    shutil.which("torchrun", path=os.path.dirname(sys.executable)) is None,
+    reason="torchrun is not installed beside this Python")
+
+
+@pytest.mark.slow
+@NEEDS_TORCHRUN
+def test_torchrun_forecast_matches_one_process_and_records_the_world(tmp_path):
+    ddp, one = _torchrun_and_one_process(
+        tmp_path, ["forecast", "--epochs", "2", "--no-progress", "--threads", "1"])
     assert ddp["runtime"]["world_size"] == WORLD and ddp["runtime"]["backend"] == "gloo"
     assert one["runtime"]["world_size"] == 1
     saved = json.loads((tmp_path / "ddp" / "model" / "config.json").read_text())
     assert saved["config"]["run"]["world_size"] == WORLD
     assert ddp["model"]["mae"] == pytest.approx(one["model"]["mae"], rel=1e-5)
+
+
+@pytest.mark.slow
+@NEEDS_TORCHRUN
+def test_torchrun_classify_matches_one_process(tmp_path):
+    """No input noise: each rank draws its own (as dropout), one process would draw other."""
+    ddp, one = _torchrun_and_one_process(
+        tmp_path, ["classify", "--epochs", "3", "--ensemble", "1", "--hidden-size", "8",
+                   "--input-noise", "0", "--no-progress", "--threads", "1"])
+    assert ddp["runtime"]["world_size"] == WORLD and one["runtime"]["world_size"] == 1
+    assert ddp["model"]["log_loss"] == pytest.approx(one["model"]["log_loss"], rel=1e-5)
+    assert ddp["model"]["accuracy"] == one["model"]["accuracy"]

@@ -53,14 +53,17 @@ def test_a_ragged_batch_gives_what_each_series_gives_alone(activation, leak_rate
     batch, alone = _ragged()
     reservoir = Reservoir(2, 20, leak_rate=leak_rate, activation=activation, seed=3)
     lengths = np.array(LENGTHS)
-    together = reservoir_features(reservoir, batch, lengths)
-    assert together.shape == (len(LENGTHS), 40)
+    together = reservoir_features(reservoir, batch, lengths, dtype=np.float64)
+    fast = reservoir_features(reservoir, batch, lengths)  # float32 states, the default
+    assert together.shape == fast.shape == (len(LENGTHS), 40) and fast.dtype == np.float64
     for i, s in enumerate(alone):
         states = reservoir.run(s[None])[0]  # (T_i, H), from the zero state
-        np.testing.assert_allclose(together[i], np.concatenate([states[-1], states.mean(0)]),
-                                   rtol=0, atol=1e-12)
+        expected = np.concatenate([states[-1], states.mean(0)])
+        np.testing.assert_allclose(together[i], expected, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(fast[i], expected, rtol=0, atol=1e-5)
     junk = np.where(np.isnan(batch), 1e3, batch)  # padding the loop must never read
-    np.testing.assert_array_equal(reservoir_features(reservoir, junk, lengths), together)
+    np.testing.assert_array_equal(reservoir_features(reservoir, junk, lengths, np.float64),
+                                  together)
 
 
 def test_an_array_and_a_list_are_the_same_input():
