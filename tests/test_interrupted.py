@@ -96,7 +96,7 @@ RUNS = {  # name: (flags, the checkpoint history that shows an epoch is done, sc
                       "checkpoints/history.jsonl", ("val_loss", "train_loss", "steps")),
     "classify": (lambda tmp: ["classify", "--epochs", "12", "--hidden-size", "8",
                               "--ensemble", "2", "--patch", "4"],
-                 "checkpoints/m0/history.jsonl", ("model", "nn1_euclidean", "history")),
+                 "checkpoints/m0/history.jsonl", ("model", "nn1_euclidean")),
     "task": (lambda tmp: ["task", "adding", "--length", "10", "--steps", "600",
                           "--hidden-size", "8"],
              "checkpoints/history.jsonl", ("test_mse", "best_epoch")),

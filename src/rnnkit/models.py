@@ -211,9 +211,11 @@ class PooledClassifier(nn.Module):
         mean       z = 1/S_b Σ_{s<=S_b} h_s
         attention  e_s = v^T tanh(W_a h_s + b_a),  α_s = exp(e_s) / Σ_{r<=S_b} exp(e_r),
                    z = Σ_{s<=S_b} α_s h_s          (additive attention, Bahdanau et al. 2015)
-        logits = W_hy z + b_y,  L = -Σ_b w_{y_b} log softmax(logits_b)[y_b] / Σ_b w_{y_b}
+        logits = W_hy z + b_y,  L = -1/B Σ_b w_{y_b} log softmax(logits_b)[y_b]
     ``class_weight`` w (a buffer, saved with the weights; ones by default) weighs the
-    cross-entropy of imbalanced classes. Shapes: x (B, T, F), targets (B,) class indices
+    cross-entropy of imbalanced classes. L is divided by B, not by Σ_b w_{y_b} (torch's
+    weighted mean): balanced weights average 1 over the training set anyway, and a mean over
+    rows is what DDP's ranks can average exactly. Shapes: x (B, T, F), targets (B,) class indices
     (any dtype: the trainer serves floats) -> logits (B, C), loss, state (h_n, or (h_n, c_n)).
     :meth:`encode` also returns the attention weights per input step (B, T): α_s / p on each
     step of patch s, 0 past each sequence's end, summing to 1.
@@ -294,5 +296,6 @@ class PooledClassifier(nn.Module):
         z, _, state = self.encode(x, state)
         logits = self.head(self.drop(z))
         loss = None if targets is None else F.cross_entropy(
-            logits, targets.reshape(-1).long(), weight=self.class_weight)
+            logits, targets.reshape(-1).long(), weight=self.class_weight,
+            reduction="none").mean()
         return logits, loss, state
