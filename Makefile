@@ -25,8 +25,10 @@ bench: $(BIN)/rnnkit
 	$(BIN)/python benchmarks/bench_layers.py
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_trainer.py
+	$(BIN)/python benchmarks/bench_classify.py
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_esn.py
+	$(BIN)/python benchmarks/bench_esn_classify.py --units 500 2000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
