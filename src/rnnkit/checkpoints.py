@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from rnnkit import __version__
 from rnnkit._checks import InputError
-from rnnkit.io import load_model, rebuilding, save_model, write_text_atomic
+from rnnkit.io import load_model, prefixed, rebuilding, save_model, write_text_atomic
 
 
 @dataclass
@@ -95,9 +95,9 @@ def resume_run(directory: Path | None, model: nn.Module, optimizer: torch.optim.
     tensors, meta = load_model(directory / "last", "checkpoint")
     with rebuilding(directory, "resume with the flags of the run that wrote it, or start "
                                "again without resuming"):
-        model.load_state_dict(_prefixed(tensors, "model."))
+        model.load_state_dict(prefixed(tensors, "model."))
         state: dict[int, dict] = {}
-        for key, value in _prefixed(tensors, "optim.").items():
+        for key, value in prefixed(tensors, "optim.").items():
             index, name = key.split(".", 1)
             state.setdefault(int(index), {})[name] = value
         optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
@@ -108,7 +108,7 @@ def resume_run(directory: Path | None, model: nn.Module, optimizer: torch.optim.
     history.stopped_early = bool(validating and patience
                                  and epoch - (history.best_epoch or 0) >= patience)
     best = directory / "best"
-    best_state = _prefixed(load_model(best, "checkpoint")[0], "model.") if best.is_dir() else None
+    best_state = prefixed(load_model(best, "checkpoint")[0], "model.") if best.is_dir() else None
     steps = history.steps
     last_finite = steps[-1]["loss"] if steps else None
     step = meta.get("step", history.records[-1]["step"] if history.records else 0)
@@ -125,6 +125,3 @@ def _partial(saved: dict | None, tensors: dict[str, Tensor]) -> dict | None:
     return {"batches": saved["batches"], "sums": saved["sums"], "rng": tensors["partial.rng"],
             "state": state}
 
-
-def _prefixed(tensors: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}

@@ -339,7 +339,7 @@ class SequenceClassifier:
 
         ``data_`` holds the ``data`` record saved with it.
         """
-        from rnnkit.io import load_model, rebuilding
+        from rnnkit.io import load_model, prefixed, rebuilding
 
         tensors, config = load_model(path, "SequenceClassifier")
         with rebuilding(path):
@@ -350,8 +350,7 @@ class SequenceClassifier:
             clf = cls(**params | {"model": model})
             clf.models_ = []
             for k in range(clf.ensemble):
-                prefix = f"member{k}."
-                own = {n[len(prefix):]: t for n, t in tensors.items() if n.startswith(prefix)}
+                own = prefixed(tensors, f"member{k}.")
                 member = _member(model, k)
                 clf.models_.append(member.load_tensors(own) if kind == "network" else
                                    ReservoirClassifier.from_arrays(

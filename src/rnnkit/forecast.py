@@ -421,7 +421,7 @@ class Forecaster:
 
         ``data_`` holds the ``data`` record saved with it.
         """
-        from rnnkit.io import load_model, rebuilding
+        from rnnkit.io import load_model, prefixed, rebuilding
 
         tensors, config = load_model(path, "Forecaster")
         with rebuilding(path):
@@ -434,8 +434,7 @@ class Forecaster:
             forecaster = cls(**params)
             forecaster.models_ = []
             for k in range(forecaster.ensemble):
-                prefix = f"member{k}."
-                own = {n[len(prefix):]: t for n, t in tensors.items() if n.startswith(prefix)}
+                own = prefixed(tensors, f"member{k}.")
                 forecaster.models_.append(model.reseeded(model.seed + k).load_tensors(own))
             encoding = config["encoding"]
             forecaster.encoding_ = Encoding(**encoding | {"features": tuple(encoding["features"])})

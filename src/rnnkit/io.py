@@ -406,6 +406,15 @@ def load_model(folder: PathLike, kind: str) -> tuple[dict[str, "Tensor"], dict]:
     return tensors, record["config"]
 
 
+def prefixed(tensors: dict[str, "Tensor"], prefix: str) -> dict[str, "Tensor"]:
+    """The tensors whose names start with ``prefix`` (e.g. an ensemble's "member0."), without it.
+
+    >>> prefixed({"member0.w": 1, "member1.w": 2}, "member1.")
+    {'w': 2}
+    """
+    return {name[len(prefix):]: t for name, t in tensors.items() if name.startswith(prefix)}
+
+
 def model_kind(folder: PathLike) -> str:
     """The kind of model a folder written by :func:`save_model` holds ("" if it holds none)."""
     path = Path(folder) / WEIGHTS
