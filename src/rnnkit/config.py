@@ -69,6 +69,19 @@ TEXT_SPACE = {"hidden_size": Choice(128, 256, 512), "num_layers": Int(1, 3),
               "learning_rate": Float(5e-4, 5e-3, log=True), "seq_len": Choice(64, 128, 256)}
 
 
+def network_or_reservoir(model: str, network_only: set[str], readout: str
+                         ) -> tuple[set[str], str]:
+    """``inapplicable()`` of a job whose ``--model`` is a recurrent cell or ``esn``: with esn
+    the network's and trainer's flags (but ``--seed``) and ``network_only``, else the
+    reservoir's flags and ``--select``; and why (``readout`` says how the ESN is fitted)."""
+    if model == "esn":
+        unused = {f.name for f in fields(ModelConfig)} | {
+            f.name for f in fields(TrainConfig) if f.name != "seed"} | network_only
+        return unused, f"--model esn has no network to train ({readout})"
+    return ({f.name for f in fields(ReservoirConfig)} | {"select"},
+            f"it shapes the echo state network of --model esn, not --model {model}")
+
+
 @dataclass(frozen=True)
 class ForecastJob:
     """Forecast a series (default: the tutorial's AAPL Close) and score it against baselines."""
@@ -145,13 +158,8 @@ class ForecastJob:
 
     def inapplicable(self) -> tuple[set[str], str]:
         """The flags that do nothing for the chosen ``--model``, and why."""
-        if self.model == "esn":
-            unused = {f.name for f in fields(ModelConfig)} | {
-                f.name for f in fields(TrainConfig) if f.name != "seed"} | {"epochs", "loss"}
-            return unused, ("--model esn has no network to train (its readout is fitted in "
-                            "closed form)")
-        return ({f.name for f in fields(ReservoirConfig)} | {"select"},
-                f"it shapes the echo state network of --model esn, not --model {self.model}")
+        return network_or_reservoir(self.model, {"epochs", "loss"},
+                                    "its readout is fitted in closed form")
 
 
 @dataclass(frozen=True)
@@ -219,14 +227,9 @@ class ClassifyJob:
 
     def inapplicable(self) -> tuple[set[str], str]:
         """The flags that do nothing for the chosen ``--model``, and why."""
-        if self.model == "esn":
-            unused = {f.name for f in fields(ModelConfig)} | {
-                f.name for f in fields(TrainConfig) if f.name != "seed"} | {
-                "pooling", "patch", "input_noise", "class_weight", "val_fraction"}
-            return unused, ("--model esn has no network to train (its ridge classifier is "
-                            "fitted in closed form on all the training sequences)")
-        return ({f.name for f in fields(ReservoirConfig)} | {"select"},
-                f"it shapes the echo state network of --model esn, not --model {self.model}")
+        return network_or_reservoir(
+            self.model, {"pooling", "patch", "input_noise", "class_weight", "val_fraction"},
+            "its ridge classifier is fitted in closed form on all the training sequences")
 
 
 @dataclass(frozen=True)
