@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 def pin_threads(threads: int) -> int:
     """Set torch's and BLAS's threads to ``threads``; returns it."""
-    from rnnkit.runtime import set_threads
+    from rnnkit.training.runtime import set_threads
 
     if threads < 1:
         raise SystemExit(f"--threads must be a positive int, got {threads}")

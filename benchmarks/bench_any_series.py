@@ -39,11 +39,16 @@ import pandas as pd
 from _common import pin_threads, same_work
 from bench_global import LOCAL
 
-from rnnkit.backtest import backtest
-from rnnkit.config import DataConfig, ForecastJob
-from rnnkit.io import load_aapl, load_table
-from rnnkit.jobs.forecast import build_forecaster
-from rnnkit.metrics import forecast_metrics, mase_scale, naive_forecast, seasonal_naive_forecast
+from rnnkit.cli.config import DataConfig, ForecastJob
+from rnnkit.cli.jobs.forecast import build_forecaster
+from rnnkit.forecast.backtesting import backtest
+from rnnkit.forecast.metrics import (
+    forecast_metrics,
+    mase_scale,
+    naive_forecast,
+    seasonal_naive_forecast,
+)
+from rnnkit.io.files import load_aapl, load_table
 
 M4_PUBLISHED = {"naive": (43.003, 11.608), "snaive": (13.912, 1.193)}  # sMAPE, MASE
 

@@ -18,9 +18,9 @@ import argparse
 import statistics
 import time
 
-from rnnkit.config import ClassifyJob
-from rnnkit.flags import job_with
-from rnnkit.jobs import classify
+from rnnkit.cli.config import ClassifyJob
+from rnnkit.cli.flags import job_with
+from rnnkit.cli.jobs import classify
 
 PUBLISHED = {"MLP": 0.914, "FCN": 0.888, "Encoder": 0.884, "ResNet": 0.874,
              "ESN (TWIESN)": 0.874, "1-NN Euclidean": 0.880}

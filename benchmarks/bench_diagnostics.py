@@ -3,7 +3,7 @@
 Both act on the same batch (B=32, T=100, F=1) and the same LSTM(1, 64) (batch first, forget_bias
 1.0); the training step is that LSTM + a Linear head on h_{T-1}: forward, MSE loss, backward and
 one Adam step, on the layer's default path (``backend="auto"``). The snapshot is one call of
-``GradientFlowTracker`` (the step functions of rnnkit.cells looped under autograd with
+``GradientFlowTracker`` (the step functions of rnnkit.nn.cells looped under autograd with
 ``retain_grad()`` on every h_t and c_t, one backward, the spectral radius of W_hh). Also timed,
 outside the target: ``jacobian_norms`` (σ_max of every step Jacobian, all t and b), which the
 tracker does not compute; it takes seconds, so it is timed only ``min(3, repeats)`` times, after
@@ -24,8 +24,8 @@ import torch
 from _common import pin_threads
 from torch import nn
 
-from rnnkit.diagnostics import GradientFlowTracker, jacobian_norms
-from rnnkit.layers import LSTM
+from rnnkit.nn.diagnostics import GradientFlowTracker, jacobian_norms
+from rnnkit.nn.layers import LSTM
 
 BATCH, SEQ_LEN, INPUT, HIDDEN = 32, 100, 1, 64
 

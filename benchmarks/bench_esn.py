@@ -1,6 +1,6 @@
-"""Echo state networks: rnnkit.esn against ReservoirPy on Mackey-Glass one-step prediction.
+"""Echo state networks: rnnkit.reservoir.esn against ReservoirPy on Mackey-Glass one-step prediction.
 
-Same data (rnnkit.chaos.mackey_glass, τ = 17, standardised by the training part), same shared
+Same data (rnnkit.reservoir.chaos.mackey_glass, τ = 17, standardised by the training part), same shared
 hyperparameters (units, spectral radius 1.25, leak rate 0.3, ridge 1e-6, connectivity 0.1,
 input scaling 1, washout 100, 2000 training steps), each library's own defaults for the rest
 (ReservoirPy: ±1 input weights on 10% of the units, no bias; rnnkit: dense U(-1, 1) input
@@ -27,9 +27,9 @@ import time
 import numpy as np
 from _common import pin_threads, same_work
 
-from rnnkit.chaos import mackey_glass
-from rnnkit.esn import ESN
-from rnnkit.esn_eval import nrmse, standardize
+from rnnkit.reservoir.chaos import mackey_glass
+from rnnkit.reservoir.esn import ESN
+from rnnkit.reservoir.evaluation import nrmse, standardize
 
 TRAIN, TEST, WASHOUT = 2000, 500, 100
 SHARED = {"spectral_radius": 1.25, "leak_rate": 0.3, "ridge": 1e-6}

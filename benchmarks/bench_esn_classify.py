@@ -1,6 +1,6 @@
 """Reservoir states for classification: rnnkit's batched collection against ReservoirPy's run.
 
-The same reservoir on both sides: rnnkit.esn.Reservoir draws W_hh, W_xh and b (with
+The same reservoir on both sides: rnnkit.reservoir.esn.Reservoir draws W_hh, W_xh and b (with
 ReservoirClassifier's defaults: spectral radius, leak rate, input scaling), and the very same
 arrays, leak rate and activation go into a ReservoirPy 0.4.2 ``Reservoir(W=..., Win=...,
 bias=..., lr=...)`` node. Both read the same series: ECG200's 100 training and 100 test
@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 from _common import pin_threads, rounds, same_work
 
-from rnnkit.esn import Reservoir
-from rnnkit.esn_classify import ReservoirClassifier, reservoir_features
+from rnnkit.classify.reservoir import ReservoirClassifier, reservoir_features
+from rnnkit.reservoir.esn import Reservoir
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "rnnkit" / "datasets"
 TOLERANCE = {"states": 1e-10, "features": 1e-5}  # float64 states; float32 features

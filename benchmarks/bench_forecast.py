@@ -5,7 +5,7 @@ last 302 days (lookback 60, horizon 1) beside the naive and drift forecasts; the
 each (fit + scoring, after one untimed warm-up fit) is reported, not compared.
 
 Speed, at equal work: the tutorial's loop (nn.LSTM(1, 100) + Linear, one window per optimizer
-step, Adam 1e-3, MSE, no clipping) against rnnkit.train on the same model (the same initial
+step, Adam 1e-3, MSE, no clipping) against rnnkit.training.loop on the same model (the same initial
 weights), the same windows (MinMax-scaled Close on the training rows, lookback 60), the same
 optimizer and the same number of epochs, in mini-batches of 64: only the loop and the batching
 differ. Each side is warmed up once, then timed ``--repeats`` times in alternating order; the
@@ -27,14 +27,14 @@ import torch
 from _common import pin_threads, rounds, same_work
 from torch import nn
 
-from rnnkit.backtest import backtest
-from rnnkit.batches import Batches
-from rnnkit.config import ForecastJob
-from rnnkit.data import Scaler, make_windows
-from rnnkit.io import load_aapl
-from rnnkit.jobs.forecast import build_forecaster
-from rnnkit.models import SequenceRegressor
-from rnnkit.train import TrainConfig, train
+from rnnkit.cli.config import ForecastJob
+from rnnkit.cli.jobs.forecast import build_forecaster
+from rnnkit.forecast.backtesting import backtest
+from rnnkit.forecast.windows import Scaler, make_windows
+from rnnkit.io.files import load_aapl
+from rnnkit.nn.models import SequenceRegressor
+from rnnkit.training.batches import Batches
+from rnnkit.training.loop import TrainConfig, train
 
 LOOKBACK, HIDDEN = 60, 100  # the tutorial's
 
@@ -65,7 +65,7 @@ def tutorial_loop(lstm: nn.LSTM, linear: nn.Linear, x: torch.Tensor, y: torch.Te
 
 
 def rnnkit_loop(model: SequenceRegressor, x: np.ndarray, y: np.ndarray, epochs: int) -> dict:
-    """rnnkit.train on the same windows: batches of 64, the same Adam, no clipping."""
+    """rnnkit.training.loop on the same windows: batches of 64, the same Adam, no clipping."""
     cfg = TrainConfig(epochs=epochs, batch_size=64, learning_rate=1e-3, grad_clip=0.0,
                       lr_schedule="constant", patience=0)
     batches = Batches(x, y, cfg.batch_size)
@@ -154,7 +154,7 @@ def main() -> None:
           f"{args.threads} threads")
     print(f"tutorial loop (batch 1, {w['tutorial']['steps']} steps): {tutorial:.2f} s/epoch "
           f"-> {150 * tutorial:.0f} s for the tutorial's 150 epochs")
-    print(f"rnnkit.train (batch 64, {w['rnnkit']['steps']} steps): {ours:.3f} s/epoch -> "
+    print(f"rnnkit.training.loop (batch 64, {w['rnnkit']['steps']} steps): {ours:.3f} s/epoch -> "
           f"{150 * ours:.1f} s for 150 epochs; {tutorial / ours:.0f}x faster per epoch")
     if args.out:
         with open(args.out, "w") as fh:

@@ -5,7 +5,7 @@ from torch.nn (the same input, the same sizes: checked), every module warmed up 
 ``repeats`` timed passes with the modules' order reversed every other round (median); ratio =
 torch.nn time / ours, i.e. ours / torch.nn in sequences per second (> 1: ours is faster), and
 the largest difference relative to torch.nn's scale over output, state and gradients
-(:func:`rnnkit.verify.max_difference`). Threads (torch and BLAS) are pinned to ``--threads``.
+(:func:`rnnkit.nn.verify.max_difference`). Threads (torch and BLAS) are pinned to ``--threads``.
 
     python benchmarks/bench_layers.py                      # both shapes, 2 threads
     python benchmarks/bench_layers.py --shapes small --repeats 41 --out rows.json
@@ -21,9 +21,9 @@ import time
 import torch
 from _common import pin_threads, rounds, same_work
 
-from rnnkit import layers
-from rnnkit.init import seeded
-from rnnkit.verify import LAYER_NAMES, PATHS, max_difference
+from rnnkit.nn import layers
+from rnnkit.nn.init import seeded
+from rnnkit.nn.verify import LAYER_NAMES, PATHS, max_difference
 
 # name -> (batch_size B, seq_len T, input_size F, hidden_size H), default repeats
 SHAPES = {

@@ -1,4 +1,4 @@
-"""Truncated-BPTT training throughput: rnnkit.train on StreamBatches against a plain PyTorch loop.
+"""Truncated-BPTT training throughput: rnnkit.training.loop on StreamBatches against a plain PyTorch loop.
 
 Both train the same model (LSTM + per-step Linear head, carried state) from the same weights on
 the same consecutive chunks, with the same optimizer and clipping; only the loop differs. Each
@@ -22,9 +22,9 @@ import torch.nn.functional as F
 from _common import pin_threads, rounds, same_work
 from torch import nn
 
-from rnnkit.batches import StreamBatches
-from rnnkit.layers import LSTM
-from rnnkit.train import TrainConfig, detach_state, train
+from rnnkit.nn.layers import LSTM
+from rnnkit.training.batches import StreamBatches
+from rnnkit.training.loop import TrainConfig, detach_state, train
 
 
 class StreamModel(nn.Module):
@@ -106,7 +106,7 @@ def main() -> None:
           f"LSTM({args.hidden_size}), {args.threads} threads, median of {args.repeats} "
           f"alternated runs; identical weights after the warm-up's chunks: {same}")
     print(f"plain loop: {chunks / plain:.2f} chunks/s ({plain:.2f} s)")
-    print(f"rnnkit.train: {chunks / ours:.2f} chunks/s ({ours:.2f} s)")
+    print(f"rnnkit.training.loop: {chunks / ours:.2f} chunks/s ({ours:.2f} s)")
     print(f"overhead: {ours / plain - 1:+.1%}")
     if not same:
         raise SystemExit("the two loops did not compute the same steps")

@@ -1,4 +1,4 @@
-"""Character-model training speed: rnnkit (CharLM + rnnkit.train) against a plain PyTorch loop.
+"""Character-model training speed: rnnkit (CharLM + rnnkit.training.loop) against a plain PyTorch loop.
 
 The plain loop trains the same architecture built from torch.nn.LSTM (embedding, 2 x 256 LSTM,
 tied output layer) from the same weights on the same consecutive Tiny Shakespeare chunks with
@@ -23,10 +23,10 @@ from _common import pin_threads, rounds, same_work
 from bench_tbptt import plain_loop  # the same reference loop (benchmarks/ is on sys.path)
 from torch import nn
 
-from rnnkit.batches import StreamBatches
-from rnnkit.models import CharLM
-from rnnkit.text import CharVocab
-from rnnkit.train import TrainConfig, train
+from rnnkit.nn.models import CharLM
+from rnnkit.text.charlm import CharVocab
+from rnnkit.training.batches import StreamBatches
+from rnnkit.training.loop import TrainConfig, train
 
 
 class TorchCharLM(nn.Module):

@@ -2,8 +2,8 @@
 
     steps       one LSTM training step (forward, backward, Adam) at several sizes, 1 thread
                 against 2, in this process: the speed-up a second thread buys against the
-                step's work (multiply-adds per time step, rnnkit.runtime.recurrent_work),
-                which sets rnnkit.runtime.WORK_PER_THREAD
+                step's work (multiply-adds per time step, rnnkit.training.runtime.recurrent_work),
+                which sets rnnkit.training.runtime.WORK_PER_THREAD
     together    `rnnkit forecast` (the default run on the bundled AAPL data) alone, then two of
                 them started at the same moment: with the default policy and with --threads
                 set to the cores (what torch does by default); wall time of each child
@@ -32,7 +32,7 @@ def step_seconds(threads: int, hidden: int, batch: int, length: int, layers: int
     """Median seconds of one training step of an LSTM regressor with ``threads`` threads."""
     import torch
 
-    from rnnkit.models import SequenceRegressor
+    from rnnkit.nn.models import SequenceRegressor
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -57,7 +57,7 @@ def step_seconds(threads: int, hidden: int, batch: int, length: int, layers: int
 
 
 def steps_table(rounds: int) -> list[dict]:
-    from rnnkit.runtime import default_threads, recurrent_work
+    from rnnkit.training.runtime import default_threads, recurrent_work
 
     rows = []
     for hidden, batch, length, layers in SIZES:

@@ -1,4 +1,4 @@
-"""rnnkit.train against a plain hand-written PyTorch loop: the overhead of the shared trainer.
+"""rnnkit.training.loop against a plain hand-written PyTorch loop: the overhead of the shared trainer.
 
 Both train the same model (a SequenceRegressor: LSTM(1, 32) + Linear head, from one initial
 state) on the same windows: AAPL Close log returns (standardised), lookback 60, horizon 1, batch
@@ -6,9 +6,9 @@ state) on the same windows: AAPL Close log returns (standardised), lookback 60, 
 the loop differs. Three variants, timed round-robin (order alternating), median of ``repeats``:
 
     plain        the loop below on batches gathered beforehand (the same rows in the same order)
-    rnnkit-loop  rnnkit.train on those very tensors: the trainer's own cost (lr, .item(), checks)
-    rnnkit       rnnkit.train on rnnkit.batches.Batches over the read-only strided windows of
-                 rnnkit.data.make_windows, gathering each batch as it goes: what users run
+    rnnkit-loop  rnnkit.training.loop on those very tensors: the trainer's own cost (lr, .item(), checks)
+    rnnkit       rnnkit.training.loop on rnnkit.training.batches.Batches over the read-only strided windows of
+                 rnnkit.forecast.windows.make_windows, gathering each batch as it goes: what users run
 
 All three must take the same optimizer steps and end with identical weights (checked, on the
 untimed warm-up run): the same computation, timed. Threads (torch and BLAS) are pinned.
@@ -28,11 +28,11 @@ import numpy as np
 import torch
 from _common import pin_threads, rounds, same_work
 
-from rnnkit.batches import Batches
-from rnnkit.data import make_windows
-from rnnkit.io import load_aapl
-from rnnkit.models import SequenceRegressor
-from rnnkit.train import TrainConfig, train
+from rnnkit.forecast.windows import make_windows
+from rnnkit.io.files import load_aapl
+from rnnkit.nn.models import SequenceRegressor
+from rnnkit.training.batches import Batches
+from rnnkit.training.loop import TrainConfig, train
 
 LOOKBACK, HORIZON, HIDDEN = 60, 1, 32
 
@@ -58,7 +58,7 @@ def aapl_windows() -> tuple[np.ndarray, np.ndarray]:
 
 
 class Pregathered:
-    """The batches of ``Batches`` gathered once, up front; served to rnnkit.train as they are."""
+    """The batches of ``Batches`` gathered once, up front; served to rnnkit.training.loop as they are."""
 
     def __init__(self, batches: Batches, epochs: int) -> None:
         self.per_epoch = [list(batches.epoch(e)) for e in range(epochs)]
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = cfg.epochs * len(batches)
     plain = statistics.median(times["plain"])
     print(
-        f"rnnkit.train vs a plain PyTorch loop: {platform.processor() or platform.machine()}, "
+        f"rnnkit.training.loop vs a plain PyTorch loop: {platform.processor() or platform.machine()}, "
         f"torch {torch.__version__}, {args.threads} threads"
     )
     print(

@@ -6,7 +6,7 @@ Each table goes to ``rnnkit forecast --data FILE --epochs 1 --no-progress --thre
 text train --corpus FILE --steps 2`` (small flags); then the output folders: an unwritable one,
 a file, and a rerun into the folder of a many-series run. The answer is the one line rnnkit
 prints on stderr (paths cut to the file name), or "forecast written" / "model written" and the
-warnings a usable file gets. The runs call ``rnnkit.cli.main`` in this process: the command's
+warnings a usable file gets. The runs call ``rnnkit.cli.app.main`` in this process: the command's
 code, without a torch import per case. Files and folders without permissions are left out
 where permissions do not apply (root; ``setpriv --bounding-set=-all`` runs it as root without
 its capabilities).
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from hostile import ROWS, Case, write_hostile  # noqa: E402  (tests/ is not a package)
-from rnnkit.cli import main  # noqa: E402
+from rnnkit.cli.app import main  # noqa: E402
 
 QUIET = ["--no-progress", "--threads", "1"]
 TEXT_FLAGS = ["--steps", "2", "--batch-size", "4", "--seq-len", "16", "--hidden-size", "8",

@@ -1,15 +1,15 @@
-"""rnnkit.backtest.walk_forward: where each fold trains and where it is scored."""
+"""rnnkit.forecast.backtesting.walk_forward: where each fold trains and where it is scored."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import rnnkit.backtest as backtest_module
-from rnnkit.backtest import walk_forward
-from rnnkit.forecast import Forecaster
-from rnnkit.models import ModelConfig
-from rnnkit.train import TrainConfig
-from rnnkit.window_models import NetworkRegressor
+import rnnkit.forecast.backtesting as backtest_module
+from rnnkit.forecast.backtesting import walk_forward
+from rnnkit.forecast.forecaster import Forecaster
+from rnnkit.forecast.window_models import NetworkRegressor
+from rnnkit.nn.models import ModelConfig
+from rnnkit.training.loop import TrainConfig
 
 TINY = NetworkRegressor(ModelConfig(hidden_size=4),
                         TrainConfig(epochs=1, batch_size=64, patience=0))

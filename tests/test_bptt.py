@@ -1,10 +1,10 @@
-"""The hand-written BPTT of rnnkit.bptt against autograd on the step functions of rnnkit.cells."""
+"""The hand-written BPTT of rnnkit.nn.bptt against autograd on the step functions of rnnkit.nn.cells."""
 
 import pytest
 import torch
 from torch.autograd import gradcheck
 
-from rnnkit import bptt, cells
+from rnnkit.nn import bptt, cells
 
 T, B, H = 5, 3, 4
 

@@ -1,4 +1,4 @@
-"""rnnkit.cells: gradcheck, the tutorial's equations in NumPy, torch.nn twins, errors, shapes."""
+"""rnnkit.nn.cells: gradcheck, the tutorial's equations in NumPy, torch.nn twins, errors, shapes."""
 
 import re
 
@@ -11,7 +11,7 @@ from torch.autograd import gradcheck
 from torch.testing import assert_close
 
 from rnnkit._checks import InputError
-from rnnkit.cells import GRUCell, LSTMCell, RNNCell, gru_step, lstm_step, rnn_step
+from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell, gru_step, lstm_step, rnn_step
 
 F64 = torch.float64
 TOL = {torch.float32: {"atol": 1e-5, "rtol": 1e-5}, torch.float64: {"atol": 1e-10, "rtol": 1e-10}}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnnkit._checks import InputError
-from rnnkit.chaos import mackey_glass
+from rnnkit.reservoir.chaos import mackey_glass
 
 
 def test_fixed_point_stays_put():

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnkit._checks import InputError
-from rnnkit.class_metrics import classification_scores, majority_baseline, nn1_euclidean
+from rnnkit.classify.metrics import classification_scores, majority_baseline, nn1_euclidean
 
 DATASETS = Path(__file__).resolve().parents[1] / "src" / "rnnkit" / "datasets"
 EPS = np.finfo(float).eps  # scikit-learn's log_loss clips p to [ε, 1 - ε]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rnnkit._checks import InputError
-from rnnkit.plots import plot_attention, plot_confusion
+from rnnkit.io.plots import plot_attention, plot_confusion
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -8,11 +8,11 @@ import torch
 import torch.nn.functional as F
 
 from rnnkit._checks import InputError
-from rnnkit.classifier import NetworkClassifier, SequenceClassifier, as_padded
-from rnnkit.esn_classify import ReservoirClassifier
-from rnnkit.init import seeded
-from rnnkit.models import PooledClassifier
-from rnnkit.train import TrainConfig
+from rnnkit.classify.classifier import NetworkClassifier, SequenceClassifier, as_padded
+from rnnkit.classify.reservoir import ReservoirClassifier
+from rnnkit.nn.init import seeded
+from rnnkit.nn.models import PooledClassifier
+from rnnkit.training.loop import TrainConfig
 
 LENGTHS = (7, 3, 5, 1)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnkit.cli import main
+from rnnkit.cli.app import main
 
 QUICK = ["--epochs", "3", "--hidden-size", "8", "--ensemble", "1", "--no-progress",
          "--threads", "1"]

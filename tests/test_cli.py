@@ -7,15 +7,15 @@ import sys
 import numpy as np
 import pytest
 
-from rnnkit import config, flags
-from rnnkit.cli import COMMANDS, Command, main
-from rnnkit.flags import flat_fields
-from rnnkit.io import save_model
+from rnnkit.cli import config, flags
+from rnnkit.cli.app import COMMANDS, Command, main
+from rnnkit.cli.flags import flat_fields
+from rnnkit.io.files import save_model
 
 
 def test_help_lists_every_command_without_importing_torch():
     code = ("import sys, contextlib, io\n"
-            "from rnnkit.cli import main\n"
+            "from rnnkit.cli.app import main\n"
             "out = io.StringIO()\n"
             "with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):\n"
             "    main(['--help'])\n"
@@ -95,20 +95,20 @@ def test_every_command_has_a_runner_and_unique_flags():
 
     for words, command in _leaves():
         module, function = command.runner.split(":")
-        assert callable(getattr(import_module(f"rnnkit.jobs.{module}"), function)), words
+        assert callable(getattr(import_module(f"rnnkit.cli.jobs.{module}"), function)), words
         names = [f.name for f, _ in _flags(command)]
         assert len(names) == len(set(names)), (words, names)  # a section never shadows a flag
 
 
 def test_a_section_flag_reaches_the_library_config(tmp_path):
     parser_args = ["--hidden-size", "12", "--learning-rate", "0.01", "--model", "gru"]
-    from rnnkit.cli import command_parser
+    from rnnkit.cli.app import command_parser
 
     args = command_parser(["forecast"], config.ForecastJob).parse_args(parser_args)
     job = flags.job_from_args(config.ForecastJob, args)
     assert job.network.hidden_size == 12 and job.train.learning_rate == 0.01
     assert job.network.cell == "lstm"  # omitted from the flags: --model sets the cell
-    from rnnkit.jobs.forecast import build_forecaster
+    from rnnkit.cli.jobs.forecast import build_forecaster
 
     forecaster = build_forecaster(job)
     assert forecaster.model.network.cell == "gru" and forecaster.model.network.hidden_size == 12
@@ -238,7 +238,7 @@ def test_predict_refuses_what_is_not_a_forecaster(forecast_run, tmp_path, capsys
     old = tmp_path / "old"  # a folder as rnnkit 0.1.0 wrote it: no format in the header
     old.mkdir()
     (old / "config.json").write_text('{"rnnkit_version": "0.1.0"}')
-    from rnnkit.io import save_safetensors_atomic
+    from rnnkit.io.files import save_safetensors_atomic
 
     save_safetensors_atomic(old / "weights.safetensors", {"w": __import__("torch").zeros(1)},
                             {"kind": "Forecaster"})
@@ -287,7 +287,7 @@ def test_esn_on_mackey_glass_writes_every_output(tmp_path, capsys):
 
     import pandas as pd
 
-    from rnnkit.esn import ESN
+    from rnnkit.reservoir.esn import ESN
 
     out = tmp_path / "esn"
     code, stdout, _ = _run(["esn", "--units", "100", "--length", "1500", "--horizons", "50,200",
@@ -304,8 +304,8 @@ def test_esn_on_mackey_glass_writes_every_output(tmp_path, capsys):
     predictions = pd.read_csv(out / "predictions.csv")
     esn = ESN.load(out / "model")
     assert esn.get_params() == metrics["params"]
-    from rnnkit.chaos import mackey_glass
-    from rnnkit.esn_eval import standardize
+    from rnnkit.reservoir.chaos import mackey_glass
+    from rnnkit.reservoir.evaluation import standardize
 
     series = mackey_glass(1500, discard=500)
     z, mean, std = standardize(series, 1200)
@@ -315,7 +315,7 @@ def test_esn_on_mackey_glass_writes_every_output(tmp_path, capsys):
 
 
 def test_esn_on_a_csv_file(tmp_path, capsys):
-    from rnnkit.io import load_aapl
+    from rnnkit.io.files import load_aapl
 
     path = tmp_path / "aapl.csv"
     load_aapl()[["Close"]].iloc[:400].to_csv(path)

@@ -1,4 +1,4 @@
-"""rnnkit.data: windows as views, honest chronological parts, scalers, encodings, features."""
+"""rnnkit.forecast.windows: windows as views, honest chronological parts, scalers, encodings, features."""
 
 import json
 import math
@@ -10,7 +10,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from rnnkit._checks import InputError
-from rnnkit.data import (
+from rnnkit.forecast.features import is_seasonal
+from rnnkit.forecast.windows import (
     TARGET_KINDS,
     Scaler,
     Split,
@@ -25,7 +26,6 @@ from rnnkit.data import (
     target_base,
     window_parts,
 )
-from rnnkit.features import is_seasonal
 
 FAST = settings(max_examples=60, deadline=None)
 

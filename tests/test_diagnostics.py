@@ -1,14 +1,15 @@
-"""rnnkit.diagnostics: gradient flow against closed forms and a second autograd, spectra, shapes."""
+"""rnnkit.nn.diagnostics: gradient flow against closed forms and a second autograd, spectra, shapes."""
 
 import json
 
 import pytest
 import torch
 
-from rnnkit import plots
 from rnnkit._checks import InputError
-from rnnkit.cells import gru_step, lstm_step, rnn_step
-from rnnkit.diagnostics import (
+from rnnkit.cli.jobs.diagnose import measure
+from rnnkit.io import plots
+from rnnkit.nn.cells import gru_step, lstm_step, rnn_step
+from rnnkit.nn.diagnostics import (
     GradientFlowTracker,
     diagnose,
     gradient_flow,
@@ -21,9 +22,8 @@ from rnnkit.diagnostics import (
     step_jacobians,
     weight_spectra,
 )
-from rnnkit.jobs.diagnose import measure
-from rnnkit.layers import GRU, LSTM, RNN
-from rnnkit.models import ModelConfig, SequenceRegressor
+from rnnkit.nn.layers import GRU, LSTM, RNN
+from rnnkit.nn.models import ModelConfig, SequenceRegressor
 
 
 def run_diagnosis(cell: str, length: int, spectral_radius: float = 0.0, **network) -> dict:

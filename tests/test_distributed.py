@@ -20,10 +20,10 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from rnnkit.batches import Batches, StreamBatches
-from rnnkit.init import seeded
-from rnnkit.models import CharLM, SequenceRegressor
-from rnnkit.train import TrainConfig, train
+from rnnkit.nn.init import seeded
+from rnnkit.nn.models import CharLM, SequenceRegressor
+from rnnkit.training.batches import Batches, StreamBatches
+from rnnkit.training.loop import TrainConfig, train
 
 WORLD = 2
 

@@ -1,4 +1,4 @@
-"""rnnkit.esn: exact spectral radius, sparsity, echo states, the update in NumPy, ridge and RLS in
+"""rnnkit.reservoir.esn: exact spectral radius, sparsity, echo states, the update in NumPy, ridge and RLS in
 closed form (and scikit-learn's Ridge), Mackey-Glass, closed loop, feedback, persistence, errors."""
 
 import json
@@ -13,16 +13,16 @@ from sklearn.linear_model import Ridge
 from threadpoolctl import threadpool_limits
 
 from rnnkit._checks import InputError
-from rnnkit.chaos import mackey_glass
-from rnnkit.esn import (
+from rnnkit.io.files import save_model
+from rnnkit.reservoir.chaos import mackey_glass
+from rnnkit.reservoir.esn import (
     ESN,
     RecursiveLeastSquares,
     Reservoir,
     ridge_readout,
     spectral_radius_of,
 )
-from rnnkit.esn_eval import nrmse
-from rnnkit.io import save_model
+from rnnkit.reservoir.evaluation import nrmse
 
 
 @pytest.fixture(autouse=True, scope="module")

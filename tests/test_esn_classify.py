@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from rnnkit._checks import InputError
-from rnnkit.esn import RIDGE_GRID, Reservoir, ReservoirConfig, ridge_readout
-from rnnkit.esn_classify import (
+from rnnkit.classify.reservoir import (
     ReservoirClassifier,
     fit_temperature,
     loo_ridge_scores,
     padded_series,
     reservoir_features,
 )
+from rnnkit.reservoir.esn import RIDGE_GRID, Reservoir, ReservoirConfig, ridge_readout
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "rnnkit" / "datasets"
 LENGTHS = (7, 3, 5, 1, 7, 2)

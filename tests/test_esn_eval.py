@@ -1,11 +1,17 @@
-"""rnnkit.esn_eval: NRMSE, the training-part scaling, scoring a series and random search."""
+"""rnnkit.reservoir.evaluation: NRMSE, the training-part scaling, scoring a series and random search."""
 
 import numpy as np
 import pytest
 
 from rnnkit._checks import InputError
-from rnnkit.esn import ESN
-from rnnkit.esn_eval import SEARCH_SPACE, nrmse, random_search, score_series, standardize
+from rnnkit.reservoir.esn import ESN
+from rnnkit.reservoir.evaluation import (
+    SEARCH_SPACE,
+    nrmse,
+    random_search,
+    score_series,
+    standardize,
+)
 
 
 def test_nrmse():
@@ -148,7 +154,7 @@ def test_random_search_rows_are_each_trials_own_validation_score_best_first():
 
 
 def test_random_search_fits_only_the_steps_before_val_start(monkeypatch):
-    import rnnkit.esn_eval as esn_eval
+    import rnnkit.reservoir.evaluation as esn_eval
 
     fitted = []
 
@@ -171,7 +177,7 @@ def test_rnnkit_esn_search_never_reads_the_held_out_part(tmp_path, capsys):
     leaves the search table (fits and validation scores) as it was."""
     import pandas as pd
 
-    from rnnkit.cli import main
+    from rnnkit.cli.app import main
 
     tables, scores = [], []
     for name, tail in (("a", 1.0), ("b", -3.0)):

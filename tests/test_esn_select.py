@@ -4,11 +4,11 @@ warning when it loses to the naive forecast."""
 import numpy as np
 import pandas as pd
 
-from rnnkit.chaos import mackey_glass
-from rnnkit.cli import main
-from rnnkit.esn import ESN
-from rnnkit.esn_eval import READOUT_GRID, grid_search, nrmse, standardize
-from rnnkit.io import load_aapl
+from rnnkit.cli.app import main
+from rnnkit.io.files import load_aapl
+from rnnkit.reservoir.chaos import mackey_glass
+from rnnkit.reservoir.esn import ESN
+from rnnkit.reservoir.evaluation import READOUT_GRID, grid_search, nrmse, standardize
 
 
 def test_grid_search_scores_every_pair_one_step_and_in_closed_loop():
@@ -50,8 +50,8 @@ def test_a_price_series_gets_dates_and_a_warning(tmp_path, capsys):
 
 
 def test_the_forecasting_reservoir_chooses_its_ridge_on_the_validation_windows():
-    from rnnkit.esn import RIDGE_GRID, ReservoirConfig
-    from rnnkit.window_models import ReservoirRegressor
+    from rnnkit.forecast.window_models import ReservoirRegressor
+    from rnnkit.reservoir.esn import RIDGE_GRID, ReservoirConfig
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 12, 1))

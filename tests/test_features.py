@@ -1,4 +1,4 @@
-"""rnnkit.features: derived inputs (causal), the calendar, and the encoding a series allows."""
+"""rnnkit.forecast.features: derived inputs (causal), the calendar, and the encoding a series allows."""
 
 import numpy as np
 import pandas as pd
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnkit._checks import InputError
-from rnnkit.features import calendar_features, choose_encoding, derive_features
+from rnnkit.forecast.features import calendar_features, choose_encoding, derive_features
 
 FAST = settings(max_examples=60, deadline=None)
 

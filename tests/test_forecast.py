@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from rnnkit._checks import InputError
-from rnnkit.backtest import backtest, walk_forward
-from rnnkit.esn import ReservoirConfig
-from rnnkit.forecast import Forecaster
-from rnnkit.models import ModelConfig
-from rnnkit.train import TrainConfig
-from rnnkit.window_models import NetworkRegressor, ReservoirRegressor
+from rnnkit.forecast.backtesting import backtest, walk_forward
+from rnnkit.forecast.forecaster import Forecaster
+from rnnkit.forecast.window_models import NetworkRegressor, ReservoirRegressor
+from rnnkit.nn.models import ModelConfig
+from rnnkit.reservoir.esn import ReservoirConfig
+from rnnkit.training.loop import TrainConfig
 
 FAST = TrainConfig(epochs=3, batch_size=32, learning_rate=3e-3, patience=0)
 

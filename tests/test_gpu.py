@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from rnnkit.cli import main
+from rnnkit.cli.app import main
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
 
 
 def test_every_layer_path_matches_torch_nn_on_the_gpu():
-    from rnnkit.verify import compare_layers
+    from rnnkit.nn.verify import compare_layers
 
     rows = compare_layers(32, 40, 3, 64, repeats=3, seed=0, device="cuda")
     assert {r["layer"] for r in rows} == {"RNN", "LSTM", "GRU"}
@@ -26,9 +26,9 @@ def test_every_layer_path_matches_torch_nn_on_the_gpu():
 
 @pytest.mark.parametrize("amp", [False, True])
 def test_training_on_the_gpu_learns_and_keeps_float32_weights(amp):
-    from rnnkit.batches import Batches
-    from rnnkit.models import SequenceRegressor
-    from rnnkit.train import TrainConfig, train
+    from rnnkit.nn.models import SequenceRegressor
+    from rnnkit.training.batches import Batches
+    from rnnkit.training.loop import TrainConfig, train
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(512, 20, 2)).astype(np.float32)

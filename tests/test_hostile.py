@@ -26,10 +26,10 @@ from hypothesis.extra.numpy import array_shapes, arrays
 
 from hostile import Case, write_hostile
 from rnnkit._checks import InputError
-from rnnkit.cli import main
-from rnnkit.data import chronological_split, input_windows, make_windows, window_parts
-from rnnkit.io import RESULTS, RUN_MARKER, load_m4, load_static, prepare_out, read_corpus
-from rnnkit.tables import read_panel, read_series
+from rnnkit.cli.app import main
+from rnnkit.forecast.windows import chronological_split, input_windows, make_windows, window_parts
+from rnnkit.io.files import RESULTS, RUN_MARKER, load_m4, load_static, prepare_out, read_corpus
+from rnnkit.io.tables import read_panel, read_series
 
 ROOT = os.geteuid() == 0  # root reads and writes whatever its mode says
 NEEDS_PERMISSIONS = pytest.mark.skipif(ROOT, reason="root ignores file permissions")

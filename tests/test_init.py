@@ -1,4 +1,4 @@
-"""rnnkit.init: each scheme block by block, through the cells' and layers' keywords."""
+"""rnnkit.nn.init: each scheme block by block, through the cells' and layers' keywords."""
 
 import math
 import re
@@ -8,9 +8,9 @@ import torch
 from torch.testing import assert_close
 
 from rnnkit._checks import InputError
-from rnnkit.cells import GRUCell, LSTMCell, RNNCell
-from rnnkit.init import check_schemes, init_block_, init_weights_
-from rnnkit.layers import GRU, LSTM, RNN
+from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell
+from rnnkit.nn.init import check_schemes, init_block_, init_weights_
+from rnnkit.nn.layers import GRU, LSTM, RNN
 
 XAVIER_GAIN = 5 / 3  # nn.init.calculate_gain("tanh")
 

@@ -1,4 +1,4 @@
-"""rnnkit.io: the jobs' data, the bundled AAPL data, atomic writes, model folders."""
+"""rnnkit.io.files: the jobs' data, the bundled AAPL data, atomic writes, model folders."""
 
 import hashlib
 import json
@@ -13,7 +13,7 @@ import torch
 
 from rnnkit import __version__
 from rnnkit._checks import InputError
-from rnnkit.io import (
+from rnnkit.io.files import (
     AAPL_PROVENANCE,
     MODEL_FORMAT,
     load_aapl,
@@ -57,7 +57,7 @@ def test_bundled_file_matches_its_recorded_sha256():
 
 
 def test_io_and_data_load_without_torch():
-    code = "import sys, rnnkit.io, rnnkit.data; print('torch' in sys.modules)"
+    code = "import sys, rnnkit.io.files, rnnkit.forecast.windows; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

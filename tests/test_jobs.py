@@ -1,4 +1,4 @@
-"""rnnkit.jobs: each job turns its dataclass into library calls, files and a JobResult."""
+"""rnnkit.cli.jobs: each job turns its dataclass into library calls, files and a JobResult."""
 
 import json
 import math
@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from rnnkit._checks import InputError
-from rnnkit.config import DiagnoseJob, TaskJob
-from rnnkit.jobs import JobResult, diagnose, task
-from rnnkit.models import ModelConfig
-from rnnkit.tasks import copy_baseline_loss
-from rnnkit.train import TrainConfig
+from rnnkit.cli.config import DiagnoseJob, TaskJob
+from rnnkit.cli.jobs import JobResult, diagnose, task
+from rnnkit.nn.models import ModelConfig
+from rnnkit.training.loop import TrainConfig
+from rnnkit.training.tasks import copy_baseline_loss
 
 TRAIN = TrainConfig(learning_rate=1e-2, batch_size=8, grad_clip=1.0, seed=0, patience=0)
 

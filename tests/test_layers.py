@@ -10,7 +10,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from rnnkit import nn as rnn
 from rnnkit._checks import InputError
-from rnnkit.cells import GRUCell
+from rnnkit.nn.cells import GRUCell
 
 # (class name, extra constructor keywords): every configuration torch.nn has a kernel for
 CONFIGS = [
@@ -104,7 +104,7 @@ def _sweep(name, kw, dtype, backend, path):
 @pytest.mark.parametrize(("name", "kw"), CONFIGS, ids=lambda v: str(v))
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
 def test_handwritten_path_matches_torch_nn(name, kw, dtype):
-    """Parity: rnnkit's own recurrence and backward pass (rnnkit.bptt, or the cells' steps
+    """Parity: rnnkit's own recurrence and backward pass (rnnkit.nn.bptt, or the cells' steps
     under autograd with proj_size) against torch.nn's kernel."""
     _sweep(name, kw, dtype, "handwritten", "handwritten")
 

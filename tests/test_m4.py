@@ -1,4 +1,4 @@
-"""rnnkit.m4: the M4 file format, the competition's seasonality test, decomposition, Naive2 and OWA,
+"""rnnkit.forecast.m4: the M4 file format, the competition's seasonality test, decomposition, Naive2 and OWA,
 and the published M4 Hourly table."""
 
 import dataclasses
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rnnkit._checks import InputError
-from rnnkit.m4 import (
+from rnnkit.forecast.m4 import (
     M4Data,
     benchmark_scores,
     is_m4_file,

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from rnnkit._checks import InputError
-from rnnkit.metrics import (
+from rnnkit.forecast.metrics import (
     diebold_mariano,
     drift_forecast,
     forecast_metrics,

@@ -14,12 +14,12 @@ import torch
 
 from rnnkit import __version__
 from rnnkit._checks import InputError
-from rnnkit.batches import Batches
-from rnnkit.cli import main
-from rnnkit.io import MODEL_FORMAT, WEIGHTS, save_model, save_safetensors_atomic
-from rnnkit.models import CharLM, ModelConfig, SequenceRegressor
-from rnnkit.text import CharVocab, load_char_model, save_char_model
-from rnnkit.train import TrainConfig, train
+from rnnkit.cli.app import main
+from rnnkit.io.files import MODEL_FORMAT, WEIGHTS, save_model, save_safetensors_atomic
+from rnnkit.nn.models import CharLM, ModelConfig, SequenceRegressor
+from rnnkit.text.charlm import CharVocab, load_char_model, save_char_model
+from rnnkit.training.batches import Batches
+from rnnkit.training.loop import TrainConfig, train
 
 
 class _Payload:

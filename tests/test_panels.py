@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from rnnkit._checks import InputError
-from rnnkit.backtest import backtest, walk_forward
-from rnnkit.forecast import Forecaster
-from rnnkit.models import ModelConfig
-from rnnkit.train import TrainConfig
-from rnnkit.window_models import NetworkRegressor
+from rnnkit.forecast.backtesting import backtest, walk_forward
+from rnnkit.forecast.forecaster import Forecaster
+from rnnkit.forecast.window_models import NetworkRegressor
+from rnnkit.nn.models import ModelConfig
+from rnnkit.training.loop import TrainConfig
 
 FAST = TrainConfig(epochs=3, batch_size=32, learning_rate=3e-3, patience=0)
 
@@ -114,7 +114,7 @@ def test_series_embedding_and_static_covariates_are_constant_inputs_per_series()
 
 
 def test_panel_windows_append_each_series_constants_to_every_step():
-    from rnnkit.data import PanelWindows, input_windows
+    from rnnkit.forecast.windows import PanelWindows, input_windows
 
     a, b = (input_windows(np.arange(n, dtype=float)[:, None], 3) for n in (5, 4))
     panel = PanelWindows([a, b], [0], "last", extra=[np.array([1.0, 0.0]), np.array([0.0, 1.0])])

@@ -6,10 +6,10 @@ from dataclasses import fields
 import pytest
 import torch
 
-from rnnkit import config, flags
 from rnnkit._checks import InputError
-from rnnkit.cli import COMMANDS, Command, main
-from rnnkit.runtime import (
+from rnnkit.cli import config, flags
+from rnnkit.cli.app import COMMANDS, Command, main
+from rnnkit.training.runtime import (
     WORK_PER_THREAD,
     RuntimeConfig,
     default_threads,
@@ -102,9 +102,9 @@ def test_a_run_records_its_threads_device_and_world(tmp_path, capsys):
 def test_bfloat16_autocast_trains_every_cell_on_the_cpu():
     import numpy as np
 
-    from rnnkit.batches import Batches
-    from rnnkit.models import SequenceRegressor
-    from rnnkit.train import TrainConfig, train
+    from rnnkit.nn.models import SequenceRegressor
+    from rnnkit.training.batches import Batches
+    from rnnkit.training.loop import TrainConfig, train
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(128, 12, 2)).astype(np.float32)

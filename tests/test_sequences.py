@@ -1,4 +1,4 @@
-"""rnnkit.sequences: both layouts read back what was written, every error names the file and the
+"""rnnkit.io.sequences: both layouts read back what was written, every error names the file and the
 place, and stratified splits keep each class's share."""
 
 import gzip
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rnnkit._checks import InputError
-from rnnkit.sequences import (
+from rnnkit.io.sequences import (
     BUNDLED,
     LabelledSeries,
     check_classes,

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnnkit.batches import Batches, StreamBatches
-from rnnkit.init import seeded
-from rnnkit.models import CharLM, SequenceRegressor
-from rnnkit.train import TrainConfig, train
+from rnnkit.nn.init import seeded
+from rnnkit.nn.models import CharLM, SequenceRegressor
+from rnnkit.training.batches import Batches, StreamBatches
+from rnnkit.training.loop import TrainConfig, train
 
 
 def _windows():

@@ -1,4 +1,4 @@
-"""rnnkit.tables: reading time-series files (CSV/Parquet) into a clean float64 frame."""
+"""rnnkit.io.tables: reading time-series files (CSV/Parquet) into a clean float64 frame."""
 
 import bz2
 import datetime
@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from rnnkit._checks import InputError
-from rnnkit.tables import CleaningReport, read_series
+from rnnkit.io.tables import CleaningReport, read_series
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # read-only, not in the repo
 SP500 = SHARED_DATA / "sp500" / "all_stocks_5yr.csv"
@@ -477,7 +477,7 @@ def test_the_report_is_json_ready_and_plain_files_keep_the_old_keys(tmp_path):
 
 
 def test_tables_loads_without_torch():
-    code = "import sys, rnnkit.tables; print('torch' in sys.modules)"
+    code = "import sys, rnnkit.io.tables; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -508,7 +508,7 @@ def test_nab_nyc_taxi():
 
 
 def test_read_panel_reads_every_series_once_each_cleaned_on_its_own(tmp_path):
-    from rnnkit.tables import read_panel
+    from rnnkit.io.tables import read_panel
 
     path = tmp_path / "long.csv"
     path.write_text("date,close,Name\n2020-01-02,1,A\n2020-01-02,10,B\n2020-01-01,0.5,A\n"
@@ -574,7 +574,7 @@ def test_parquet_integer_steps_and_long_format_read_as_the_csv(tmp_path):
 
 def test_load_table_gives_forecast_the_same_parquet_frame(tmp_path):
     """What `rnnkit forecast --data prices.parquet` trains on is what it reads from the CSV."""
-    from rnnkit.io import load_table
+    from rnnkit.io.files import load_table
 
     csv = _csv(tmp_path, PRICES_CSV)
     pd.read_csv(csv).to_parquet(tmp_path / "prices.parquet", index=False)

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from rnnkit._checks import InputError
-from rnnkit.init import seeded
-from rnnkit.models import ModelConfig, SequenceTagger
-from rnnkit.tasks import (
+from rnnkit.nn.init import seeded
+from rnnkit.nn.models import ModelConfig, SequenceTagger
+from rnnkit.training.tasks import (
     BLANK,
     COPY_CHANNELS,
     COPY_CLASSES,

@@ -8,9 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnnkit.batches import StreamBatches
-from rnnkit.layers import GRU, LSTM
-from rnnkit.train import TrainConfig, tbptt_loss, train
+from rnnkit.nn.layers import GRU, LSTM
+from rnnkit.training.batches import StreamBatches
+from rnnkit.training.loop import TrainConfig, tbptt_loss, train
 
 
 class StatefulTagger(nn.Module):

@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from rnnkit._checks import InputError
-from rnnkit.batches import StreamBatches
-from rnnkit.cli import main
-from rnnkit.models import CharLM, ModelConfig
-from rnnkit.text import CharVocab, generate, load_char_model, next_id, save_char_model
-from rnnkit.train import TrainConfig, train
+from rnnkit.cli.app import main
+from rnnkit.nn.models import CharLM, ModelConfig
+from rnnkit.text.charlm import CharVocab, generate, load_char_model, next_id, save_char_model
+from rnnkit.training.batches import StreamBatches
+from rnnkit.training.loop import TrainConfig, train
 
 PHRASE = "the cat sat on the mat. "
 
@@ -187,7 +187,7 @@ def test_resumed_streamed_training_equals_an_uninterrupted_run(tmp_path):
 def test_text_train_resumes_from_its_checkpoints(tmp_path, monkeypatch):
     """`rnnkit text train --resume` after a crash at the end of epoch 1 of 2 writes the model the
     uninterrupted command writes, to the bit."""
-    import rnnkit.jobs.text as text_job
+    import rnnkit.cli.jobs.text as text_job
 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(PHRASE * 40)

@@ -1,4 +1,4 @@
-"""rnnkit.train: clipping, schedule, early stopping, determinism, exact resume, divergence, batches.
+"""rnnkit.training.loop: clipping, schedule, early stopping, determinism, exact resume, divergence, batches.
 
 Every training run here is a SequenceRegressor with a handful of hidden units on 64 windows of a
 sine series (lookback 16, horizon 1), float32, a few optimizer steps: the whole file runs in
@@ -16,20 +16,20 @@ import numpy as np
 import pytest
 import torch
 
-import rnnkit.train as train_module
+import rnnkit.training.loop as train_module
 from rnnkit._checks import InputError, TrainingDiverged
-from rnnkit.batches import Batches
-from rnnkit.data import make_windows
-from rnnkit.init import seeded
-from rnnkit.io import load_model
-from rnnkit.models import SequenceRegressor
-from rnnkit.train import History, TrainConfig, lr_at, train, validation_loss
+from rnnkit.forecast.windows import make_windows
+from rnnkit.io.files import load_model
+from rnnkit.nn.init import seeded
+from rnnkit.nn.models import SequenceRegressor
+from rnnkit.training.batches import Batches
+from rnnkit.training.loop import History, TrainConfig, lr_at, train, validation_loss
 
 LOOKBACK = 16
 
 
 def _windows(n_windows: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """(x (M, 16, 1), y (M, 1)) read-only windows of sin(0.3 t), as rnnkit.data makes them."""
+    """(x (M, 16, 1), y (M, 1)) read-only windows of sin(0.3 t), as rnnkit.forecast.windows makes them."""
     series = np.sin(0.3 * np.arange(n_windows + LOOKBACK))
     return make_windows(series[:, None], series, LOOKBACK, 1)
 

@@ -11,11 +11,11 @@ import pytest
 from optuna.trial import FixedTrial, TrialState
 
 from rnnkit._checks import InputError
-from rnnkit.cli import main
-from rnnkit.config import ForecastJob, TextTrainJob
-from rnnkit.flags import flag_values, job_with
-from rnnkit.jobs.forecast import validation_score
-from rnnkit.search import Choice, Float, Int, Param, read_space, suggest
+from rnnkit.cli.app import main
+from rnnkit.cli.config import ForecastJob, TextTrainJob
+from rnnkit.cli.flags import flag_values, job_with
+from rnnkit.cli.jobs.forecast import validation_score
+from rnnkit.training.search import Choice, Float, Int, Param, read_space, suggest
 
 FAST = ["--epochs", "1", "--epoch-batches", "2", "--no-progress", "--threads", "1"]
 
@@ -65,7 +65,7 @@ def test_every_default_space_names_real_flags():
 
 def test_trials_never_see_the_test_part():
     """The validation score is the same whatever the test rows hold."""
-    from rnnkit.io import load_aapl
+    from rnnkit.io.files import load_aapl
 
     job = job_with(ForecastJob(), {"epochs": 2, "epoch_batches": 2, "hidden_size": 8,
                                    "threads": 1, "progress": False})
@@ -115,8 +115,8 @@ def test_best_toml_is_a_config_that_rebuilds_the_best_trial(tmp_path, capsys):
     best = study.best_trial
     for name in ("history.png", "importance.png", "trials.csv", "best.toml"):
         assert (out / name).stat().st_size > 0, name
-    from rnnkit import flags
-    from rnnkit.cli import command_parser
+    from rnnkit.cli import flags
+    from rnnkit.cli.app import command_parser
 
     args = command_parser(["forecast"], ForecastJob).parse_args(
         ["--config", str(out / "best.toml")])
@@ -149,7 +149,7 @@ def test_two_workers_share_one_sqlite_study_and_no_trial_is_lost_or_repeated(tmp
 
 
 def test_a_trial_worse_than_the_median_after_an_epoch_is_pruned_with_the_reason():
-    from rnnkit.jobs.tune import _objective
+    from rnnkit.cli.jobs.tune import _objective
 
     study = optuna.create_study(pruner=optuna.pruners.MedianPruner(n_startup_trials=3,
                                                                    n_warmup_steps=2))

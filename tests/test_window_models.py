@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnnkit.esn import ReservoirConfig
-from rnnkit.models import ModelConfig
-from rnnkit.train import TrainConfig
-from rnnkit.window_models import WINDOW_MODELS, NetworkRegressor, ReservoirRegressor
+from rnnkit.forecast.window_models import WINDOW_MODELS, NetworkRegressor, ReservoirRegressor
+from rnnkit.nn.models import ModelConfig
+from rnnkit.reservoir.esn import ReservoirConfig
+from rnnkit.training.loop import TrainConfig
 
 MODELS = [
     NetworkRegressor(ModelConfig(hidden_size=6), TrainConfig(epochs=2, batch_size=16,

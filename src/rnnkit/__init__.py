@@ -9,8 +9,8 @@ from importlib import import_module
 __version__ = "0.3.0"
 
 _EXPORTS = {
-    "RNN": "rnnkit.layers", "LSTM": "rnnkit.layers", "GRU": "rnnkit.layers",
-    "RNNCell": "rnnkit.cells", "LSTMCell": "rnnkit.cells", "GRUCell": "rnnkit.cells",
+    "RNN": "rnnkit.nn.layers", "LSTM": "rnnkit.nn.layers", "GRU": "rnnkit.nn.layers",
+    "RNNCell": "rnnkit.nn.cells", "LSTMCell": "rnnkit.nn.cells", "GRUCell": "rnnkit.nn.cells",
     "InputError": "rnnkit._checks",
 }
 __all__ = [*_EXPORTS, "__version__"]

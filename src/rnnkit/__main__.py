@@ -1,5 +1,5 @@
 import sys
 
-from rnnkit.cli import main
+from rnnkit.cli.app import main
 
 sys.exit(main())

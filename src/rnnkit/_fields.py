@@ -1,7 +1,7 @@
 """``opt``: a dataclass field that carries its own help text, so a config documents itself.
 
 The library's configs (``TrainConfig``, ``ModelConfig``, ``ReservoirConfig``) and the job
-dataclasses of :mod:`rnnkit.config` declare every field with it; :mod:`rnnkit.config` turns the
+dataclasses of :mod:`rnnkit.cli.config` declare every field with it; :mod:`rnnkit.cli.config` turns the
 fields into command-line flags, with this help text, the allowed values and the default.
 """
 

@@ -1,0 +1,174 @@
+"""``rnnkit classify``: train a sequence classifier, score it beside the archive's baselines.
+
+Reads the training and test sequences (:mod:`rnnkit.io.sequences`), fits a
+:class:`~rnnkit.classify.classifier.SequenceClassifier` on the training ones only, and scores the test
+ones beside the majority class and 1-nearest-neighbour with Euclidean distance (the UCR
+archive's reference baseline) on the same split. Writes model/ and metrics.json first, then
+predictions.csv, confusion.png, loss.png and, with attention pooling, attention.png.
+"""
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from rnnkit.classify.classifier import NetworkClassifier, SequenceClassifier
+from rnnkit.classify.metrics import classification_scores, majority_baseline, nn1_euclidean
+from rnnkit.classify.reservoir import ReservoirClassifier
+from rnnkit.cli.config import ClassifyJob
+from rnnkit.cli.flags import job_record
+from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, start_runtime
+from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
+from rnnkit.io.plots import plot_attention, plot_confusion, plot_loss
+from rnnkit.io.sequences import (
+    BUNDLED,
+    LabelledSeries,
+    check_classes,
+    check_min_length,
+    check_test_labels,
+    read_labelled,
+    stratified_split,
+)
+
+MIN_LENGTH = 2  # steps: one value is not a sequence
+ATTENTION_EXAMPLES = 6  # test sequences drawn in attention.png
+
+
+def reading(job) -> dict:
+    """How the job's files are read: the keywords of :func:`~rnnkit.io.sequences.read_labelled`
+    (also what the model folder keeps for ``rnnkit predict``)."""
+    return {"format": job.format, "sep": job.sep, "id_column": job.id_column,
+            "time_column": job.time_column, "label_column": job.label_column,
+            "columns": split_names(job.columns)}
+
+
+def load_split(job: ClassifyJob) -> tuple[LabelledSeries, LabelledSeries, str]:
+    """The training and test sequences, checked, and where the test ones came from."""
+    options = reading(job)
+    train = read_labelled(job.data, "train", **options)
+    if job.test_data:
+        test, origin = read_labelled(job.test_data, "test", **options), job.test_data
+    elif job.data in BUNDLED:
+        test, origin = read_labelled(job.data, "test", **options), f"{job.data} (bundled test)"
+    else:
+        classes = np.unique(train.labels, return_inverse=True)[1]
+        kept, held, _ = stratified_split(classes, job.test_fraction, job.train.seed)
+        train, test = train.subset(kept), train.subset(held)
+        origin = f"a stratified {job.test_fraction:g} of {job.data}"
+    check_classes(train)
+    check_test_labels(train, test)
+    why = "a sequence needs at least two steps"
+    for part in (train, test):
+        check_min_length(part, MIN_LENGTH, why)
+    return train, test, origin
+
+
+def build(job: ClassifyJob) -> SequenceClassifier:
+    """The unfitted classifier the flags describe."""
+    if job.model == "esn":
+        params = {k: v for k, v in job_record(job.reservoir).items() if k != "washout"}
+        model = ReservoirClassifier(**params, select_ridge=job.select, seed=job.train.seed)
+    else:
+        model = NetworkClassifier(replace(job.network, cell=job.model), job.train, job.pooling,
+                                  job.patch, job.input_noise)
+    return SequenceClassifier(model, job.normalize, job.class_weight, job.val_fraction,
+                              job.ensemble)
+
+
+def run(job: ClassifyJob) -> JobResult:
+    """The job; under torchrun every rank trains on its share of each batch, rank 0 scores."""
+    esn = job.model == "esn"
+    runtime = start_runtime(job.runtime, None if esn else replace(job.network, cell=job.model),
+                            job.train.batch_size, cpu_only="the echo state network, which "
+                            "computes with NumPy and SciPy" if esn else "")
+    train, test, origin = load_split(job)
+    out = prepare_out(job.out)
+    started = time.perf_counter()
+    clf = build(job)
+    bar = EpochBar(0 if esn else job.ensemble * job.train.epochs,
+                   job.progress and runtime.is_main and not esn)
+    clf.fit(train, checkpoint_dir=out / "checkpoints", resume=job.resume,
+            on_epoch=bar.update, record=job_record(job), device=runtime.device)
+    bar.close()
+    seconds = time.perf_counter() - started
+    if not runtime.is_main:
+        return JobResult({}, [])
+    proba = clf.predict_proba(test)
+    classes = clf.classes_.tolist()
+    truth = np.asarray(test.labels)
+    majority = majority_baseline(np.asarray(train.labels), classes, len(test.ids))
+    nearest = nn1_euclidean(train.padded(), np.asarray(train.labels), test.padded())
+    scores = {
+        "model": classification_scores(truth, clf.classes_[proba.argmax(1)], classes, proba),
+        "majority": classification_scores(truth, majority[0], classes, majority[1]),
+        "nn1_euclidean": classification_scores(truth, nearest, classes),
+    }
+    name = "esn" if esn else f"{job.model} {job.pooling}"
+    result = {**scores, "classifier": name, "classes": classes, "train": _summary(train),
+              "test": _summary(test) | {"from": origin}, "rare_classes": list(clf.rare_classes_),
+              "seconds": seconds, "config": job_record(job), "runtime": runtime.record(),
+              "history": [h.records for h in clf.history_]}
+    clf.save(out / "model", data={"data": job.test_data or job.data,
+                                  "part": "test"} | reading(job), run=runtime.record())
+    write_json_atomic(out / "metrics.json", result)
+    lines = [_line(name, scores, train, test, origin, seconds)]
+    if scores["model"]["accuracy"] < scores["nn1_euclidean"]["accuracy"]:
+        lines.append("the model loses to 1-NN Euclidean on this test set")
+    outputs = {
+        "predictions.csv": lambda: write_text_atomic(
+            out / "predictions.csv", predictions_frame(test, clf, proba).to_csv(index=False)),
+        "confusion.png": lambda: plot_confusion(out / "confusion.png",
+                                                scores["model"]["confusion"], classes,
+                                                f"{name}: test confusion"),
+    }
+    if clf.history_:
+        outputs["loss.png"] = lambda: plot_loss(out / "loss.png", clf.history_,
+                                                "cross-entropy (nats)", f"{name}: loss")
+    if not esn and job.pooling == "attention":
+        outputs["attention.png"] = lambda: _plot_attention(out / "attention.png", clf, test,
+                                                           proba)
+    return optional_outputs(JobResult(result, lines, out, ["model/", "metrics.json"]), outputs)
+
+
+def predictions_frame(data: LabelledSeries, clf: SequenceClassifier,
+                      proba: np.ndarray) -> pd.DataFrame:
+    """id, true (when labelled), predicted, then p_<class> for every class."""
+    frame = pd.DataFrame({"id": data.ids})
+    if data.labels is not None:
+        frame["true"] = data.labels
+    frame["predicted"] = clf.classes_[proba.argmax(1)]
+    for k, label in enumerate(clf.classes_):
+        frame[f"p_{label}"] = proba[:, k]
+    return frame
+
+
+def _plot_attention(path, clf: SequenceClassifier, test: LabelledSeries,
+                    proba: np.ndarray) -> None:
+    """A few test sequences, misclassified first, with the attention the model paid them."""
+    predicted = clf.classes_[proba.argmax(1)]
+    wrong = np.flatnonzero(predicted != np.asarray(test.labels))
+    right = np.flatnonzero(predicted == np.asarray(test.labels))
+    rows = np.concatenate([wrong[: ATTENTION_EXAMPLES // 2], right])[:ATTENTION_EXAMPLES]
+    chosen = test.subset(rows)
+    titles = [f"id {test.ids[i]}: true {test.labels[i]}, predicted {predicted[i]}"
+              for i in rows]
+    plot_attention(path, list(chosen.values), clf.attention(chosen), titles, chosen.features)
+
+
+def _summary(data: LabelledSeries) -> dict:
+    lengths = data.lengths
+    counts = pd.Series(data.labels).value_counts().sort_index()
+    return {"source": data.source, "sequences": len(data.ids), "features": list(data.features),
+            "min_length": int(lengths.min()), "max_length": int(lengths.max()),
+            "class_counts": {str(k): int(v) for k, v in counts.items()}}
+
+
+def _line(name: str, scores: dict, train: LabelledSeries, test: LabelledSeries, origin: str,
+          seconds: float) -> str:
+    m, nn, maj = scores["model"], scores["nn1_euclidean"], scores["majority"]
+    return (f"{train.source}: {len(train.ids)} training, {len(test.ids)} test sequences "
+            f"({origin}), {len(scores['model']['per_class'])} classes; {name}: accuracy "
+            f"{m['accuracy']:.3f} (balanced {m['balanced_accuracy']:.3f}, macro F1 "
+            f"{m['macro_f1']:.3f}); 1-NN Euclidean {nn['accuracy']:.3f}, majority "
+            f"{maj['accuracy']:.3f} ({seconds:.0f} s)")

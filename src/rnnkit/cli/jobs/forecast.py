@@ -1,0 +1,275 @@
+"""``rnnkit forecast``: fit a Forecaster on the training part, score it beside the baselines.
+
+One series, or many (a long-format file with ``--id-column``, the M4 competition's files): one
+model then learns from every series and each is scored on its own test part. Everything that
+can be checked is checked before training (flags against the data, the encoding, the splits).
+Writes into ``job.out``: metrics.json, predictions.csv (one row per origin and step, and
+series), future.csv, forecast.png, loss.png, model/ (the fitted Forecaster, with the recipe to
+read its data again), checkpoints/ (for ``--resume``) and, for many series, per_series.csv,
+error_by_step.png and series.png.
+"""
+
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+from rnnkit._checks import InputError
+from rnnkit.cli.config import DataConfig, ForecastJob
+from rnnkit.cli.flags import job_record
+from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, start_runtime
+from rnnkit.forecast.backtesting import backtest, training_part, walk_forward
+from rnnkit.forecast.forecaster import AUTO, Forecaster
+from rnnkit.forecast.metrics import skill
+from rnnkit.forecast.window_models import NetworkRegressor, ReservoirRegressor
+from rnnkit.io.files import (
+    load_m4,
+    load_panel,
+    load_static,
+    load_table,
+    prepare_out,
+    write_json_atomic,
+    write_text_atomic,
+)
+from rnnkit.io.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
+from rnnkit.training.runtime import Runtime
+
+
+def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
+                     target: str = "", id_column: str = "", many: bool = False) -> Forecaster:
+    """The Forecaster the job describes: ``--model`` picks the window model, its flags shape it.
+
+    What the job leaves at 0 or auto is decided by the data: ``horizon`` and ``season`` (an M4
+    file's own), and for ``many`` series the defaults that measured best on M4 Hourly
+    (README): a lookback of 7 seasons, the MAE loss, an ensemble of 3 seeds.
+    """
+    lookback = job.lookback or (max(60, 7 * (job.season or season)) if many else 60)
+    loss = job.loss if job.loss != AUTO else ("mae" if many else "mse")
+    if job.model == "esn":
+        model = ReservoirRegressor(job.reservoir, seed=job.train.seed, select_ridge=job.select)
+    else:
+        model = NetworkRegressor(replace(job.network, cell=job.model), job.training(), loss)
+    forecaster = Forecaster(
+        model, lookback=lookback, horizon=job.horizon or horizon,
+        target=target or job.source.target, covariates=split_names(job.covariates),
+        features=AUTO if job.features == AUTO else split_names(job.features),
+        target_kind=job.target_kind, window_norm=job.window_norm, season=job.season or season,
+        scaler=job.scaler, val_fraction=job.val_fraction,
+        ensemble=job.ensemble or (3 if many else 1), id_column=id_column,
+        series_embedding=job.series_embedding)
+    forecaster.check_params()
+    return forecaster
+
+
+def reading_recipe(job: ForecastJob) -> dict:
+    """How to read the job's data again (kept with the model, for ``rnnkit predict``)."""
+    recipe = asdict(job.source)
+    for key in ("data", "test_data"):
+        if recipe[key] and Path(recipe[key]).is_file():
+            recipe[key] = str(Path(recipe[key]).resolve())
+    return recipe
+
+
+def load_data(source: DataConfig, columns: list[str], horizon: int = 0
+              ) -> tuple[dict | object, dict]:
+    """The series ``source`` names (a frame, or a dict of frames by id) and where they came from.
+
+    The record's "horizon" and "season" (M4 files) are the data's own; "test_size" the rows
+    each series holds out (M4: its test values, else ``horizon``), else 0 (the test fraction).
+    """
+    from rnnkit.forecast.m4 import is_m4_file
+
+    m4 = source.format == "m4" or source.data == "m4-hourly" or (
+        source.format == "auto" and Path(source.data).is_file() and is_m4_file(source.data))
+    if m4:
+        panel, record = load_m4(source.data, source.test_data)
+        return panel, record | {"test_size": record["horizon"] or horizon}
+    many = source.id_column and (not source.series or "," in source.series)
+    if many:
+        panel, record = load_panel(source.data, source.date_column, columns,
+                                   id_column=source.id_column,
+                                   series=split_names(source.series), sep=source.sep,
+                                   decimal=source.decimal)
+        return panel, record | {"test_size": 0}
+    frame, record = load_table(source.data, source.date_column, columns, sep=source.sep,
+                               decimal=source.decimal, id_column=source.id_column,
+                               series=source.series)
+    return frame, record | {"test_size": 0}
+
+
+def start_job_runtime(job: ForecastJob) -> Runtime:
+    """Threads, device and process group for the job's model (the ESN stays on the CPU)."""
+    network = None if job.model == "esn" else replace(job.network, cell=job.model)
+    return start_runtime(job.runtime, network, job.train.batch_size,
+                         cpu_only="the echo state network (NumPy and SciPy)"
+                         if job.model == "esn" else "")
+
+
+def read_data(job: ForecastJob) -> tuple[dict | object, dict]:
+    """The job's series and their record (:func:`load_data` with the job's columns)."""
+    return load_data(job.source, [job.source.target, *split_names(job.covariates)],
+                     job.horizon)
+
+
+def checked_forecaster(job: ForecastJob, data, record: dict) -> Forecaster:
+    """The job's Forecaster for ``data``, with every check made before training."""
+    many = isinstance(data, dict)
+    season = record.get("season") or (_season(data) if many else 0)
+    forecaster = build_forecaster(job, record.get("horizon") or 1, season,
+                                  "value" if record.get("format") == "m4" else "",
+                                  job.source.id_column if many else "", many)
+    forecaster.check(data, job.test_fraction, job.future or forecaster.horizon,
+                     test_size=record["test_size"])
+    return forecaster
+
+
+def validation_score(job: ForecastJob, data, record: dict, on_epoch=None,
+                     device: str = "cpu") -> float:
+    """The job's best validation loss (mean over its ensemble), trained on the training part.
+
+    What ``rnnkit tune forecast`` minimises: the test part is cut off before anything is fitted
+    and never read. The loss is the training loss on the scaled targets (so keep ``--loss`` and
+    the target's encoding fixed when comparing trials).
+    """
+    if job.val_fraction == 0:
+        raise InputError("--val-fraction 0 leaves no validation part to score trials on")
+    forecaster = checked_forecaster(job, data, record)
+    static = {"static": load_static(job.static)} if job.static else {}
+    forecaster.fit(training_part(forecaster, data, job.test_fraction, record["test_size"]),
+                   on_epoch=on_epoch, device=device, **static)
+    return float(np.mean([h.best_val_loss for h in forecaster.history_]))
+
+
+def run(job: ForecastJob) -> JobResult:
+    """The job; under torchrun every rank trains, and rank 0 alone scores and writes."""
+    runtime = start_job_runtime(job)
+    data, record = read_data(job)
+    many = isinstance(data, dict)
+    forecaster = checked_forecaster(job, data, record)
+    future_steps = job.future or forecaster.horizon
+    test_size = record.pop("test_size")
+    fit_options = {"device": runtime.device} | (
+        {"static": load_static(job.static)} if job.static else {})
+    out = prepare_out(job.out)
+    bar = EpochBar(forecaster.model.train.epochs * forecaster.ensemble if job.model != "esn" else 1,
+                   job.progress and runtime.is_main)
+    started = time.perf_counter()
+    forecaster.fit(training_part(forecaster, data, job.test_fraction, test_size),
+                   checkpoint_dir=out / "checkpoints", resume=job.resume, on_epoch=bar.update,
+                   **fit_options)
+    bar.close()
+    folds = walk_forward(forecaster, data, job.folds, job.test_fraction,
+                         **fit_options) if job.folds else None  # every rank: its fits train
+    if not runtime.is_main:
+        return JobResult({}, [])
+    result = backtest(forecaster, data, job.test_fraction, refit=False, test_size=test_size)
+    seconds = time.perf_counter() - started
+    known = {key: data[key] for key in forecaster.series_} if many else data  # not left out
+    future = forecaster.predict(known, future_steps)
+    predictions = result.predictions
+    metrics = result.metrics | {
+        "encoding": asdict(forecaster.encoding_), "seconds": seconds,
+        "data": record | _extent(data) | {"test_origins": len(predictions[["origin"] + (
+            [predictions.columns[0]] if many else [])].drop_duplicates())},
+        "config": job_record(job), "runtime": runtime.record()}
+    if folds is not None:
+        metrics["walk_forward"] = folds
+    metrics["training"] = [{"epochs": len(h.records), "best_epoch": h.best_epoch,
+                            "stopped_early": h.stopped_early} for h in forecaster.history_]
+    target = forecaster.target
+    forecaster.save(out / "model", data=reading_recipe(job), run=runtime.record())
+    write_text_atomic(out / "predictions.csv", predictions.to_csv(index=False))
+    write_text_atomic(out / "future.csv", future.to_csv())
+    write_json_atomic(out / "metrics.json", metrics)
+    written = ["metrics.json", "predictions.csv", "future.csv", "model/"]
+    if many:
+        write_text_atomic(out / "per_series.csv", result.per_series.to_csv(index=False))
+        written.append("per_series.csv")
+    lines = panel_summary(metrics) if many else summary(metrics, target)
+    figures = {"loss.png": lambda: plot_loss(
+        out / "loss.png", forecaster.history_, _loss_label(forecaster),
+        f"training of {job.model.upper()}")}
+    if many:
+        figures["error_by_step.png"] = lambda: plot_error_by_step(
+            out / "error_by_step.png", predictions, forecaster.season_)
+        figures["series.png"] = lambda: plot_series_examples(
+            out / "series.png", predictions, result.per_series, target)
+    else:
+        figures["forecast.png"] = lambda: plot_forecast(
+            out / "forecast.png", data[target][data.index < predictions["date"].iloc[0]],
+            predictions, future, target,
+            f"{target}: {job.model.upper()} against the baselines on the test part",
+            forecaster.season_)
+    return optional_outputs(JobResult(metrics, lines, out, written), figures)
+
+
+def _loss_label(forecaster: Forecaster) -> str:
+    """What the loss plot's axis shows: the loss, on the targets as the model saw them."""
+    if forecaster.model.kind == "reservoir":
+        return "MSE on the standardised targets"
+    return f"{forecaster.model.loss.upper()} on the standardised targets"
+
+
+def _season(panel: dict) -> int:
+    """The season of a panel's spacing (its first series'), for the lookback it implies."""
+    from rnnkit.forecast.metrics import infer_season
+
+    return infer_season(next(iter(panel.values())).index)
+
+
+def _extent(data) -> dict:
+    """Rows and time span of the data (one series), or the number of rows (many)."""
+    if isinstance(data, dict):
+        return {"rows": sum(len(frame) for frame in data.values())}
+    return {"rows": len(data), "first": str(data.index[0]), "last": str(data.index[-1])}
+
+
+def summary(metrics: dict, target: str) -> list[str]:
+    """The printout: what was chosen, the test errors beside the baselines, the verdicts."""
+    encoding = metrics["encoding"]
+    lines = [f"inputs {', '.join(encoding['features'])}; target {encoding['target_kind']}; "
+             f"window normalisation {encoding['window_norm']}: {encoding['reason']}",
+             f"test part: {metrics['data']['test_origins']} origins, {target} in its own units, "
+             f"season m = {metrics['season']}",
+             f"{'':8}{'MAE':>11}{'RMSE':>11}{'sMAPE %':>9}{'MASE':>8}{'dir. acc':>10}"]
+    for who in ("model", "naive", "snaive", "drift"):
+        m = metrics[who]
+        mase = "-" if m["mase"] is None else f"{m['mase']:.3f}"
+        lines.append(f"{who:<8}{m['mae']:>11.4g}{m['rmse']:>11.4g}{m['smape']:>9.3f}"
+                     f"{mase:>8}{m['directional_accuracy']:>10.3f}")
+    for baseline, test in metrics["significance"].items():
+        score = skill(metrics["model"]["mse"], metrics[baseline]["mse"])
+        score = f"skill 1 - MSE/MSE_{baseline} = " + ("-" if score is None else f"{score:+.4f}")
+        if test["p_value"] is None:
+            lines.append(f"against the {baseline} forecast: {test['verdict']}; {score}")
+            continue
+        said = {"no significant difference": "shows no significant difference from"}.get(
+            test["verdict"], test["verdict"])
+        lines.append(f"the model {said} the {baseline} forecast (Diebold-Mariano on squared "
+                     f"errors, p = {test['p_value']:.3g}; {score})")
+    lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
+    return lines
+
+
+def panel_summary(metrics: dict) -> list[str]:
+    """The printout for many series: means over series beside the benchmarks (OWA for M4)."""
+    encoding, series = metrics["encoding"], metrics["series"]
+    left = f", {len(series['left_out'])} too short left out" if series["left_out"] else ""
+    lines = [f"inputs {', '.join(encoding['features'])}; target {encoding['target_kind']}; "
+             f"window normalisation {encoding['window_norm']}: {encoding['reason']}",
+             f"{series['scored']} series, one model; means over series, season m = "
+             f"{metrics['season']}{left}",
+             f"{'':8}{'sMAPE %':>9}{'MASE':>8}{'OWA':>7}{'MAE':>11}"]
+    for who in ("model", "naive", "snaive", "naive2", "drift"):
+        if who not in metrics:
+            continue
+        m = metrics[who]
+        cells = [f"{m[name]:>{width}.3f}" if m.get(name) is not None else f"{'-':>{width}}"
+                 for name, width in (("smape", 9), ("mase", 8), ("owa", 7))]
+        lines.append(f"{who:<8}{''.join(cells)}{m['mae']:>11.4g}")
+    for baseline, counts in metrics["significance"].items():
+        said = ", ".join(f"{verdict}: {count}" for verdict, count in counts.items())
+        lines.append(f"against {baseline}, series by series (Diebold-Mariano, 5%): {said}")
+    lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
+    return lines

@@ -1,0 +1,206 @@
+"""Scoring a Forecaster on the data it never saw, beside the baselines every model must beat.
+
+The test part is the last rows of the series; every forecaster, the model and the naive,
+seasonal-naive and drift baselines, is scored on the same (origin, step) targets, and a
+Diebold-Mariano test says whether a difference from a baseline is more than noise.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rnnkit._checks import InputError, check_positive_int
+from rnnkit.forecast.forecaster import Forecaster
+from rnnkit.forecast.m4 import naive2_forecast, owa
+from rnnkit.forecast.metrics import (
+    diebold_mariano,
+    drift_forecast,
+    forecast_metrics,
+    naive_forecast,
+    seasonal_naive_forecast,
+    skill,
+    verdict,
+)
+from rnnkit.forecast.panels import test_split, to_panel
+from rnnkit.forecast.windows import Split, encode_targets, window_parts
+
+BASELINES = ("naive", "snaive", "drift")
+
+
+@dataclass
+class Backtest:
+    """The test-part figures of one model beside the baselines, and its forecasts (long form).
+
+    ``per_series`` (many series only): one row per series with its metrics.
+    """
+
+    metrics: dict
+    predictions: pd.DataFrame
+    forecaster: Forecaster
+    per_series: pd.DataFrame | None = None
+
+
+def backtest(forecaster: Forecaster, data, test_fraction: float = 0.2, refit: bool = True,
+             test_size: int | dict[str, int] = 0, **fit_kwargs) -> Backtest:
+    """Fit on the first rows; score the model and the baselines on the last rows of each series.
+
+    The test part is each series' last ``test_size`` rows (one number, or one per series id),
+    or else its last ``test_fraction``
+    (the tutorial's ceil(0.8 N) split). Scored origins are those whose H targets all lie in the
+    test part (:func:`~rnnkit.forecast.windows.window_parts`), the same for every forecaster. Metrics are in
+    the target's units; "skill" is 1 - MSE_model / MSE_naive (> 0: lower error than naive), and
+    "significance" holds the Diebold-Mariano test of the model against each baseline with its
+    verdict at 5%. ``predictions`` has one row per (origin, step): origin, step, date, actual,
+    model, naive, snaive, drift (and spread for an ensemble).
+
+    Many series (a dict, or a long frame with the forecaster's ``id_column``): one model is
+    fitted on every series' training part; each series is scored as above, and the metrics are
+    the means over series (the M4 competition's way), with ``naive2`` and the OWA against it
+    when every series has one test origin (the competition's setting); ``predictions`` gains
+    the series id as its first column and ``per_series`` holds each series' metrics.
+    """
+    panel = to_panel(forecaster, data)
+    ends = {key: test_split(len(frame), key, test_fraction, test_size)
+            for key, frame in panel.items()}
+    if refit:
+        forecaster.fit(training_part(forecaster, data, test_fraction, test_size), **fit_kwargs)
+    known = [key for key in panel if key in forecaster.series_]
+    windows = forecaster.predict_panel({key: panel[key] for key in known})
+    scored = {key: _score(forecaster, key, panel[key], windows[key], ends[key]) for key in known}
+    if list(scored) == [""]:
+        metrics, predictions = scored[""]
+        return Backtest(metrics, predictions, forecaster)
+    return _panel_backtest(forecaster, panel, scored)
+
+
+def training_part(forecaster: Forecaster, data, test_fraction: float = 0.2,
+                  test_size: int | dict[str, int] = 0) -> dict[str, pd.DataFrame]:
+    """Each series' rows before its test part (what ``backtest`` fits on), by series id.
+
+    The test part is cut as :func:`backtest` cuts it; what a tuning study or a torchrun job
+    trains on, so that the test rows are never seen.
+    """
+    panel = to_panel(forecaster, data)
+    return {key: frame.iloc[: test_split(len(frame), key, test_fraction, test_size)]
+            for key, frame in panel.items()}
+
+
+def _score(forecaster: Forecaster, key: str, frame: pd.DataFrame, windows, train_end: int):
+    """One series' metrics (model and baselines, significance) and its long-form predictions."""
+    h, lookback = forecaster.horizon, forecaster.lookback
+    usable = len(windows.series)  # rows left after the derived features' first ones
+    train_end = train_end - (len(frame) - usable)
+    test = window_parts(Split(usable, train_end, train_end), lookback, h)["test"]
+    actual = encode_targets(windows.series, lookback, h, "level")[test]  # p_{t+1} .. p_{t+h}
+    last = windows.last[test]
+    origin_rows = windows.origin_rows[test]
+    raw = frame[forecaster.target].to_numpy(float)
+    # the baselines see the whole raw series up to each origin, whatever the model's inputs
+    forecasts = {"model": windows.mean[test], "naive": naive_forecast(last, h),
+                 "snaive": seasonal_naive_forecast(raw, origin_rows, h, forecaster.season_),
+                 "drift": drift_forecast(raw, origin_rows, h)}
+    if len(origin_rows) == 1:  # the competition's setting: Naive2 from the training part
+        forecasts["naive2"] = naive2_forecast(raw[: origin_rows[0] + 1], h,
+                                              forecaster.season_)[None]
+    scale = forecaster.mase_scales_[key]
+    metrics = {who: forecast_metrics(actual, f, last, scale) for who, f in forecasts.items()}
+    metrics["skill"] = skill(metrics["model"]["mse"], metrics["naive"]["mse"])
+    metrics["season"] = forecaster.season_
+    metrics["significance"] = {}
+    n = len(origin_rows)
+    for baseline in ("naive", "snaive"):
+        if n <= h:  # the test needs more origins than the horizon over which errors overlap
+            metrics["significance"][baseline] = {
+                "statistic": None, "p_value": None, "n": n,
+                "verdict": f"not tested ({n} origins; the test needs more than {h})"}
+            continue
+        test_result = diebold_mariano(forecasts["model"] - actual, forecasts[baseline] - actual, h)
+        metrics["significance"][baseline] = test_result | {"verdict": verdict(test_result)}
+    steps = np.tile(np.arange(1, h + 1), n)
+    rows = np.repeat(origin_rows, h) + steps
+    predictions = pd.DataFrame({"origin": frame.index[np.repeat(origin_rows, h)], "step": steps,
+                                "date": frame.index[rows], "actual": actual.ravel()}
+                               | {who: f.ravel() for who, f in forecasts.items()})
+    if forecaster.ensemble > 1:
+        predictions["spread"] = windows.spread[test].ravel()
+    return metrics, predictions
+
+
+SCORES = ("mse", "mae", "rmse", "mape", "smape", "mase", "directional_accuracy")
+
+
+def _panel_backtest(forecaster: Forecaster, panel: dict, scored: dict) -> Backtest:
+    """Many series: each one's metrics as a row, their means over series, OWA against Naive2."""
+    who = [w for w in ("model", *BASELINES, "naive2") if w in next(iter(scored.values()))[0]]
+    rows = []
+    for key, (metrics, _) in scored.items():
+        row = {"series": key}
+        for w in who:
+            row |= {f"{w}_{name}": metrics[w][name] for name in SCORES}
+        for baseline, test in metrics["significance"].items():
+            row |= {f"p_vs_{baseline}": test["p_value"], f"vs_{baseline}": test["verdict"]}
+        rows.append(row)
+    per_series = pd.DataFrame(rows)
+    metrics = {w: {name: _mean(per_series[f"{w}_{name}"]) for name in SCORES} for w in who}
+    if "naive2" in who:
+        for w in who:
+            metrics[w]["owa"] = owa(metrics[w]["smape"], metrics[w]["mase"],
+                                    metrics["naive2"]["smape"], metrics["naive2"]["mase"])
+    metrics["skill"] = skill(metrics["model"]["mse"], metrics["naive"]["mse"])
+    metrics["season"] = forecaster.season_
+    metrics["series"] = {"scored": len(scored), "in_data": len(panel),
+                         "left_out": [key for key in panel if key not in scored]}
+    tested = per_series[[c for c in per_series if c.startswith("vs_")]]
+    metrics["significance"] = {c[3:]: tested[c].value_counts().to_dict() for c in tested}
+    column = forecaster.id_column or "series"
+    predictions = pd.concat([p.assign(**{column: key})[[column, *p.columns]]
+                             for key, (_, p) in scored.items()], ignore_index=True)
+    return Backtest(metrics, predictions, forecaster, per_series.rename(
+        columns={"series": column}))
+
+
+def _mean(values: pd.Series) -> float | None:
+    """The mean over series, or None when a series has it undefined (e.g. MAPE at a zero)."""
+    return None if values.isna().any() else float(values.mean())
+
+
+def walk_forward(forecaster: Forecaster, data, folds: int = 3, test_fraction: float = 0.2,
+                 **fit_kwargs) -> dict:
+    """Expanding-window backtest: K folds each test on the next block after their training rows.
+
+    The last ``test_fraction`` of each series' rows is cut into ``folds`` consecutive blocks;
+    fold k trains on everything before block k (a fresh model with the same parameters; one
+    model over every series, for many) and tests on block k. Returns per-fold metrics and,
+    per forecaster and metric, the mean and the spread (standard deviation) over folds (None
+    where a fold's metric is undefined).
+    """
+    check_positive_int("folds", folds)
+    panel = to_panel(forecaster, data)
+    blocks = {}
+    for key, frame in panel.items():
+        n = len(frame)
+        blocks[key] = (n - math.ceil(n * (1 - test_fraction))) // folds
+        if blocks[key] < forecaster.horizon:
+            raise InputError(f"folds={folds}: test blocks of {blocks[key]} rows"
+                             f"{' in series ' + key if key else ''} are shorter than "
+                             f"horizon={forecaster.horizon}")
+    per_fold = []
+    for k in range(folds):
+        cut = {key: frame.iloc[: len(frame) - (folds - 1 - k) * blocks[key]]
+               for key, frame in panel.items()}
+        fold = backtest(Forecaster(**forecaster.get_params()), cut, test_size=blocks,
+                        **fit_kwargs)
+        per_fold.append(fold.metrics)
+    summary = {}
+    for who in ("model", *BASELINES):
+        summary[who] = {}
+        for name in SCORES:
+            values = [f[who][name] for f in per_fold]
+            defined = None not in values
+            summary[who][name] = {"mean": float(np.mean(values)) if defined else None,
+                                  "std": float(np.std(values)) if defined else None}
+    return {"folds": per_fold, "summary": summary}
+
+__all__ = ["BASELINES", "Backtest", "backtest", "training_part", "walk_forward"]

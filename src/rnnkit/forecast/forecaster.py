@@ -1,0 +1,491 @@
+"""Forecasting a series with a recurrent network, scored honestly against naive baselines.
+
+The tutorial's walkthrough, done right, for any series:
+- features, encodings and scalers are chosen and fitted inside ``fit`` on the rows it is given
+  (the training part) only; the tutorial fits its MinMaxScaler on the whole series, so the test
+  prices leak into training through the scale;
+- every window belongs to one part by its targets; the validation slice is the end of the
+  training part; the test part is never seen until ``backtest``;
+- training is mini-batched (never one window per optimizer step);
+- by default the encoding follows the data (:func:`rnnkit.forecast.features.choose_encoding`): log
+  returns for a strictly positive, price-like series, y_h = log(p_{t+h} / p_t), from inputs
+  that carry no price level; otherwise the level relative to each window's last value in and
+  differences out, which work for any sign. Explicit ``features`` / ``target_kind`` /
+  ``window_norm`` win; ``features=("level",)``, ``target_kind="level"``, ``scaler="minmax"`` is
+  the tutorial's set-up.
+:mod:`rnnkit.forecast.backtesting` scores it beside the naive, seasonal-naive and drift forecasts.
+"""
+
+import warnings
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rnnkit._checks import (
+    InputError,
+    check_choice,
+    check_in_range,
+    check_non_negative_int,
+    check_positive_int,
+)
+from rnnkit.forecast.features import Encoding, choose_encoding, derive_features
+from rnnkit.forecast.metrics import infer_season, mase_scale
+from rnnkit.forecast.panels import test_split, to_panel, usable
+from rnnkit.forecast.window_models import WINDOW_MODELS, NetworkRegressor, WindowModel
+from rnnkit.forecast.windows import (
+    TARGET_KINDS,
+    WINDOW_NORMS,
+    PanelWindows,
+    Scaler,
+    Split,
+    chronological_split,
+    decode_targets,
+    encode_targets,
+    future_index,
+    input_windows,
+    last_values,
+    target_base,
+    window_parts,
+)
+
+AUTO = "auto"
+
+
+class Forecaster:
+    """A recurrent forecaster with scikit-learn habits: ``fit``, ``predict``, ``score``.
+
+    Parameters are stored as given; ``fit`` builds ``models_`` (one fitted copy of ``model`` per
+    ensemble member), ``encoding_`` (the features, target kind and window normalisation used,
+    with the reason), ``season_``, ``series_`` (the ids learned from), and per series
+    ``input_scalers_``, ``target_scalers_``, ``mase_scales_``, ``train_ends_``, plus ``history_``.
+
+    Parameters
+    ----------
+    model : the window model, unfitted (:mod:`rnnkit.forecast.window_models`): a ``NetworkRegressor``
+        (a recurrent stack trained through time) or a ``ReservoirRegressor`` (an echo state
+        network with a ridge readout). The Forecaster only windows, scales and decodes.
+    features : model inputs per time step: "level" (the target itself, scaled), derived series
+        of the target ("log_return", "return", "ma20", "vol20", ...), the calendar ("hour",
+        "dow", "month") and ``covariates``; "auto": chosen from the training data.
+    target_kind : what the network predicts for step h: "log_return" log(p_{t+h}/p_t),
+        "diff" p_{t+h} - p_t, "sdiff" p_{t+h} minus the seasonal naive forecast of it,
+        "level" p_{t+h} (the tutorial), or "auto".
+    window_norm : "last" or "mean" takes each window's own last value (or mean) off its level
+        and covariate inputs (the window normalisation of NLinear / RevIN), "none", or "auto"
+        ("last" when the level is an input and the target is relative to the last value).
+    season : the seasonal period m of the naive-seasonal baseline and of MASE; 0 = inferred
+        from the index (:func:`rnnkit.forecast.metrics.infer_season`).
+    ensemble : members trained with seeds seed, seed+1, ...; forecasts are their mean.
+    id_column : the column naming each series of a long frame given to ``fit``/``predict``.
+    series_embedding : give every window its series' one-hot id as constant inputs, so that
+        the first layer learns one vector per series (its columns of W_xh: a series embedding
+        added to every gate's pre-activation). ``fit(..., static=frame)`` adds static
+        covariates the same way, standardised over the series.
+
+    Example
+    -------
+    >>> import numpy as np, pandas as pd
+    >>> from rnnkit.training.loop import TrainConfig
+    >>> idx = pd.bdate_range("2020-01-01", periods=120)
+    >>> series = pd.Series(100 + np.sin(np.arange(120) / 5), index=idx, name="y")
+    >>> model = NetworkRegressor(train=TrainConfig(epochs=2))
+    >>> f = Forecaster(model, lookback=10, horizon=2, target="y").fit(series)
+    >>> f.predict(series).shape, f.encoding_.target_kind
+    ((2, 1), 'log_return')
+    """
+
+    def __init__(
+        self, model: WindowModel = NetworkRegressor(), lookback: int = 60, horizon: int = 1,
+        target: str = "Close", covariates: tuple[str, ...] = (),
+        features: tuple[str, ...] | str = AUTO, target_kind: str = AUTO,
+        window_norm: str = AUTO, season: int = 0, scaler: str = "standard",
+        val_fraction: float = 0.1, ensemble: int = 1, id_column: str = "",
+        series_embedding: bool = False,
+    ) -> None:
+        self.model = model
+        self.lookback = lookback
+        self.horizon = horizon
+        self.target = target
+        self.covariates = covariates
+        self.features = features
+        self.target_kind = target_kind
+        self.window_norm = window_norm
+        self.season = season
+        self.scaler = scaler
+        self.val_fraction = val_fraction
+        self.ensemble = ensemble
+        self.id_column = id_column
+        self.series_embedding = series_embedding
+
+    def get_params(self) -> dict:
+        """The constructor's arguments, as given (scikit-learn's get_params)."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    # -- checks ----------------------------------------------------------------------------
+    def check_params(self) -> None:
+        """Raise InputError for a bad hyperparameter (``fit`` calls it; a job calls it early)."""
+        check_positive_int("lookback", self.lookback)
+        check_positive_int("horizon", self.horizon)
+        check_positive_int("ensemble", self.ensemble)
+        check_non_negative_int("season", self.season)
+        check_choice("target_kind", self.target_kind, (*TARGET_KINDS, AUTO))
+        check_choice("window_norm", self.window_norm, (*WINDOW_NORMS, AUTO))
+        check_in_range("val_fraction", self.val_fraction, 0.0, 0.5, high_open=True)
+        if not self.features and not self.covariates:
+            raise InputError("features and covariates are both empty: the model needs inputs")
+
+    def check(self, data, test_fraction: float = 0.2, future: int = 0,
+              test_size: int | dict[str, int] = 0) -> Encoding:
+        """Every check ``backtest`` and ``predict(steps=future)`` make, without training.
+
+        Raises InputError for what cannot succeed: too few rows for lookback + horizon in the
+        fitting, validation or test part (of every series, for many), an encoding the data
+        cannot take, future steps past the horizon with covariates. Returns the encoding ``fit``
+        will choose.
+        """
+        self.check_params()
+        if future > self.horizon and self.covariates:
+            raise InputError(f"--future {future} > --horizon {self.horizon} needs future values "
+                             f"of the covariates {', '.join(self.covariates)}: set --future "
+                             f"{self.horizon} or fewer, or drop --covariates")
+        panel = to_panel(self, data)
+        ends = {key: test_split(len(frame), key, test_fraction, test_size)
+                for key, frame in panel.items()}
+        probe = Forecaster(**self.get_params())
+        probe._resolve({key: frame.iloc[: ends[key]] for key, frame in panel.items()})
+        with warnings.catch_warnings():  # fit says which series are too short, once
+            warnings.simplefilter("ignore", UserWarning)
+            keep = usable(probe, {k: f.iloc[: ends[k]] for k, f in panel.items()})
+        for key in keep:
+            probe._targets(panel[key].iloc[: ends[key]])
+            rows = len(probe._inputs(panel[key])[1])
+            train_end = ends[key] - (len(panel[key]) - rows)
+            window_parts(Split(rows, train_end, train_end), self.lookback, self.horizon)
+        return probe.encoding_
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _resolve(self, panel: dict[str, pd.DataFrame]) -> None:
+        """Choose the season and the encoding from the training rows; explicit values win.
+
+        With many series each gets :func:`choose_encoding`'s choice and the most common one is
+        used for all (one network reads them all).
+        """
+        first = next(iter(panel.values()))
+        self.season_ = self.season or infer_season(first.index)
+        chosen = [choose_encoding(f[self.target].to_numpy(float), f.index, self.season_)
+                  for f in panel.values()]
+        votes = Counter((c.features, c.target_kind, c.window_norm) for c in chosen)
+        (features, kind, norm), count = votes.most_common(1)[0]
+        auto = next(c for c in chosen if (c.features, c.target_kind, c.window_norm) == (
+            features, kind, norm))
+        reason = auto.reason if len(chosen) == 1 else (
+            f"the choice for {count} of {len(chosen)} series: {auto.reason}")
+        features = features if self.features == AUTO else tuple(self.features)
+        kind = kind if self.target_kind == AUTO else self.target_kind
+        norm = self.window_norm
+        if norm == AUTO:
+            norm = "last" if "level" in features and kind != "level" else "none"
+        if (self.features, self.target_kind, self.window_norm) != (AUTO, AUTO, AUTO):
+            same = (features, kind) == (auto.features, auto.target_kind)
+            reason = "set by the caller" + ("" if same else f" (auto would have chosen: {reason})")
+        self.encoding_ = Encoding(features, kind, norm, reason)
+
+    def _inputs(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        """The model's input columns and the target, computed causally (first rows dropped)."""
+        features = self.encoding_.features
+        derived = [f for f in features if f != "level"]
+        table = derive_features(frame, self.target, list(self.covariates), derived)
+        inputs = table if "level" in features else table.drop(columns=self.target)
+        return inputs, table[self.target]
+
+    def _level_columns(self, inputs: pd.DataFrame) -> list[int]:
+        return [i for i, c in enumerate(inputs.columns) if c == self.target or c in self.covariates]
+
+    def _scaled_windows(self, key: str, inputs: pd.DataFrame) -> np.ndarray:
+        """Every input window of one series, scaled by its own scaler (a view): (N-L+1, L, F)."""
+        return input_windows(self.input_scalers_[key].transform(inputs.to_numpy(float)),
+                             self.lookback)
+
+    def _targets(self, frame: pd.DataFrame):
+        """One series' training rows cut: (inputs, split, window parts, y)."""
+        inputs, series = self._inputs(frame)
+        _check_series(series, self.target)
+        split = chronological_split(len(inputs), test_fraction=0.0,
+                                    val_fraction=self.val_fraction)
+        parts = window_parts(split, self.lookback, self.horizon)
+        y = encode_targets(series.to_numpy(float), self.lookback, self.horizon,
+                           self.encoding_.target_kind, self.season_)
+        return inputs, split, parts, y
+
+    def _extra(self, key: str) -> np.ndarray | None:
+        """The constant inputs of one series: its one-hot id and its static covariates."""
+        parts = []
+        if self.series_embedding:
+            parts.append(np.eye(len(self.series_))[self.series_.index(key)])
+        if self.static_:
+            parts.append(np.asarray(self.static_[key]))
+        return np.concatenate(parts) if parts else None
+
+    def _fit_static(self, static: pd.DataFrame | None, keys: list[str]) -> dict:
+        """Each series' static covariates, standardised over the series ({} without them)."""
+        if static is None:
+            return {}
+        static = static.copy()
+        static.index = static.index.astype(str)
+        missing = [key for key in keys if key not in static.index]
+        if missing:
+            raise InputError(f"static covariates lack the series {', '.join(missing[:5])}")
+        values = Scaler("standard").fit_transform(static.loc[keys].to_numpy(float))
+        return {key: row.tolist() for key, row in zip(keys, values, strict=True)}
+
+    def fit(self, data, *, static: pd.DataFrame | None = None,
+            checkpoint_dir: str | Path | None = None, resume: bool = False,
+            on_epoch=None, device: str = "cpu") -> "Forecaster":
+        """Train on ``data`` (the training part only), validating on its last rows.
+
+        ``data``: one series (DataFrame / Series), a dict {id: frame}, or a long frame with
+        ``id_column``. One set of networks learns from every series; each series keeps its own
+        scalers, fitted on its own rows before its validation slice (inputs) and on its fitting
+        windows' targets; nothing else of ``data`` is used to fit them. ``static``: a frame of
+        numeric static covariates indexed by series id (see ``series_embedding``). ``device``:
+        where the networks train and stay (``to`` moves them).
+        """
+        self.check_params()
+        panel = usable(self, to_panel(self, data))
+        self._resolve(panel)
+        self.input_scalers_, self.target_scalers_ = {}, {}
+        self.mase_scales_, self.train_ends_ = {}, {}
+        self.series_ = list(panel)
+        self.static_ = self._fit_static(static, self.series_)
+        pieces = {"fit": ([], [], []), "val": ([], [], [])}
+        for key, frame in panel.items():
+            inputs, split, parts, y = self._targets(frame)
+            self.input_scalers_[key] = Scaler(self.scaler).fit(
+                inputs.to_numpy(float)[: split.fit_end])
+            self.target_scalers_[key] = Scaler("standard").fit(y[parts["fit"]])
+            x = self._scaled_windows(key, inputs)[: len(y)]
+            y = self.target_scalers_[key].transform(y)
+            for part, (xs, ys, extras) in pieces.items():
+                if parts[part].stop > parts[part].start:
+                    xs.append(x[parts[part]])
+                    ys.append(y[parts[part]].astype(np.float32))
+                    extras.append(self._extra(key))
+            self.mase_scales_[key] = mase_scale(frame[self.target].to_numpy(float), self.season_)
+            self.train_ends_[key] = frame.index[-1]
+        columns, norm = self._level_columns(inputs), self.encoding_.window_norm
+        x_fit = PanelWindows(pieces["fit"][0], columns, norm, _extras(pieces["fit"][2]))
+        y_fit = np.concatenate(pieces["fit"][1])
+        validation = (PanelWindows(pieces["val"][0], columns, norm, _extras(pieces["val"][2])),
+                      np.concatenate(pieces["val"][1])) if pieces["val"][0] else None
+        record = {"forecaster": self._params_record()}
+        self.models_ = []
+        for k in range(self.ensemble):
+            directory = None if checkpoint_dir is None else Path(checkpoint_dir) / f"m{k}"
+            member = self.model.reseeded(self.model.seed + k)
+            self.models_.append(member.fit(x_fit, y_fit, validation, record=record,
+                                           checkpoint_dir=directory, resume=resume,
+                                           on_epoch=on_epoch, device=device))
+        self.history_ = [m.history_ for m in self.models_]
+        self.num_features_in_ = x_fit.shape[-1]
+        return self
+
+    # -- forecasting -----------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise InputError("this Forecaster is not fitted yet: call fit first")
+
+    def predict_panel(self, panel: dict[str, pd.DataFrame]) -> dict[str, "WindowForecasts"]:
+        """Forecasts from every window of every series of ``panel`` ({id: frame}, as
+        :func:`~rnnkit.forecast.panels.to_panel` makes it), all series through the networks at
+        once."""
+        self._check_fitted()
+        unknown = [key for key in panel if key not in self.input_scalers_]
+        if unknown:
+            raise InputError(f"series {', '.join(unknown[:5])} were not in the training data; "
+                             f"this model knows {len(self.input_scalers_)} series")
+        prepared, pieces = {}, []
+        for key, frame in panel.items():
+            inputs, series = self._inputs(frame)
+            if len(inputs) < self.lookback:
+                raise InputError(f"need at least lookback={self.lookback} usable rows"
+                                 f"{' of ' + key if key else ''}, got {len(inputs)}")
+            prepared[key] = (frame, inputs, series.to_numpy(float))
+            pieces.append(self._scaled_windows(key, inputs))
+        x = PanelWindows(pieces, self._level_columns(inputs), self.encoding_.window_norm,
+                         _extras([self._extra(key) for key in prepared]))
+        scaled = [m.predict(x) for m in self.models_]  # (M_all, H) per member
+        kind, forecasts = self.encoding_.target_kind, {}
+        for k, (key, (frame, inputs, values)) in enumerate(prepared.items()):
+            rows = slice(int(x.offsets[k]), int(x.offsets[k + 1]))
+            n = rows.stop - rows.start
+            base = target_base(values, self.lookback, n, self.horizon, kind, self.season_)
+            decoded = np.stack([decode_targets(self.target_scalers_[key].inverse_transform(
+                s[rows]), base, kind) for s in scaled])
+            first_origin = len(frame) - len(inputs) + self.lookback - 1  # the row in ``frame``
+            forecasts[key] = WindowForecasts(
+                last=last_values(values, self.lookback, n), mean=decoded.mean(axis=0),
+                spread=decoded.std(axis=0), origin_rows=np.arange(first_origin, len(frame)),
+                series=values)
+        return forecasts
+
+    def predict_windows(self, data):
+        """Forecast from every window of ``data``, the last one (ending at its last row) included.
+
+        Inputs are causal and the scalers come from ``fit``, so any part of ``data`` may be
+        scored; :func:`~rnnkit.forecast.backtesting.backtest` keeps the windows whose targets all lie in the
+        test part. One series gives its :class:`WindowForecasts`, many a dict of them by id.
+        """
+        forecasts = self.predict_panel(to_panel(self, data))
+        return forecasts[""] if list(forecasts) == [""] else forecasts
+
+    def predict(self, data, steps: int | None = None) -> pd.DataFrame:
+        """Forecast ``steps`` (default: horizon) values after the end of ``data``.
+
+        Beyond the horizon the forecast rolls forward, feeding its own predictions back as
+        observed values; that needs inputs derived from the target and the calendar alone (no
+        covariates). One series: a DataFrame indexed by the future times (business days for
+        weekday-only daily data) with the target's column and, for an ensemble, its spread.
+        Many: the same in long form, with the series' id as the first column.
+        """
+        self._check_fitted()
+        steps = self.horizon if steps is None else check_positive_int("steps", steps)
+        if steps > self.horizon and self.covariates:
+            raise InputError(f"steps ({steps}) > horizon ({self.horizon}) needs future values "
+                             f"of the covariates; raise --horizon instead")
+        panel = {key: frame[[self.target, *self.covariates]]
+                 for key, frame in to_panel(self, data).items()}
+        done = {key: [] for key in panel}  # (time, value, spread) per series
+        while len(next(iter(done.values()))) < steps:
+            for key, last in self.predict_panel(panel).items():
+                future = future_index(panel[key].index, self.horizon)
+                done[key] += list(zip(future, last.mean[-1], last.spread[-1], strict=True))
+                panel[key] = pd.concat([panel[key], pd.DataFrame({self.target: last.mean[-1]},
+                                                                 index=future)])
+        frames = []
+        for key, rows in done.items():
+            times, values, spreads = zip(*rows[:steps], strict=True)
+            index = pd.Index(times, name=panel[key].index.name)
+            frame = pd.DataFrame({self.target: values}, index=index)
+            if self.ensemble > 1:
+                frame["spread"] = spreads
+            frames.append(frame if key == "" else frame.assign(
+                **{self.id_column or "series": key})[[self.id_column or "series",
+                                                     *frame.columns]])
+        return frames[0] if list(done) == [""] else pd.concat(frames)
+
+    # -- persistence -----------------------------------------------------------------------
+    def _params_record(self) -> dict:
+        """The hyperparameters as JSON (the window model as its kind and parameters)."""
+        record = {name: getattr(self, name) for name in _PARAMS if name != "model"}
+        record["covariates"] = list(self.covariates)
+        record["features"] = self.features if self.features == AUTO else list(self.features)
+        return record | {"model": {"kind": self.model.kind, "params": self.model.params()}}
+
+    def to(self, device: str) -> "Forecaster":
+        """The fitted networks moved to ``device`` (e.g. "cuda"); forecasts come back as NumPy."""
+        self._check_fitted()
+        self.models_ = [m.to(device) for m in self.models_]
+        return self
+
+    def save(self, path: str | Path, data: dict | None = None, run: dict | None = None) -> None:
+        """Write the fitted forecaster as an rnnkit model folder (:func:`rnnkit.io.files.save_model`).
+
+        ``data`` (e.g. the file and columns it was trained on) is kept with it, for ``predict``;
+        ``run`` (how it was trained: device, processes) for the record.
+        """
+        from rnnkit.io.files import save_model
+
+        self._check_fitted()
+        tensors = {f"member{k}.{name}": t.detach().contiguous()
+                   for k, member in enumerate(self.models_)
+                   for name, t in member.tensors().items()}
+        save_model(path, "Forecaster", tensors, {
+            "forecaster": self._params_record(), "encoding": asdict(self.encoding_),
+            "season": self.season_, "series": self.series_, "static": self.static_,
+            "input_scalers": {k: v.to_dict() for k, v in self.input_scalers_.items()},
+            "target_scalers": {k: v.to_dict() for k, v in self.target_scalers_.items()},
+            "num_features_in": self.num_features_in_, "mase_scales": self.mase_scales_,
+            "train_ends": {k: _json_time(v) for k, v in self.train_ends_.items()},
+            "data": data or {}, "run": run or {}})
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Forecaster":
+        """Rebuild a fitted Forecaster from a folder written by ``save`` (no unpickling).
+
+        ``data_`` holds the ``data`` record saved with it.
+        """
+        from rnnkit.io.files import load_model, prefixed, rebuilding
+
+        tensors, config = load_model(path, "Forecaster")
+        with rebuilding(path):
+            params = dict(config["forecaster"])
+            kind, model_params = params["model"]["kind"], params["model"]["params"]
+            model = WINDOW_MODELS[kind].from_params(model_params)
+            features = params["features"]
+            params |= {"model": model, "covariates": tuple(params["covariates"]),
+                       "features": features if features == AUTO else tuple(features)}
+            forecaster = cls(**params)
+            forecaster.models_ = []
+            for k in range(forecaster.ensemble):
+                own = prefixed(tensors, f"member{k}.")
+                forecaster.models_.append(model.reseeded(model.seed + k).load_tensors(own))
+            encoding = config["encoding"]
+            forecaster.encoding_ = Encoding(**encoding | {"features": tuple(encoding["features"])})
+            forecaster.season_ = config["season"]
+            forecaster.series_ = config["series"]
+            forecaster.static_ = config["static"]
+            forecaster.input_scalers_ = {k: Scaler.from_dict(v)
+                                         for k, v in config["input_scalers"].items()}
+            forecaster.target_scalers_ = {k: Scaler.from_dict(v)
+                                          for k, v in config["target_scalers"].items()}
+            forecaster.num_features_in_ = config["num_features_in"]
+            forecaster.mase_scales_ = config["mase_scales"]
+            forecaster.train_ends_ = {k: pd.Timestamp(v) if isinstance(v, str) else v
+                                      for k, v in config["train_ends"].items()}
+            forecaster.data_ = config["data"]
+            forecaster.history_ = []
+            return forecaster
+
+
+_PARAMS = ("model", "lookback", "horizon", "target", "covariates", "features", "target_kind",
+           "window_norm", "season", "scaler", "val_fraction", "ensemble", "id_column",
+           "series_embedding")
+
+
+@dataclass(frozen=True)
+class WindowForecasts:
+    """Forecasts from every origin t of a series: values ``mean`` (M, H) and member ``spread``.
+
+    ``origin_rows`` are the origins' rows in the frame given to ``predict_windows``; ``last``
+    and ``series`` are the target's values at the origins and on every usable row.
+    """
+
+    last: np.ndarray
+    mean: np.ndarray
+    spread: np.ndarray
+    origin_rows: np.ndarray
+    series: np.ndarray
+
+
+def _extras(extras: list) -> list[np.ndarray] | None:
+    """The constant inputs of each piece, or None when the series have none."""
+    return None if extras[0] is None else extras
+
+
+def _json_time(time) -> str | int:
+    """A row's time as JSON: an ISO date string, or the integer step."""
+    return str(time) if isinstance(time, pd.Timestamp) else int(time)
+
+
+def _check_series(prices: pd.Series, target: str) -> None:
+    values = prices.to_numpy(float)
+    if np.isnan(values).any():
+        raise InputError(f"column {target!r} has NaN values left after cleaning")
+    if np.ptp(values) == 0:
+        raise InputError(f"column {target!r} is constant: there is nothing to forecast")
+
+
+__all__ = ["Forecaster", "WindowForecasts"]

@@ -1,0 +1,71 @@
+"""Series by id: one series or many, as the Forecaster reads them, and where each is cut.
+
+A panel is a dict {id: frame}, each frame one series indexed by time; one series is the panel
+{"": frame}, so every code path serves one series and many alike.
+"""
+
+import warnings
+
+import pandas as pd
+
+from rnnkit._checks import InputError
+from rnnkit.forecast.windows import chronological_split
+
+
+def as_frame(data: pd.DataFrame | pd.Series, target: str) -> pd.DataFrame:
+    """``data`` as a DataFrame holding the column ``target`` (a Series becomes one column)."""
+    if isinstance(data, pd.Series):
+        data = data.to_frame(target if data.name is None else data.name)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame or Series, got {type(data).__name__}")
+    if target not in data.columns:
+        raise InputError(f"target column {target!r} not found; columns: {list(data.columns)}")
+    return data
+
+
+def test_split(n_rows: int, key: str, test_fraction: float, test_size: int | dict) -> int:
+    """Where a series' test part starts: its last ``test_size`` rows (one number, or one per
+    series id), else its last ``test_fraction`` (the tutorial's ceil(0.8 N) split)."""
+    size = test_size.get(key, 0) if isinstance(test_size, dict) else test_size
+    end = n_rows - size if size else chronological_split(n_rows, test_fraction, 0.0).train_end
+    if not 0 < end < n_rows:
+        raise InputError(f"the test part leaves no training or no test rows"
+                         f"{' in series ' + key if key else ''} ({n_rows} rows)")
+    return end
+
+
+
+def to_panel(forecaster, data) -> dict[str, pd.DataFrame]:
+    """The series of ``data`` by id: a dict of frames, a long frame split on the forecaster's
+    ``id_column``, or one series (DataFrame / Series) under the id ""."""
+    if isinstance(data, dict):
+        panel = {str(key): as_frame(frame, forecaster.target) for key, frame in data.items()}
+    elif forecaster.id_column:
+        frame = as_frame(data, forecaster.target)
+        if forecaster.id_column not in frame.columns:
+            raise InputError(f"id_column {forecaster.id_column!r} not found; columns: "
+                             f"{list(frame.columns)}")
+        panel = {str(key): rows.drop(columns=forecaster.id_column)
+                 for key, rows in frame.groupby(forecaster.id_column, sort=False)}
+    else:
+        return {"": as_frame(data, forecaster.target)}
+    if not panel:
+        raise InputError("data holds no series")
+    return panel
+
+def usable(forecaster, panel: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The series long enough for a fitting window; with many, the others are left out with a
+    warning (one series too short is an error, raised by window_parts)."""
+    if len(panel) == 1:
+        return panel
+    need = forecaster.lookback + forecaster.horizon
+    short = [key for key, frame in panel.items() if len(frame) < need + 2]
+    if len(short) == len(panel):
+        raise InputError(f"every series is shorter than lookback ({forecaster.lookback}) + horizon "
+                         f"({forecaster.horizon}) + 2 rows")
+    if short:
+        warnings.warn(f"{len(short)} of {len(panel)} series are too short for lookback "
+                      f"{forecaster.lookback} + horizon {forecaster.horizon} and are left out: "
+                      f"{', '.join(short[:5])}{' ...' if len(short) > 5 else ''}",
+                      stacklevel=3)
+    return {key: frame for key, frame in panel.items() if key not in short}

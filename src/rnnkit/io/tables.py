@@ -1,0 +1,499 @@
+"""Reading time-series tables: CSV/Parquet in, a clean float64 frame out, with a report of what
+was cleaned.
+
+:func:`read_series` decodes the file (UTF-8 with or without a BOM, UTF-16 with a BOM, gzip),
+detects the separator and the decimal mark, keeps one series of a long-format file, finds the
+time column (dates, Unix epoch seconds or milliseconds, or integer steps), and cleans: sort,
+drop repeated rows, forward-fill empty cells. Every cell is an empty cell or a finite number;
+anything else is an :class:`~rnnkit._checks.InputError` naming the file, line and column.
+This module imports no torch.
+"""
+
+import io
+import os
+import warnings
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rnnkit._checks import InputError, check_choice
+from rnnkit.io.sniff import (
+    as_datetime,
+    as_float,
+    decode,
+    header_cells,
+    header_names,
+    is_grouped,
+    sniff_decimal,
+    sniff_sep,
+)
+
+PathLike = str | os.PathLike[str]
+DATE_NAMES = ("date", "datetime", "timestamp", "time",  # the first four win over the rest
+              "ds", "step", "t", "index", "period", "epoch")
+STEP_NAMES = ("step", "t", "index", "epoch")  # integers here are steps, never years or YYYYMMDD
+PARQUET_SUFFIXES = (".parquet", ".pq")
+EPOCH_SECONDS = (946_684_800, 4_102_444_800)  # 2000-01-01 .. 2100-01-01 UTC
+MAX_MAGNITUDE = 1e150  # squares (errors, variances) of larger values overflow float64 (1.8e308)
+
+
+@dataclass(frozen=True)
+class CleaningReport:
+    """What :func:`read_series` changed on the way in, and how it read the file.
+
+    Parameters
+    ----------
+    rows_read
+        Data rows read (blank lines not counted); with ``series``, the rows of that series.
+    duplicates_dropped
+        Rows dropped because a later row repeats them exactly, or has the same time.
+    filled
+        Per column, the empty cells filled with the last value before them.
+    leading_dropped
+        Rows dropped at the start because some column had no earlier value to fill from.
+    sep, decimal, encoding, compression
+        How a CSV file was read: separator, decimal mark, text encoding ("utf-8",
+        "utf-8-sig", "utf-16-le" or "utf-16-be") and "gzip" or "". Parquet leaves the defaults.
+    series
+        The id of the series kept from a long-format file, or None.
+    thousands
+        The thousands mark some value cells were written with ("," as in 1,234.5, or "." as
+        in 1.234,5), or "".
+    """
+
+    rows_read: int
+    duplicates_dropped: int
+    filled: dict[str, int]
+    leading_dropped: int
+    sep: str = ","
+    decimal: str = "."
+    encoding: str = "utf-8"
+    compression: str = ""
+    series: str | None = None
+    thousands: str = ""
+
+    def to_dict(self) -> dict:
+        """The report as a JSON-ready dict (a copy).
+
+        The fields after ``leading_dropped`` appear only where they differ from their
+        defaults, so a plain UTF-8 comma-separated file keeps the four counts it always had.
+        """
+        out = asdict(self)
+        for f in fields(self)[4:]:
+            if out[f.name] == f.default:
+                del out[f.name]
+        return out
+
+
+def read_series(
+    path: PathLike, date_column: str | None = None, columns: list[str] | None = None, *,
+    sep: str | None = None, decimal: str | None = None, id_column: str | None = None,
+    series: str | None = None,
+) -> tuple[pd.DataFrame, CleaningReport]:
+    """Read a time series file into a float64 frame indexed by time, sorted and gap-filled.
+
+    Parameters
+    ----------
+    path
+        A CSV file, plain or gzip-compressed (by the ``.gz`` suffix or its magic bytes), in
+        UTF-8 (with or without a BOM) or UTF-16 with a BOM; or Parquet if the name ends in
+        ``.parquet`` / ``.pq`` (needs pyarrow).
+    date_column
+        The column holding the times. Default: the first column named date, datetime,
+        timestamp or time (any case), else the first named ds, step, t, index, period or epoch
+        (in that order), else the first non-numeric column whose values all parse as dates.
+    columns
+        The value columns to keep, in this order. Default: every other numeric column (a column
+        is numeric when its first non-empty cell is a number), never ``id_column``.
+    sep
+        The CSV separator. Default: of ``,`` ``;`` tab ``|``, the one that splits most of the
+        first 50 records into as many cells as the header (2 or more); then more cells wins,
+        then that order.
+    decimal
+        The decimal mark, "." or ",". Default: "," when ``sep`` is not "," and some cell is a
+        comma-decimal number such as ``12,5`` or ``1.234,5``, else ".". A number may group its
+        digits by threes with the other mark (``1,234.5``; with ",", ``1.234,5``); any other
+        use of it is an error (with ",", ``1.5``).
+    id_column, series
+        For a long-format file (one row per time and series): the column naming each row's
+        series, and the id to keep (compared as stripped text). Only that series' rows are
+        read, before any other step. Both or neither.
+
+    Returns
+    -------
+    frame, report
+        ``frame`` has float64 columns and an ascending index: a DatetimeIndex named "date",
+        or an int64 index named "step"; ``report`` is the :class:`CleaningReport`.
+
+    Notes
+    -----
+    The time column: dates as pandas parses them (the format of the first date), else in
+    ISO 8601 (``2020-01-01`` beside ``2020-01-01 10:00``); times with different UTC offsets
+    (as across a change to summer time) become UTC. Or, when every cell is an integer, Unix
+    epoch seconds if all lie in 2000-01-01 .. 2100-01-01 (946684800 .. 4102444800), epoch
+    milliseconds if all lie in 1000 x that range, else dates if pandas reads every value as a
+    date (20200131, a year; not in a column named step, t, index or epoch), else steps.
+
+    Cleaning, in order: drop rows that a later row repeats exactly (same time and values) and
+    warn; if times still repeat and a text column with at most half as many distinct values
+    as rows makes (time, that column) unique, refuse (the file is long-format: pass
+    ``id_column`` and ``series``); sort by time (stable); for each repeated time keep the
+    last row and warn with the count; fill empty cells with the last earlier value of their
+    column; drop the leading rows that still have an empty cell.
+    Missing times are not inserted. A cell is empty or a finite number of magnitude at most
+    ``MAX_MAGNITUDE`` (1e150: rnnkit squares values, and float64 holds squares up to 1.8e308);
+    anything else (``n/a``, ``inf``, ``$12``) is an error, never silently turned into a missing
+    value.
+
+    Raises
+    ------
+    InputError
+        The file is missing, a folder, unreadable, empty, an archive or a spreadsheet, not
+        decodable or has no data rows; two columns have one name; no time column is found; a
+        column or series is unknown (the message lists those available);
+        a date does not parse; a value is not a number (``prices.csv line 17: 'Close' is
+        'n/a'``, the header being line 1); the file is long-format without ``id_column``; or no
+        row is left. ``columns=[]`` is an error too.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "prices.csv"
+    >>> _ = path.write_text("Date;Close\\n2020-01-02;12,5\\n2020-01-03;13\\n")
+    >>> frame, report = read_series(path)
+    >>> frame["Close"].tolist(), report.sep, report.decimal
+    ([12.5, 13.0], ';', ',')
+    """
+    if columns is not None and not columns:
+        raise InputError("columns must name at least one column, got []; None keeps all numeric")
+    if sep is not None and (len(sep) != 1 or sep in "\"\r\n"):
+        raise InputError(f"sep must be one character such as ',', ';', '\\t' or '|', got {sep!r}")
+    if decimal is not None:
+        check_choice("decimal", decimal, (".", ","))
+    if series is not None and id_column is None:
+        raise InputError(f"--series {series} without --id-column: name the column that holds "
+                         "each row's series id, e.g. --id-column Name")
+    raw, unit, how = _read_raw(path, sep, decimal)
+    if id_column is not None:
+        raw = _one_series(path, raw, id_column, series)
+    return _series_from_raw(path, raw, unit, how, date_column, columns, id_column, series)
+
+
+def read_panel(
+    path: PathLike, date_column: str | None = None, columns: list[str] | None = None, *,
+    id_column: str, series: list[str] | None = None, sep: str | None = None,
+    decimal: str | None = None,
+) -> dict[str, tuple[pd.DataFrame, CleaningReport]]:
+    """Every series of a long-format file (or those in ``series``), each read as by
+    :func:`read_series` with that ``series``: {id: (frame, report)} in the file's order.
+
+    The file is read and decoded once; each series is then cleaned on its own rows (its own
+    time column, sorting, duplicates and gaps).
+
+    Raises
+    ------
+    InputError
+        As :func:`read_series`; an id of ``series`` that is not in the file.
+    """
+    raw, unit, how = _read_raw(path, sep, decimal)
+    _check_column(path, raw, id_column)
+    ids = _ids(raw[id_column])
+    wanted = list(dict.fromkeys(ids[ids != ""])) if series is None else [str(s).strip()
+                                                                         for s in series]
+    groups = dict(iter(raw.groupby(ids.to_numpy(), sort=False)))
+    panel = {}
+    for name in wanted:
+        if name not in groups:
+            _one_series(path, raw, id_column, name)  # raises, listing the ids there are
+        panel[name] = _series_from_raw(path, groups[name], unit, how, date_column, columns,
+                                       id_column, name)
+    return panel
+
+
+def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
+                     date_column: str | None, columns: list[str] | None,
+                     id_column: str | None, series: str | None,
+                     ) -> tuple[pd.DataFrame, CleaningReport]:
+    """The cleaned frame and report of one series' raw rows (the rest of read_series)."""
+    if date_column is None:
+        date_column = _find_date_column(path, raw, skip=id_column)
+    for name in [date_column, *(columns or [])]:
+        _check_column(path, raw, name)
+    if id_column is not None and id_column in (columns or []):
+        raise InputError(f"{path}: {id_column!r} is the id column, not a value column; "
+                         "leave it out of columns")
+    if columns is None:
+        columns = [c for c in raw.columns if c not in (date_column, id_column)
+                   and _is_numeric(raw[c], how["decimal"])]
+        if not columns:
+            raise InputError(f"{path} has no numeric column besides the dates in {date_column!r}")
+    time = _parse_time(path, raw[date_column], unit)
+    values = {c: _parse_numbers(path, raw[c], unit, how["decimal"]) for c in columns}
+    grouped = any(is_grouped(raw[c], how["decimal"]).any() for c in columns)
+    word = "date" if isinstance(time, pd.DatetimeIndex) else "step"
+    rows = pd.DataFrame(dict(enumerate([np.asarray(time), *values.values()])))
+    exact = rows.duplicated(keep="last").to_numpy()  # the last keeps its place, as below
+    if exact.any():
+        warnings.warn(f"{path}: dropped {exact.sum()} rows repeated exactly (same {word} and "
+                      "values) later in the file", stacklevel=2)
+    frame = pd.DataFrame(values, index=time)[~exact]
+    if id_column is None and frame.index.has_duplicates:
+        _refuse_long_format(path, raw[~exact], frame.index, unit, [date_column, *columns],
+                            how["decimal"])
+    frame, repeated, filled, leading = _clean(path, frame, word)
+    report = CleaningReport(rows_read=len(raw), duplicates_dropped=int(exact.sum()) + repeated,
+                            filled=filled, leading_dropped=leading,
+                            series=None if series is None else str(series).strip(),
+                            thousands=("," if how["decimal"] == "." else ".") if grouped else "",
+                            **how)
+    return frame, report
+
+
+def _read_raw(path: PathLike, sep: str | None, decimal: str | None,
+              ) -> tuple[pd.DataFrame, str, dict]:
+    """The file's cells as strings (CSV) or values (Parquet), missing as NaN, non-blank rows.
+
+    The index holds each row's place in the file: its line for CSV (header = line 1), its
+    1-based row for Parquet; the returned word ("line" / "row") says which. The dict says how
+    the file was read: the :class:`CleaningReport` fields sep, decimal, encoding, compression.
+    """
+    if Path(path).is_dir():
+        raise InputError(f"{path} is a folder, not a file")
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no such file")
+    if Path(path).suffix.lower() in PARQUET_SUFFIXES:
+        try:
+            raw = pd.read_parquet(path)
+        except ImportError as e:
+            raise InputError(f"reading the Parquet file {path} needs pyarrow "
+                             "(pip install pyarrow); or save it as CSV") from e
+        except (OSError, ValueError, TypeError, NotImplementedError) as e:  # pyarrow's errors
+            raise InputError(f"{path} is not a readable Parquet file ({e})") from None
+        if isinstance(raw.index, pd.DatetimeIndex) or str(raw.index.name).lower() in DATE_NAMES:
+            raw = raw.reset_index()  # a frame saved with its time index
+        raw.index, unit, how = np.arange(1, len(raw) + 1), "row", {"decimal": decimal or "."}
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as e:
+            raise InputError(f"{path}: cannot read it ({e.strerror})") from None
+        text, encoding, compression = decode(path, data)
+        sep = sep or sniff_sep(text)
+        try:  # every cell as text, so that 'n/a' reaches us instead of becoming NaN
+            raw = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                              skip_blank_lines=False)
+        except pd.errors.EmptyDataError:
+            raise InputError(f"{path} is empty") from None
+        except pd.errors.ParserError as e:
+            raise InputError(f"{path} is not a readable CSV file: {str(e).strip()}") from e
+        raw = raw.apply(lambda cells: cells.str.strip()).replace("", np.nan)
+        header_names(path, header_cells(text, sep))  # pandas renames repeats (Close.1)
+        raw.columns = header_names(path, raw.columns)
+        raw.index, unit = np.arange(2, len(raw) + 2), "line"  # blank lines kept for this count
+        how = {"sep": sep, "decimal": decimal or sniff_decimal(raw, sep), "encoding": encoding,
+               "compression": compression}
+    raw = raw.dropna(how="all")
+    if raw.empty:
+        raise InputError(f"{path} has no data rows")
+    return raw, unit, how
+
+
+def _ids(cells: pd.Series) -> pd.Series:
+    """Series ids as stripped text ("" where empty)."""
+    return cells.astype("string").str.strip().fillna("")
+
+
+def _id_summary(ids: pd.Series) -> tuple[int, str]:
+    """How many series, and the one with the most rows (the first such in the file)."""
+    counts = ids[ids != ""].value_counts(sort=False)  # in order of first appearance
+    return len(counts), str(counts.idxmax()) if len(counts) else ""
+
+
+def _one_series(path: PathLike, raw: pd.DataFrame, id_column: str,
+                series: str | None) -> pd.DataFrame:
+    """The rows of ``raw`` whose ``id_column`` equals ``series``."""
+    _check_column(path, raw, id_column)
+    ids = _ids(raw[id_column])
+    count, example = _id_summary(ids)
+    if not count:
+        raise InputError(f"{path}: the id column {id_column!r} is empty in every row")
+    if series is None:
+        raise InputError(f"--id-column {id_column} without --series: pick one series with "
+                         f"--series ({count} in the file, e.g. {example}); forecasting every "
+                         "series at once needs a global model")
+    keep = (ids == str(series).strip()).to_numpy()
+    if not keep.any():
+        names = sorted(set(ids) - {""})
+        listed = ", ".join(repr(n) for n in names[:5])
+        listed = f"e.g. {listed}, ..." if len(names) > 5 else listed
+        raise InputError(f"{path}: no series {series!r} in column {id_column!r} "
+                         f"({count} series, {listed})")
+    return raw[keep]
+
+
+def _refuse_long_format(path: PathLike, raw: pd.DataFrame, time: pd.Index, unit: str,
+                        used: list[str], decimal: str) -> None:
+    """Raise if a text column names the series: it makes the repeated times unique, and it has
+    at most half as many distinct values as rows (free text such as notes has about one each)."""
+    later = int(np.argmax(time.duplicated()))
+    earlier = int(np.argmax(time == time[later]))
+    when = time[later]
+    if isinstance(when, pd.Timestamp):
+        when = when.date() if when == when.normalize() else when
+    for name in raw.columns:
+        if name in used or _is_numeric(raw[name], decimal):
+            continue
+        ids = _ids(raw[name])
+        if 2 * ids.nunique() > len(ids):
+            continue
+        if not pd.DataFrame({"t": np.asarray(time), "id": ids.to_numpy()}).duplicated().any():
+            count, example = _id_summary(ids)
+            what = "dates" if isinstance(time, pd.DatetimeIndex) else "steps"
+            raise InputError(f"{path}: {what} repeat ({when} on {unit}s {raw.index[earlier]} and "
+                             f"{raw.index[later]}): this looks like a long-format file with one "
+                             f"series per {name!r}; pass --id-column {name} --series <one of "
+                             f"{count}, e.g. {example}>")
+
+
+def _check_column(path: PathLike, raw: pd.DataFrame, name: str) -> None:
+    if name not in raw.columns:
+        available = ", ".join(repr(c) for c in raw.columns)
+        raise InputError(f"{path} has no column {name!r}; available: {available}")
+
+
+def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None) -> str:
+    """The first column named like a time (DATE_NAMES, the first four first), else the first
+    text column that parses as dates."""
+    names = {c: str(c).lower() for c in raw.columns if c != skip}
+    for name, lower in names.items():  # today's four names, in file order
+        if lower in DATE_NAMES[:4]:
+            return name
+    for word in DATE_NAMES[4:]:
+        for name, lower in names.items():
+            if lower == word:
+                return name
+    for name in names:
+        cells = raw[name]
+        if _is_numeric(cells) or cells.isna().any():
+            continue
+        if as_datetime(cells).notna().all():
+            return name
+    names = ", ".join(DATE_NAMES)
+    raise InputError(f"{path} has no date column: none is named {names}, and none parses as "
+                     "dates in every row; pass date_column (--date-column)")
+
+
+def _is_numeric(cells: pd.Series, decimal: str = ".") -> bool:
+    """True for numeric dtypes (not bool) and text columns whose first cell is a number."""
+    if pd.api.types.is_numeric_dtype(cells.dtype):
+        return not pd.api.types.is_bool_dtype(cells.dtype)
+    if not pd.api.types.is_string_dtype(cells.dtype):  # datetimes, categories
+        return False
+    present = cells.dropna()
+    return len(present) > 0 and bool(np.isfinite(as_float(present.iloc[:1], decimal))[0])
+
+
+def _parse_numbers(path: PathLike, cells: pd.Series, unit: str, decimal: str = ".") -> np.ndarray:
+    """The column as float64 (NaN where empty); raise at the first cell that is not a number or
+    is beyond ±MAX_MAGNITUDE."""
+    values = as_float(cells, decimal)
+    bad = cells.notna().to_numpy() & ~(np.abs(values) <= MAX_MAGNITUDE)
+    if bad.any():
+        k = int(bad.argmax())
+        why = (f", beyond ±{MAX_MAGNITUDE:g}, whose square float64 cannot hold: rescale the "
+               "column") if np.isfinite(values[k]) else ""
+        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is "
+                         f"{_shown(cells.iloc[k])}{why}")
+    return values
+
+
+def _shown(cell: object) -> str:
+    """A cell as a message quotes it: text in quotes ('n/a'), a Parquet value as itself (inf)."""
+    return repr(cell) if isinstance(cell, str) else str(cell)
+
+
+def _integers(cells: pd.Series) -> np.ndarray | None:
+    """The cells as int64 if every one is an integer (an integer dtype, whole floats below 2^53,
+    or text such as "42")."""
+    if pd.api.types.is_bool_dtype(cells.dtype):
+        return None
+    if pd.api.types.is_integer_dtype(cells.dtype):
+        fits = not len(cells) or cells.max() <= np.iinfo(np.int64).max  # uint64 may not
+        return cells.to_numpy(dtype=np.int64) if fits else None
+    if pd.api.types.is_float_dtype(cells.dtype):  # Parquet: 0.0, 1.0, ... are steps
+        values = cells.to_numpy(dtype=np.float64)
+        whole = (np.abs(values) < 2.0 ** 53).all() and (values == np.trunc(values)).all()
+        return values.astype(np.int64) if whole else None
+    if pd.api.types.is_string_dtype(cells) and cells.str.fullmatch(r"[+-]?\d{1,18}").all():
+        return cells.to_numpy(dtype=str).astype(np.int64)
+    return None
+
+
+def _parse_time(path: PathLike, cells: pd.Series, unit: str) -> pd.Index:
+    """The time column as a DatetimeIndex "date" or an int64 index "step" (rules: read_series)."""
+    present = cells.dropna()
+    ints = _integers(present)
+    if ints is None and len(present) and not (pd.api.types.is_string_dtype(cells.dtype)
+                                              or pd.api.types.is_datetime64_any_dtype(cells)):
+        raise InputError(f"{path}: the time column {cells.name!r} holds {cells.dtype} values "
+                         f"such as {present.iloc[0]}, neither dates nor integer steps")
+    if ints is None or not len(ints):
+        return pd.DatetimeIndex(_parse_dates(path, cells, unit), name="date")
+    if len(present) < len(cells):
+        k = int(cells.isna().to_numpy().argmax())
+        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is empty")
+    low, high = EPOCH_SECONDS
+    for scale, epoch_unit in ((1, "s"), (1000, "ms")):
+        if ((ints >= low * scale) & (ints <= high * scale)).all():
+            return pd.DatetimeIndex(pd.to_datetime(ints, unit=epoch_unit), name="date")
+    if str(cells.name).lower() not in STEP_NAMES:  # 20200131 and years read as dates before
+        with warnings.catch_warnings():  # pandas warns when it has no date format: steps, then
+            warnings.simplefilter("ignore", UserWarning)
+            dates = pd.to_datetime(cells.astype(str), errors="coerce")
+        if dates.notna().all():
+            return pd.DatetimeIndex(dates, name="date")
+    return pd.Index(ints, dtype="int64", name="step")
+
+
+def _parse_dates(path: PathLike, cells: pd.Series, unit: str) -> pd.Series:
+    """The column as datetimes (in one format, else ISO 8601); raise at the first cell that is
+    empty, not a date, or a date in another format."""
+    dates = as_datetime(cells)
+    if dates.isna().any() and not cells.isna().any():
+        iso = as_datetime(cells, format="ISO8601")
+        dates = iso if iso.notna().all() else dates
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        k, first = int(bad.argmax()), int(np.argmax(~bad))
+        cell = cells.iloc[k]
+        what = "empty" if pd.isna(cell) else f"{cell!r}, not a date"
+        if not (pd.isna(cell) or bad.all() or as_datetime(cells.iloc[k:k + 1]).isna().all()):
+            what = (f"{cell!r}, a date in another format than {cells.iloc[first]!r} on {unit} "
+                    f"{cells.index[first]}: write every date in one format")
+        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is {what}")
+    return dates
+
+
+def _clean(path: PathLike, frame: pd.DataFrame,
+           word: str) -> tuple[pd.DataFrame, int, dict[str, int], int]:
+    """Sort by time, drop repeated times (keep the last), forward-fill, drop unfillable rows.
+
+    Returns the frame, the rows dropped for a repeated time, the cells filled per column and
+    the leading rows dropped.
+    """
+    frame = frame.sort_index(kind="stable")  # stable: the last row of a time stays the last
+    duplicated = frame.index.duplicated(keep="last")
+    if duplicated.any():
+        warnings.warn(f"{path}: dropped {duplicated.sum()} rows whose {word} appears again later "
+                      f"(kept the last row of each {word})", stacklevel=3)
+        frame = frame[~duplicated]
+    missing = frame.isna()
+    frame = frame.ffill()
+    unfilled = frame.isna().any(axis=1).to_numpy()  # only leading rows: nothing before them
+    if unfilled.all():
+        raise InputError(f"{path}: no row has a value in every column of {list(frame.columns)}")
+    leading = int(unfilled.argmin())
+    filled = {c: int(missing[c].iloc[leading:].sum()) for c in frame.columns}
+    return frame.iloc[leading:], int(duplicated.sum()), filled, leading
