@@ -48,7 +48,7 @@ from rnnkit.forecast.metrics import (
     naive_forecast,
     seasonal_naive_forecast,
 )
-from rnnkit.io.files import load_aapl, load_table
+from rnnkit.io import load_aapl, load_series
 
 M4_PUBLISHED = {"naive": (43.003, 11.608), "snaive": (13.912, 1.193)}  # sMAPE, MASE
 
@@ -171,8 +171,8 @@ def m4_rolling(train_path: str, test_path: str, count: int, seeds: int, lookback
 
 
 def nab_frames(taxi: str, temperature: str) -> dict[str, tuple[pd.DataFrame, dict]]:
-    taxi_frame, _ = load_table(taxi, columns=["value"])
-    raw, _ = load_table(temperature, columns=["value"])
+    taxi_frame, _ = load_series(taxi, ["value"])
+    raw, _ = load_series(temperature, ["value"])
     hourly = raw.resample("h").mean().dropna()
     cut = int(np.ceil(len(hourly) * 0.8))
     centred = hourly - hourly["value"].iloc[:cut].mean()
@@ -197,7 +197,7 @@ def nab(taxi: str, temperature: str, seeds: int) -> list[dict]:
 
 def timing(temperature: str, rows: int) -> float:
     """Seconds of one default run (fit and backtest) on the first ``rows`` rows."""
-    frame, _ = load_table(temperature, columns=["value"])
+    frame, _ = load_series(temperature, ["value"])
     started = time.perf_counter()
     _run(frame.iloc[:rows], _job("value", 0), 0.2)
     seconds = time.perf_counter() - started

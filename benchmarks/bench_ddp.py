@@ -4,67 +4,95 @@ One fixed slice of the default global run, `rnnkit forecast --data m4-hourly` wi
 (--ensemble 1) and no early stop (--patience 0): 60 epochs of 64 batches of 64 windows, the
 budget of one ensemble member. Three ways to run it on the same machine:
 
-    1 process x 1 thread     --threads 1
+    1 process x 1 thread     --threads 1                                      (the reference)
     1 process x 2 threads    --threads 2
     2 processes x 1 thread   torchrun --standalone --nproc-per-node 2 ... --threads 1 (DDP, gloo)
 
 Throughput is the windows trained per second of the training loop, validation included,
 read from the run's checkpoints/m0/history.jsonl (data preparation and scoring, done once
-alike, are left out); rounds alternate the three, figures are medians over rounds.
+alike, are left out). Each way first runs a few untimed steps (imports, the page cache, the
+process group); then every round runs all three, the order reversed every other round
+(A B C, C B A, ...); figures are medians over rounds, ratios against the median of the
+reference measured in the same invocation.
 
     python benchmarks/bench_ddp.py --rounds 2 --out runs/bench_ddp.json
     python benchmarks/bench_ddp.py --rounds 2 --out runs/bench_ddp_256.json \
         --extra --batch-size 256 --steps 640
+    python benchmarks/bench_ddp.py --quick                       # a smoke test: 16 steps each
 """
 
 import argparse
+import itertools
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from _common import alternated, medians, speedups, warm_up
 
 SLICE = ["--data", "m4-hourly", "--ensemble", "1", "--patience", "0", "--no-progress"]
 TORCHRUN = [os.path.join(os.path.dirname(sys.executable), "torchrun"), "--standalone",
             "--nproc-per-node", "2"]
-WAYS = {"1 process x 1 thread": ([sys.executable], ["--threads", "1"]),
+REFERENCE = "1 process x 1 thread"
+WAYS = {REFERENCE: ([sys.executable], ["--threads", "1"]),
         "1 process x 2 threads": ([sys.executable], ["--threads", "2"]),
         "2 processes x 1 thread (DDP)": (TORCHRUN, ["--threads", "1"])}
+WARM_UP = ["--steps", "4", "--epoch-batches", "2"]  # after the run's own flags: these win
+QUICK = ["--steps", "16", "--epoch-batches", "4"]
 
 
-def windows_per_second(launcher: list[str], flags: list[str], out: Path) -> float:
-    """Run the slice; the windows trained per second of its training loop."""
+def forecast(launcher: list[str], flags: list[str], out: Path) -> Path:
+    """Run the slice into ``out``; its first member's history file."""
     subprocess.run([*launcher, "-m", "rnnkit", "forecast", *SLICE, *flags, "--out", str(out)],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    records = [json.loads(line) for line in
-               (out / "checkpoints" / "m0" / "history.jsonl").read_text().splitlines()]
+    return out / "checkpoints" / "m0" / "history.jsonl"
+
+
+def windows_per_second(history: Path) -> float:
+    """The windows trained per second of a run's training loop, from its history."""
+    records = [json.loads(line) for line in history.read_text().splitlines()]
     samples = sum(r["samples_per_s"] * r["seconds"] for r in records)
     return samples / sum(r["seconds"] for r in records)
+
+
+def side(name: str, extra: list[str], folders: Iterator[Path], label: str = ""
+         ) -> Callable[[], float]:
+    """The way ``name`` as a side of ``alternated``: each call one run, its windows/s."""
+    launcher, flags = WAYS[name]
+
+    def run() -> float:
+        rate = windows_per_second(forecast(launcher, [*flags, *extra], next(folders)))
+        print(f"{name}{label}: {rate:,.0f} windows/s", flush=True)
+        return rate
+    return run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--out", default="runs/bench_ddp.json")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"one round of {' '.join(QUICK)} (checks the script, not a result)")
     parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[],
                         help="flags added to every run (e.g. --batch-size 256 --steps 640)")
     args = parser.parse_args()
-    rates = {name: [] for name in WAYS}
+    extra = [*args.extra, *QUICK] if args.quick else args.extra
+    repeats = 1 if args.quick else args.rounds
     with tempfile.TemporaryDirectory() as tmp:
-        for k in range(args.rounds):
-            for name, (launcher, flags) in WAYS.items():
-                rates[name].append(windows_per_second(launcher, [*flags, *args.extra],
-                                                      Path(tmp) / f"{k}"))
-                print(f"round {k}: {name}: {rates[name][-1]:.0f} windows/s", flush=True)
-    base = statistics.median(rates["1 process x 1 thread"])
-    report = {name: {"windows_per_s": statistics.median(r), "runs": r,
-                     "speedup": statistics.median(r) / base} for name, r in rates.items()}
-    report["extra_flags"] = args.extra
+        folders = (Path(tmp) / f"run{k}" for k in itertools.count())
+        warm_up({name: side(name, [*extra, *WARM_UP], folders, " (warm-up)") for name in WAYS})
+        rates = alternated({name: side(name, extra, folders) for name in WAYS}, repeats)
+    middle = medians(rates)
+    ratio = speedups(middle, REFERENCE, rate=True)
+    report = {name: {"windows_per_s": middle[name], "runs": rates[name],
+                     "speedup": ratio[name]} for name in WAYS}
+    report["extra_flags"] = extra
+    print(f"medians of {repeats} alternated round(s), against {REFERENCE} in this run:")
     for name in WAYS:
-        row = report[name]
-        print(f"{name}: {row['windows_per_s']:.0f} windows/s, x{row['speedup']:.2f}")
+        print(f"| {name} | {middle[name]:,.0f} windows/s | x{ratio[name]:.2f} |")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
 

@@ -17,11 +17,9 @@ warm-up each; the medians are compared. Target: snapshot / training step <= 3.
 import argparse
 import os
 import platform
-import statistics
-import time
 
 import torch
-from _common import pin_threads
+from _common import alternated, medians, pin_threads, timed, warm_up
 from torch import nn
 
 from rnnkit.nn.diagnostics import GradientFlowTracker, jacobian_norms
@@ -62,23 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         optimizer.zero_grad(set_to_none=True)
 
     variants = {"training step": train_step, "snapshot (tracker)": lambda: tracker(0)}
-    seconds: dict[str, list[float]] = {name: [] for name in variants}
-    for run in variants.values():  # warm-up: allocator, oneDNN primitives
-        run()
-    names = list(variants)
-    for r in range(args.repeats):
-        for name in names if r % 2 == 0 else reversed(names):  # alternate the order
-            start = time.perf_counter()
-            variants[name]()
-            seconds[name].append(time.perf_counter() - start)
+    warm_up(variants)  # allocator, oneDNN primitives
+    seconds = alternated({name: timed(run) for name, run in variants.items()}, args.repeats)
     jacobian_norms(layer, x[:1])  # warm-up: torch.func tracing
-    seconds["jacobian_norms"] = []
-    for _ in range(min(3, args.repeats)):
-        start = time.perf_counter()
-        jacobian_norms(layer, x)
-        seconds["jacobian_norms"].append(time.perf_counter() - start)
-    medians = {name: statistics.median(s) for name, s in seconds.items()}
-    base = medians["training step"]
+    seconds |= alternated({"jacobian_norms": timed(lambda: jacobian_norms(layer, x))},
+                          min(3, args.repeats))
+    middle = medians(seconds)
+    base = middle["training step"]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
           f"LSTM B={BATCH} T={SEQ_LEN} F={INPUT} H={HIDDEN} ({layer.last_backend} path), "
@@ -86,9 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| variant | median ms | / training step |")
     print("|---|---:|---:|")
-    for name, median in medians.items():
+    for name, median in middle.items():
         print(f"| {name} | {median * 1e3:.2f} | {median / base:.2f} |")
-    ratio = medians["snapshot (tracker)"] / base
+    ratio = middle["snapshot (tracker)"] / base
     print()
     print(f"snapshot / training step = {ratio:.2f} (target <= 3): "
           f"{'met' if ratio <= 3 else 'NOT met'}")

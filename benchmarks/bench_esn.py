@@ -1,7 +1,7 @@
-"""Echo state networks: rnnkit.reservoir.esn against ReservoirPy on Mackey-Glass one-step prediction.
+"""Echo state networks: rnnkit.reservoir.esn against ReservoirPy, Mackey-Glass one-step prediction.
 
-Same data (rnnkit.reservoir.chaos.mackey_glass, τ = 17, standardised by the training part), same shared
-hyperparameters (units, spectral radius 1.25, leak rate 0.3, ridge 1e-6, connectivity 0.1,
+Same data (rnnkit.reservoir.chaos.mackey_glass, τ = 17, standardised by the training part), same
+shared hyperparameters (units, spectral radius 1.25, leak rate 0.3, ridge 1e-6, connectivity 0.1,
 input scaling 1, washout 100, 2000 training steps), each library's own defaults for the rest
 (ReservoirPy: ±1 input weights on 10% of the units, no bias; rnnkit: dense U(-1, 1) input
 weights, bias U(-0.2, 0.2)). Threads (NumPy/SciPy BLAS and torch) are pinned to ``--threads``;

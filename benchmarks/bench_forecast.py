@@ -30,11 +30,12 @@ from torch import nn
 from rnnkit.cli.config import ForecastJob
 from rnnkit.cli.jobs.forecast import build_forecaster
 from rnnkit.forecast.backtesting import backtest
-from rnnkit.forecast.windows import Scaler, make_windows
-from rnnkit.io.files import load_aapl
+from rnnkit.forecast.windows import make_windows
+from rnnkit.io import load_aapl
 from rnnkit.nn.models import SequenceRegressor
 from rnnkit.training.batches import Batches
 from rnnkit.training.loop import TrainConfig, train
+from rnnkit.training.scaling import Scaler
 
 LOOKBACK, HIDDEN = 60, 100  # the tutorial's
 

@@ -15,11 +15,10 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import time
 
 import torch
-from _common import pin_threads, rounds, same_work
+from _common import alternated, medians, pin_threads, same_work, timed
 
 from rnnkit.nn import layers
 from rnnkit.nn.init import seeded
@@ -83,14 +82,12 @@ def compare(batch: int, seq_len: int, features: int, hidden: int, repeats: int,
         same_work(f"{name} output shape", **shapes)
         same_work(f"{name} sizes", **{side: (m.input_size, m.hidden_size, m.num_layers)
                                       for side, m in modules.items()})
-        seconds: dict[str, list[float]] = {side: [] for side in modules}
-        for side in rounds(list(modules), repeats):
-            start = time.perf_counter()
-            _forward_backward(modules[side], x)
-            seconds[side].append(time.perf_counter() - start)
-        base = statistics.median(seconds["torch.nn"])
+        seconds = medians(alternated(
+            {side: timed(lambda m=m: _forward_backward(m, x)) for side, m in modules.items()},
+            repeats))
+        base = seconds["torch.nn"]
         for path in PATHS:
-            ours, sec = modules[path], statistics.median(seconds[path])
+            ours, sec = modules[path], seconds[path]
             rows.append({
                 "layer": name,
                 "path": path if path != "auto" else f"auto ({ours.last_backend})",

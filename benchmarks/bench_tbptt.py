@@ -1,4 +1,4 @@
-"""Truncated-BPTT training throughput: rnnkit.training.loop on StreamBatches against a plain PyTorch loop.
+"""Truncated-BPTT throughput: rnnkit.training.loop on StreamBatches against a plain PyTorch loop.
 
 Both train the same model (LSTM + per-step Linear head, carried state) from the same weights on
 the same consecutive chunks, with the same optimizer and clipping; only the loop differs. Each

@@ -1,4 +1,4 @@
-"""Character-model training speed: rnnkit (CharLM + rnnkit.training.loop) against a plain PyTorch loop.
+"""Character-model training speed: rnnkit (CharLM + training.loop) against a plain PyTorch loop.
 
 The plain loop trains the same architecture built from torch.nn.LSTM (embedding, 2 x 256 LSTM,
 tied output layer) from the same weights on the same consecutive Tiny Shakespeare chunks with

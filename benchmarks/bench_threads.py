@@ -4,13 +4,18 @@
                 against 2, in this process: the speed-up a second thread buys against the
                 step's work (multiply-adds per time step, rnnkit.training.runtime.recurrent_work),
                 which sets rnnkit.training.runtime.WORK_PER_THREAD
-    together    `rnnkit forecast` (the default run on the bundled AAPL data) alone, then two of
+    together    `rnnkit forecast` (the default run on the bundled AAPL data) alone, and two of
                 them started at the same moment: with the default policy and with --threads
                 set to the cores (what torch does by default); wall time of each child
 
-Rounds alternate the settings; figures are medians over rounds. Run it on an idle machine:
+Every setting is warmed up untimed first (three steps; one short forecast), then the settings
+alternate within each round, the order reversed every other round; figures are medians, ratios
+are taken against the reference measured in the same invocation (1 thread; a run alone). For
+the steps, each timed call is a block of BLOCK steps (the thread count changes between blocks,
+never inside one), ``--rounds`` x REPEATS blocks a setting. Run it on an idle machine:
 
     python benchmarks/bench_threads.py --rounds 3 --out runs/bench_threads.json
+    python benchmarks/bench_threads.py --quick          # a smoke test: two sizes, one epoch
 """
 
 import argparse
@@ -21,61 +26,60 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from _common import alternated, medians, speedups, timed, warm_up
 
 SIZES = [(16, 64, 60, 1), (32, 64, 60, 1), (64, 64, 60, 1), (128, 64, 60, 1),
          (64, 256, 168, 1), (256, 32, 128, 2)]  # (hidden, batch, steps, layers)
+BLOCK, REPEATS = 3, 5  # steps per timed call; timed calls per setting and round
+QUICK_FORECAST = ["--epochs", "1"]
 
 
-def step_seconds(threads: int, hidden: int, batch: int, length: int, layers: int,
-                 repeats: int = 15) -> float:
-    """Median seconds of one training step of an LSTM regressor with ``threads`` threads."""
+def training_steps(threads: int, hidden: int, batch: int, length: int, layers: int
+                   ) -> Callable[[], None]:
+    """A call that runs BLOCK training steps of an LSTM regressor on ``threads`` threads."""
     import torch
 
     from rnnkit.nn.models import SequenceRegressor
 
-    torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = SequenceRegressor(3, output_size=1, cell="lstm", hidden_size=hidden,
                               num_layers=layers)
     optimizer = torch.optim.Adam(model.parameters())
     x, y = torch.randn(batch, length, 3), torch.randn(batch, 1)
 
-    def step():
-        _, loss, _ = model(x, y)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    def block() -> None:
+        torch.set_num_threads(threads)
+        for _ in range(BLOCK):
+            _, loss, _ = model(x, y)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    return block
 
 
-def steps_table(rounds: int) -> list[dict]:
+def steps_table(rounds: int, sizes: list[tuple[int, int, int, int]]) -> list[dict]:
     from rnnkit.training.runtime import default_threads, recurrent_work
 
     rows = []
-    for hidden, batch, length, layers in SIZES:
-        ratios, one = [], []
-        for _ in range(rounds):
-            a, b = step_seconds(1, hidden, batch, length, layers), step_seconds(
-                2, hidden, batch, length, layers)
-            ratios.append(a / b)
-            one.append(a)
+    for hidden, batch, length, layers in sizes:
+        sides = {threads: training_steps(threads, hidden, batch, length, layers)
+                 for threads in (1, 2)}
+        warm_up(sides)
+        seconds = alternated({threads: timed(run) for threads, run in sides.items()},
+                             rounds * REPEATS)
+        per_step = {threads: t / BLOCK for threads, t in medians(seconds).items()}
         work = recurrent_work("lstm", hidden, batch, layers, 3)
         rows.append({"hidden": hidden, "batch": batch, "steps": length, "layers": layers,
-                     "work": work, "ms_1_thread": 1e3 * statistics.median(one),
-                     "speedup_2_threads": statistics.median(ratios),
+                     "work": work, "ms_1_thread": 1e3 * per_step[1],
+                     "speedup_2_threads": speedups(per_step, 1)[2],
                      "policy_threads_on_2_cores": default_threads(work, cores=2, processes=1)})
         r = rows[-1]
-        print(f"LSTM H={hidden} B={batch} T={length} layers={layers}: work {work:.2g}, "
-              f"{r['ms_1_thread']:.1f} ms/step, 2 threads x{r['speedup_2_threads']:.2f}, "
-              f"policy {r['policy_threads_on_2_cores']}", flush=True)
+        print(f"| {hidden}, {batch}, {length}, {layers} | {work:.2g} | "
+              f"{r['ms_1_thread']:.1f} ms | x{r['speedup_2_threads']:.2f} | "
+              f"{r['policy_threads_on_2_cores']} |", flush=True)
     return rows
 
 
@@ -94,23 +98,29 @@ def forecasts(count: int, flags: list[str], folder: Path) -> list[float]:
     return seconds
 
 
-def together_table(rounds: int) -> dict:
+def together_table(rounds: int, extra: list[str]) -> dict:
     cores = len(os.sched_getaffinity(0))
-    settings = {"default policy": [], f"--threads {cores} (torch's default)": [
-        "--threads", str(cores)]}
-    times = {name: {"alone": [], "together": []} for name in settings}
+    policy, torch_default = "default policy", f"--threads {cores} (torch's default)"
+    settings = {policy: [*extra], torch_default: ["--threads", str(cores), *extra]}
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(rounds):
-            for name, flags in settings.items():
-                times[name]["alone"] += forecasts(1, flags, Path(tmp))
-                times[name]["together"] += forecasts(2, flags, Path(tmp))
+        warm_up({name: lambda f=flags: forecasts(1, [*f, "--epochs", "1"], Path(tmp))
+                 for name, flags in settings.items()})
+        runs = {(name, count): lambda f=flags, c=count: statistics.median(
+                    forecasts(c, f, Path(tmp)))
+                for name, flags in settings.items() for count in (1, 2)}
+        measures = alternated(runs, rounds)
+    seconds = medians(measures)
     result = {}
-    for name, t in times.items():
-        alone, together = statistics.median(t["alone"]), statistics.median(t["together"])
+    for name in settings:
+        alone, together = seconds[name, 1], seconds[name, 2]
         result[name] = {"alone_s": alone, "together_s": together, "ratio": together / alone,
-                        "runs": t}
-        print(f"{name}: alone {alone:.1f} s, two together {together:.1f} s each "
-              f"(x{together / alone:.2f})", flush=True)
+                        "runs": {"alone": measures[name, 1], "together": measures[name, 2]}}
+        print(f"| {name} | {alone:.1f} s | {together:.1f} s | x{together / alone:.2f} |",
+              flush=True)
+    versus = seconds[torch_default, 1] / seconds[policy, 1]
+    result["alone_policy_vs_torch_default"] = versus
+    print(f"alone, {policy} against {torch_default}: {seconds[policy, 1]:.2f} s against "
+          f"{seconds[torch_default, 1]:.2f} s (x{versus:.2f} the speed)", flush=True)
     return result
 
 
@@ -119,12 +129,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=["steps", "together"])
     parser.add_argument("--out", default="runs/bench_threads.json")
+    parser.add_argument("--quick", action="store_true",
+                        help="one round, the first two sizes, forecasts of one epoch (checks "
+                             "the script, not a result)")
     args = parser.parse_args()
+    rounds = 1 if args.quick else args.rounds
     report = {}
     if "steps" in args.only:
-        report["steps"] = steps_table(args.rounds)
+        print("| LSTM (hidden, batch, steps, layers) | work | 1 thread | 2 threads buy | "
+              "policy on 2 cores |")
+        report["steps"] = steps_table(rounds, SIZES[:2] if args.quick else SIZES)
     if "together" in args.only:
-        report["together"] = together_table(args.rounds)
+        print("| | one alone | two together, each | ratio |")
+        report["together"] = together_table(rounds, QUICK_FORECAST if args.quick else [])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
 

@@ -1,4 +1,4 @@
-"""rnnkit.training.loop against a plain hand-written PyTorch loop: the overhead of the shared trainer.
+"""rnnkit.training.loop against a plain hand-written PyTorch loop: the shared trainer's overhead.
 
 Both train the same model (a SequenceRegressor: LSTM(1, 32) + Linear head, from one initial
 state) on the same windows: AAPL Close log returns (standardised), lookback 60, horizon 1, batch
@@ -6,9 +6,11 @@ state) on the same windows: AAPL Close log returns (standardised), lookback 60, 
 the loop differs. Three variants, timed round-robin (order alternating), median of ``repeats``:
 
     plain        the loop below on batches gathered beforehand (the same rows in the same order)
-    rnnkit-loop  rnnkit.training.loop on those very tensors: the trainer's own cost (lr, .item(), checks)
-    rnnkit       rnnkit.training.loop on rnnkit.training.batches.Batches over the read-only strided windows of
-                 rnnkit.forecast.windows.make_windows, gathering each batch as it goes: what users run
+    rnnkit-loop  rnnkit.training.loop on those very tensors: the trainer's own cost (lr, .item(),
+                 checks)
+    rnnkit       rnnkit.training.loop on rnnkit.training.batches.Batches over the read-only
+                 strided windows of rnnkit.forecast.windows.make_windows, gathering each batch
+                 as it goes: what users run
 
 All three must take the same optimizer steps and end with identical weights (checked, on the
 untimed warm-up run): the same computation, timed. Threads (torch and BLAS) are pinned.
@@ -29,7 +31,7 @@ import torch
 from _common import pin_threads, rounds, same_work
 
 from rnnkit.forecast.windows import make_windows
-from rnnkit.io.files import load_aapl
+from rnnkit.io import load_aapl
 from rnnkit.nn.models import SequenceRegressor
 from rnnkit.training.batches import Batches
 from rnnkit.training.loop import TrainConfig, train
@@ -58,7 +60,8 @@ def aapl_windows() -> tuple[np.ndarray, np.ndarray]:
 
 
 class Pregathered:
-    """The batches of ``Batches`` gathered once, up front; served to rnnkit.training.loop as they are."""
+    """The batches of ``Batches`` gathered once, up front; served to rnnkit.training.loop as
+    they are."""
 
     def __init__(self, batches: Batches, epochs: int) -> None:
         self.per_epoch = [list(batches.epoch(e)) for e in range(epochs)]
@@ -130,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     steps = cfg.epochs * len(batches)
     plain = statistics.median(times["plain"])
     print(
-        f"rnnkit.training.loop vs a plain PyTorch loop: {platform.processor() or platform.machine()}, "
+        "rnnkit.training.loop vs a plain PyTorch loop: "
+        f"{platform.processor() or platform.machine()}, "
         f"torch {torch.__version__}, {args.threads} threads"
     )
     print(

@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from rnnkit._checks import InputError
-from rnnkit.classify.classifier import NetworkClassifier, SequenceClassifier, as_padded
+from rnnkit.classify import NetworkClassifier, SequenceClassifier
+from rnnkit.classify.classifier import as_padded
 from rnnkit.classify.reservoir import ReservoirClassifier
 from rnnkit.nn.init import seeded
 from rnnkit.nn.models import PooledClassifier

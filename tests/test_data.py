@@ -11,21 +11,23 @@ from hypothesis import strategies as st
 
 from rnnkit._checks import InputError
 from rnnkit.forecast.features import is_seasonal
-from rnnkit.forecast.windows import (
+from rnnkit.forecast.targets import (
     TARGET_KINDS,
-    Scaler,
-    Split,
-    chronological_split,
     decode_targets,
     encode_targets,
+    last_values,
+    target_base,
+)
+from rnnkit.forecast.windows import (
+    Split,
+    chronological_split,
     future_index,
     input_windows,
-    last_values,
     make_windows,
     normalize_windows,
-    target_base,
     window_parts,
 )
+from rnnkit.training.scaling import Scaler
 
 FAST = settings(max_examples=60, deadline=None)
 

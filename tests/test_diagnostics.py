@@ -1,4 +1,4 @@
-"""rnnkit.nn.diagnostics: gradient flow against closed forms and a second autograd, spectra, shapes."""
+"""rnnkit.nn.diagnostics and spectra: gradient flow against closed forms and a second autograd."""
 
 import json
 
@@ -17,13 +17,11 @@ from rnnkit.nn.diagnostics import (
     layer_recurrence,
     per_step_gradients,
     readout_vector,
-    rescale_spectral_radius_,
-    spectral_radius,
     step_jacobians,
-    weight_spectra,
 )
 from rnnkit.nn.layers import GRU, LSTM, RNN
 from rnnkit.nn.models import ModelConfig, SequenceRegressor
+from rnnkit.nn.spectra import rescale_spectral_radius_, spectral_radius, weight_spectra
 
 
 def run_diagnosis(cell: str, length: int, spectral_radius: float = 0.0, **network) -> dict:

@@ -1,5 +1,6 @@
-"""rnnkit.reservoir.esn: exact spectral radius, sparsity, echo states, the update in NumPy, ridge and RLS in
-closed form (and scikit-learn's Ridge), Mackey-Glass, closed loop, feedback, persistence, errors."""
+"""rnnkit.reservoir: exact spectral radius, sparsity, echo states, the update in NumPy, ridge
+and RLS in closed form (and scikit-learn's Ridge), Mackey-Glass, closed loop, feedback,
+persistence, errors."""
 
 import json
 
@@ -14,14 +15,14 @@ from threadpoolctl import threadpool_limits
 
 from rnnkit._checks import InputError
 from rnnkit.io.files import save_model
-from rnnkit.reservoir.chaos import mackey_glass
-from rnnkit.reservoir.esn import (
+from rnnkit.reservoir import (
     ESN,
     RecursiveLeastSquares,
     Reservoir,
     ridge_readout,
     spectral_radius_of,
 )
+from rnnkit.reservoir.chaos import mackey_glass
 from rnnkit.reservoir.evaluation import nrmse
 
 

@@ -13,9 +13,14 @@ from rnnkit.classify.reservoir import (
     fit_temperature,
     loo_ridge_scores,
     padded_series,
-    reservoir_features,
 )
-from rnnkit.reservoir.esn import RIDGE_GRID, Reservoir, ReservoirConfig, ridge_readout
+from rnnkit.reservoir import (
+    RIDGE_GRID,
+    Reservoir,
+    ReservoirConfig,
+    reservoir_features,
+    ridge_readout,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "rnnkit" / "datasets"
 LENGTHS = (7, 3, 5, 1, 7, 2)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit.cli.app import main
-from rnnkit.io.files import load_aapl
+from rnnkit.io import load_aapl
 from rnnkit.reservoir.chaos import mackey_glass
 from rnnkit.reservoir.esn import ESN
 from rnnkit.reservoir.evaluation import READOUT_GRID, grid_search, nrmse, standardize
@@ -51,7 +51,7 @@ def test_a_price_series_gets_dates_and_a_warning(tmp_path, capsys):
 
 def test_the_forecasting_reservoir_chooses_its_ridge_on_the_validation_windows():
     from rnnkit.forecast.window_models import ReservoirRegressor
-    from rnnkit.reservoir.esn import RIDGE_GRID, ReservoirConfig
+    from rnnkit.reservoir import RIDGE_GRID, ReservoirConfig
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 12, 1))

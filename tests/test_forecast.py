@@ -12,7 +12,7 @@ from rnnkit.forecast.backtesting import backtest, walk_forward
 from rnnkit.forecast.forecaster import Forecaster
 from rnnkit.forecast.window_models import NetworkRegressor, ReservoirRegressor
 from rnnkit.nn.models import ModelConfig
-from rnnkit.reservoir.esn import ReservoirConfig
+from rnnkit.reservoir import ReservoirConfig
 from rnnkit.training.loop import TrainConfig
 
 FAST = TrainConfig(epochs=3, batch_size=32, learning_rate=3e-3, patience=0)
@@ -281,8 +281,8 @@ def test_seasonal_naive_is_the_value_one_season_back():
 
 def test_checks_refuse_what_cannot_succeed_before_any_training():
     frame = _series()
-    with pytest.raises(InputError, match="--future 10 > --horizon 5 needs future values of "
-                                         "the covariates Volume"):
+    with pytest.raises(InputError, match=r"`future` \(10\) > `horizon` \(5\) needs future "
+                                         "values of the covariates Volume"):
         _small(horizon=5, covariates=("Volume",)).check(frame, future=10)
     with pytest.raises(InputError, match="fewer than lookback=200"):
         _small(lookback=200).check(frame)

@@ -28,7 +28,9 @@ from hostile import Case, write_hostile
 from rnnkit._checks import InputError
 from rnnkit.cli.app import main
 from rnnkit.forecast.windows import chronological_split, input_windows, make_windows, window_parts
-from rnnkit.io.files import RESULTS, RUN_MARKER, load_m4, load_static, prepare_out, read_corpus
+from rnnkit.io.files import RESULTS, RUN_MARKER, prepare_out
+from rnnkit.io.sources import load_corpus, load_series
+from rnnkit.io.static import read_static
 from rnnkit.io.tables import read_panel, read_series
 
 ROOT = os.geteuid() == 0  # root reads and writes whatever its mode says
@@ -46,7 +48,7 @@ FORECAST = {
     "header_only.csv": "header_only.csv has no data rows$",
     "one_row.csv": "rows",  # the next three: the forecaster's own checks, in its words
     "too_few_rows.csv": "lookback=60",
-    "no_date_column.csv": "has no date column: .* pass date_column",
+    "no_date_column.csv": "has no date column: .* pass ",
     "no_numeric_column.csv": "has no column 'Close'; available: 'Date', 'Name'$",
     "mixed_date_formats.csv": "line 3: 'Date' is '01/02/2020', a date in another format than "
                               "'2020-01-01' on line 2: write every date in one format$",
@@ -82,7 +84,7 @@ TEXT = {  # what `rnnkit text train --corpus FILE` does with each corpus
     "corpus_latin1.txt": r"is not UTF-8 text \(byte 3\)$",
     "corpus_zip.zip": "is a zip archive: extract the text first$",
     "corpus_directory": "directory is a folder, not a file$",
-    "corpus_unreadable.txt": "cannot read .*corpus_unreadable.txt: Permission denied$",
+    "corpus_unreadable.txt": r"corpus_unreadable.txt: cannot read it \(Permission denied\)$",
 }
 TEXT_FLAGS = ["--steps", "2", "--batch-size", "4", "--seq-len", "16", "--hidden-size", "8",
               "--sample-length", "8"]
@@ -249,15 +251,16 @@ def test_permission_errors_are_input_errors_as_root_too(corpus, tmp_path, monkey
     monkeypatch.setattr(Path, "read_bytes", refuse)
     with pytest.raises(InputError, match=r"clean.csv: cannot read it \(Permission denied\)$"):
         read_series(corpus["clean.csv"].path)
-    for reader, flag in ((read_corpus, "--corpus"), (load_static, "--static")):
-        with pytest.raises(InputError, match=f"^{flag}: cannot read .*: Permission denied$"):
+    for reader, parameter in ((load_corpus, "`corpus`"), (read_static, "`static`")):
+        with pytest.raises(InputError, match=rf"^{parameter}: .*: cannot read it \(Permission "
+                                             r"denied\)$"):
             reader(str(corpus["clean.csv"].path))
     monkeypatch.undo()
     monkeypatch.setattr(Path, "write_text", refuse)
-    with pytest.raises(InputError, match="^--out: cannot write to .*: Permission denied$"):
+    with pytest.raises(InputError, match="^`out`: cannot write to .*: Permission denied$"):
         prepare_out(tmp_path / "out")
     (tmp_path / "file").write_bytes(b"")
-    with pytest.raises(InputError, match="^--out: .*file is a file, not a folder$"):
+    with pytest.raises(InputError, match="^`out`: .*file is a file, not a folder$"):
         prepare_out(tmp_path / "file")
 
 
@@ -354,8 +357,9 @@ def test_fuzz_the_readers_raise_only_input_errors(data, suffix, options):
         path.write_bytes(data)
         _only_input_errors(read_series, path, **options)
         _only_input_errors(read_panel, path, id_column="Name")
-        for read in (load_static, read_corpus, load_m4):
+        for read in (read_static, load_corpus):
             _only_input_errors(read, str(path))
+        _only_input_errors(load_series, str(path), format="m4")
 
 
 # -- hypothesis: arbitrary arrays and sizes into the window builder -------------------------------

@@ -13,15 +13,12 @@ import torch
 
 from rnnkit import __version__
 from rnnkit._checks import InputError
+from rnnkit.io import AAPL_PROVENANCE, load_aapl, load_corpus, load_series
 from rnnkit.io.files import (
-    AAPL_PROVENANCE,
     MODEL_FORMAT,
-    load_aapl,
     load_model,
     load_safetensors,
-    load_table,
     prepare_out,
-    read_corpus,
     save_model,
     save_safetensors_atomic,
     write_json_atomic,
@@ -139,48 +136,48 @@ def test_load_safetensors_errors(tmp_path):
 
 
 # -- the job's data -----------------------------------------------------------------------------
-def test_load_table_bundled_and_a_file(tmp_path):
-    frame, record = load_table("aapl", columns=["Close", "Volume"])
+def test_load_series_bundled_and_a_file(tmp_path):
+    frame, record = load_series("aapl", ["Close", "Volume"])
     assert list(frame.columns) == ["Close", "Volume"] and len(frame) == 1510
     assert record == {"source": "aapl", "provenance": AAPL_PROVENANCE}
-    with pytest.raises(InputError, match="--data aapl: no column 'Price'"):
-        load_table("aapl", columns=["Price"])
+    with pytest.raises(InputError, match="^`data` aapl: no column 'Price'"):
+        load_series("aapl", ["Price"])
     path = _csv(tmp_path, "Date,Close\n2020-01-02,1\n2020-01-02,2\n2020-01-03,3\n")
     with pytest.warns(UserWarning, match="dropped 1 rows"):
-        frame, record = load_table(str(path), columns=["Close"])
+        frame, record = load_series(str(path), ["Close"])
     assert frame["Close"].tolist() == [2.0, 3.0]
     assert record["source"] == str(path) and record["cleaning"]["duplicates_dropped"] == 1
 
 
-def test_load_table_passes_the_file_options_on(tmp_path):
+def test_load_series_passes_the_file_options_on(tmp_path):
     path = _csv(tmp_path, "Day;Close;Name\n2020-01-02;1,5;A\n2020-01-02;9;B\n2020-01-03;2;A\n")
-    frame, record = load_table(str(path), "Day", ["Close"], sep=";", decimal=",",
-                               id_column="Name", series="A")
+    frame, record = load_series(str(path), ["Close"], date_column="Day", sep=";", decimal=",",
+                                id_column="Name", series="A")
     assert frame["Close"].tolist() == [1.5, 2.0]
     assert record["cleaning"]["series"] == "A" and record["cleaning"]["sep"] == ";"
-    frame, _ = load_table(str(path), id_column="Name", series="B")  # "" detects the rest
+    frame, _ = load_series(str(path), id_column="Name", series="B")  # "" detects the rest
     assert frame["Close"].tolist() == [9.0]
-    with pytest.raises(InputError, match="--data aapl is a single series"):
-        load_table("aapl", id_column="Name", series="AAPL")
+    with pytest.raises(InputError, match="^`data` aapl is a single series"):
+        load_series("aapl", id_column="Name", series="AAPL")
 
 
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "is empty"), (b"ab\x00cd", "looks binary"), (b"\xff\xfe\xfa", "not UTF-8 text"),
 ])
-def test_read_corpus_refuses_what_is_not_text(tmp_path, content, message):
+def test_load_corpus_refuses_what_is_not_text(tmp_path, content, message):
     path = tmp_path / "corpus"
     path.write_bytes(content)
     with pytest.raises(InputError, match=message):
-        read_corpus(str(path))
-    with pytest.raises(InputError, match="cannot read"):
-        read_corpus(str(tmp_path / "missing.txt"))
-    assert read_corpus("shakespeare").startswith("First Citizen:")
+        load_corpus(str(path))
+    with pytest.raises(InputError, match="^`corpus`: .*missing.txt: no such file$"):
+        load_corpus(str(tmp_path / "missing.txt"))
+    assert load_corpus("shakespeare").startswith("First Citizen:")
 
 
 def test_prepare_out_creates_the_folder_or_says_why_not(tmp_path):
     assert prepare_out(tmp_path / "a" / "b").is_dir()
     (tmp_path / "file").write_text("")
-    with pytest.raises(InputError, match="--out: cannot write to"):
+    with pytest.raises(InputError, match="^`out`: cannot write to"):
         prepare_out(tmp_path / "file" / "sub")
 
 

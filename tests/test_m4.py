@@ -1,5 +1,5 @@
-"""rnnkit.forecast.m4: the M4 file format, the competition's seasonality test, decomposition, Naive2 and OWA,
-and the published M4 Hourly table."""
+"""The M4 file format (rnnkit.io.m4_files) and rnnkit.forecast.m4: the competition's seasonality
+test, decomposition, Naive2 and OWA, and the published M4 Hourly table."""
 
 import dataclasses
 import gzip
@@ -12,17 +12,13 @@ import pytest
 
 from rnnkit._checks import InputError
 from rnnkit.forecast.m4 import (
-    M4Data,
     benchmark_scores,
-    is_m4_file,
-    load_m4_hourly,
-    m4_season,
     naive2_forecast,
     owa,
-    read_m4,
     seasonal_indices,
     seasonality_test,
 )
+from rnnkit.io.m4_files import M4Data, is_m4_file, load_m4_hourly, m4_season, read_m4
 
 TRAIN = '"V1","V2","V3","V4","V5"\n"H1","1","2","3","4"\n"H2","5","6",,\n"H3","7",,,\n'
 TEST = '"V1","V2","V3"\n"H1","5","6"\n"H2","7","8"\n"H3","9","10"\n'

@@ -398,7 +398,7 @@ def test_long_format_without_id_column_is_refused_naming_it(tmp_path):
         read_series(path)
     assert str(info.value) == (f"{path}: dates repeat (2013-02-08 on lines 2 and 3): this looks "
                                "like a long-format file with one series per 'Name'; pass "
-                               "--id-column Name --series <one of 2, e.g. B>")
+                               "`id_column` Name and `series` <one of 2, e.g. B>")
 
 
 def test_one_series_of_a_long_file(tmp_path):
@@ -420,16 +420,16 @@ def test_id_column_and_series_errors(tmp_path):
     path = _csv(tmp_path, LONG)
     with pytest.raises(InputError) as info:
         read_series(path, id_column="Name")
-    assert str(info.value) == ("--id-column Name without --series: pick one series with --series "
-                               "(2 in the file, e.g. B); forecasting every series at once needs "
-                               "a global model")
+    assert str(info.value) == ("`id_column` Name without `series`: pick one series with "
+                               "`series` (2 in the file, e.g. B); forecasting every series at "
+                               "once needs a global model")
     with pytest.raises(InputError) as info:
         read_series(path, id_column="Name", series="XYZ")
     assert str(info.value) == f"{path}: no series 'XYZ' in column 'Name' (2 series, 'A', 'B')"
     with pytest.raises(InputError, match=re.escape(f"{path} has no column 'Ticker'; available: "
                                                    "'Date', 'Close', 'Name'")):
         read_series(path, id_column="Ticker", series="A")
-    with pytest.raises(InputError, match="^--series A without --id-column"):
+    with pytest.raises(InputError, match="^`series` A without `id_column`"):
         read_series(path, series="A")
     with pytest.raises(InputError, match="the id column 'Note' is empty in every row"):
         read_series(_csv(tmp_path, "Date,Close,Note\n2020-01-01,1,\n"), id_column="Note",
@@ -491,7 +491,7 @@ def test_tables_loads_without_torch():
 def test_sp500_long_file():
     with pytest.raises(InputError, match=r"dates repeat \(2013-02-08 on lines 2 and \d+\): this "
                                          r"looks like a long-format file with one series per "
-                                         r"'Name'; pass --id-column Name --series <one of 505"):
+                                         r"'Name'; pass `id_column` Name and `series` <one of 505"):
         read_series(SP500)
     frame, report = read_series(SP500, id_column="Name", series="AAPL")
     assert len(frame) == 1259 and list(frame.columns) == ["open", "high", "low", "close",
@@ -572,13 +572,13 @@ def test_parquet_integer_steps_and_long_format_read_as_the_csv(tmp_path):
     assert _counts(report) == _counts(expected_report)
 
 
-def test_load_table_gives_forecast_the_same_parquet_frame(tmp_path):
+def test_load_series_gives_forecast_the_same_parquet_frame(tmp_path):
     """What `rnnkit forecast --data prices.parquet` trains on is what it reads from the CSV."""
-    from rnnkit.io.files import load_table
+    from rnnkit.io.sources import load_series
 
     csv = _csv(tmp_path, PRICES_CSV)
     pd.read_csv(csv).to_parquet(tmp_path / "prices.parquet", index=False)
-    expected, csv_record = load_table(str(csv), columns=["Close"])
-    frame, record = load_table(str(tmp_path / "prices.parquet"), columns=["Close"])
+    expected, csv_record = load_series(str(csv), ["Close"])
+    frame, record = load_series(str(tmp_path / "prices.parquet"), ["Close"])
     pd.testing.assert_frame_equal(frame, expected)
     assert record["cleaning"]["filled"] == csv_record["cleaning"]["filled"] == {"Close": 1}

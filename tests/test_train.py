@@ -427,7 +427,7 @@ def test_nan_loss_raises_naming_step_and_last_finite_loss(tmp_path):
     assert (err.step, err.epoch, err.last_finite_loss) == (6, 1, last_finite)
     message = str(err)
     assert "step 6 " in message and f"last finite loss {last_finite:.6g}" in message
-    assert "Lower --learning-rate" in message
+    assert "Lower `learning_rate`" in message
 
     # the checkpoint of epoch 1 is intact and equals a clean one-epoch run
     assert sorted(p.name for p in tmp_path.iterdir()) == [

@@ -65,7 +65,7 @@ def test_every_default_space_names_real_flags():
 
 def test_trials_never_see_the_test_part():
     """The validation score is the same whatever the test rows hold."""
-    from rnnkit.io.files import load_aapl
+    from rnnkit.io import load_aapl
 
     job = job_with(ForecastJob(), {"epochs": 2, "epoch_batches": 2, "hidden_size": 8,
                                    "threads": 1, "progress": False})

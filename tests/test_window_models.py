@@ -8,7 +8,7 @@ import torch
 
 from rnnkit.forecast.window_models import WINDOW_MODELS, NetworkRegressor, ReservoirRegressor
 from rnnkit.nn.models import ModelConfig
-from rnnkit.reservoir.esn import ReservoirConfig
+from rnnkit.reservoir import ReservoirConfig
 from rnnkit.training.loop import TrainConfig
 
 MODELS = [

@@ -4,7 +4,7 @@ The public API is imported lazily (PEP 562), so ``import rnnkit`` and ``rnnkit -
 and do not load torch until a layer is used.
 """
 
-from importlib import import_module
+from rnnkit._exports import lazy_exports
 
 __version__ = "0.3.0"
 
@@ -14,9 +14,4 @@ _EXPORTS = {
     "InputError": "rnnkit._checks",
 }
 __all__ = [*_EXPORTS, "__version__"]
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'rnnkit' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

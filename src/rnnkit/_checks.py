@@ -21,7 +21,7 @@ class TrainingDiverged(RuntimeError):
         last = "none" if last_finite_loss is None else f"{last_finite_loss:.6g}"
         super().__init__(
             f"training diverged at step {step} (epoch {epoch + 1}): {what} is not finite; last "
-            f"finite loss {last}. Lower --learning-rate or clip gradients (--grad-clip)")
+            f"finite loss {last}. Lower `learning_rate` or clip gradients (`grad_clip`)")
         self.step, self.epoch, self.last_finite_loss = step, epoch, last_finite_loss
 
 

@@ -1,8 +1,8 @@
 """``opt``: a dataclass field that carries its own help text, so a config documents itself.
 
 The library's configs (``TrainConfig``, ``ModelConfig``, ``ReservoirConfig``) and the job
-dataclasses of :mod:`rnnkit.cli.config` declare every field with it; :mod:`rnnkit.cli.config` turns the
-fields into command-line flags, with this help text, the allowed values and the default.
+dataclasses of :mod:`rnnkit.cli.config` declare every field with it; :mod:`rnnkit.cli.config` turns
+the fields into command-line flags, with this help text, the allowed values and the default.
 """
 
 import tomllib
@@ -24,15 +24,15 @@ def opt(default: Any, help: str, choices: tuple[str, ...] | None = None,
                                             "positional": positional, "group": group})
 
 
-def read_toml(path: str | Path, flag: str) -> dict:
-    """The table of a TOML file given with ``flag``; a missing, unreadable or invalid file is
-    one line naming the flag."""
+def read_toml(path: str | Path, name: str) -> dict:
+    """The table of a TOML file given as ``name`` (a parameter, or the CLI's flag); a missing,
+    unreadable or invalid file is one line naming it."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise InputError(f"{flag}: file not found: {path}") from None
+        raise InputError(f"{name}: file not found: {path}") from None
     except OSError as err:
-        raise InputError(f"{flag}: cannot read {path}: {err.strerror}") from None
+        raise InputError(f"{name}: cannot read {path}: {err.strerror}") from None
     except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{flag}: {path} is not valid TOML: {err}") from None
+        raise InputError(f"{name}: {path} is not valid TOML: {err}") from None

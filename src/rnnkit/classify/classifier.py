@@ -2,10 +2,11 @@
 
 One label per sequence (a heartbeat, a gesture, a sensor trace). Sequences may differ in length
 and have one or several features per step. Two models sit under the classifier, chosen by
-``model``: a :class:`NetworkClassifier` (a recurrent stack pooled over time,
-:class:`rnnkit.nn.models.PooledClassifier`, trained by :func:`rnnkit.training.loop.train` with
-cross-entropy) or a :class:`rnnkit.classify.reservoir.ReservoirClassifier` (an echo state network
-whose readout is a ridge classifier, fitted in closed form). The SequenceClassifier does what
+``model``, behind one protocol (:mod:`rnnkit.classify.members`): a :class:`NetworkClassifier`
+(a recurrent stack pooled over time, :class:`rnnkit.nn.models.PooledClassifier`, trained by
+:func:`rnnkit.training.loop.train` with cross-entropy) or a
+:class:`rnnkit.classify.reservoir.ReservoirClassifier` (an echo state network whose readout is a
+ridge classifier, fitted in closed form). The SequenceClassifier does what
 both need: it encodes the labels, scales the inputs with statistics of the training series only,
 takes a stratified validation part (networks), weighs rare classes, trains an ensemble and
 averages its probabilities, and saves and loads model folders.
@@ -15,130 +16,23 @@ Inputs ``X``: a :class:`rnnkit.io.sequences.LabelledSeries` (its labels are ``y`
 """
 
 import warnings
-from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
-import torch
-from torch import Tensor
 
 from rnnkit._checks import InputError, check_choice, check_in_range, check_positive_int
+from rnnkit.base import Estimator
+from rnnkit.classify.members import CLASSIFIER_MEMBERS, ClassifierMember, NetworkClassifier
 from rnnkit.classify.reservoir import ReservoirClassifier, padded_series
-from rnnkit.forecast.windows import Scaler
+from rnnkit.io.files import load_members, rebuilding, save_members
 from rnnkit.io.sequences import LabelledSeries, stratified_split
-from rnnkit.nn.init import seeded
-from rnnkit.nn.models import POOLINGS, ModelConfig, PooledClassifier
-from rnnkit.reservoir.esn import ReservoirConfig
-from rnnkit.training.batches import Batches
-from rnnkit.training.checkpoints import History
-from rnnkit.training.loop import TrainConfig, train
-from rnnkit.training.runtime import device_of
+from rnnkit.reservoir import ReservoirConfig
+from rnnkit.training.scaling import Scaler
 
-PREDICT_BATCH = 512  # sequences per forward pass when predicting or validating
 NORMALIZATIONS = ("standard", "series", "none")
 CLASS_WEIGHTS = ("balanced", "none")
-# The defaults of `rnnkit classify` (measured on ECG200's training file; README, "Classify")
-CLASSIFY_NETWORK = ModelConfig(hidden_size=32, bidirectional=True)
-CLASSIFY_TRAIN = TrainConfig(epochs=150, batch_size=16, learning_rate=3e-3, patience=0)
 CLASSIFY_RESERVOIR = ReservoirConfig(**{  # ReservoirClassifier's defaults (see its docstring)
     name: getattr(ReservoirClassifier(), name) for name in ("spectral_radius", "input_scaling")})
-
-
-@dataclass
-class NetworkClassifier:
-    """A recurrent network over whole sequences: ``PooledClassifier(F, C, **network, ...)``.
-
-    The hyperparameters are the fields; fitted state ``module_`` (eval mode) and ``history_``.
-    Initialisation, batch order and dropout are drawn from ``train.seed``.
-    """
-
-    network: ModelConfig = CLASSIFY_NETWORK
-    train: TrainConfig = CLASSIFY_TRAIN
-    pooling: str = "mean"
-    patch: int = 12
-    input_noise: float = 0.3
-    kind: ClassVar[str] = "network"
-
-    @property
-    def seed(self) -> int:
-        return self.train.seed
-
-    def reseeded(self, seed: int) -> "NetworkClassifier":
-        return replace(self, train=replace(self.train, seed=seed))
-
-    def _build(self, input_size: int, num_classes: int) -> PooledClassifier:
-        with seeded(self.train.seed):
-            return PooledClassifier(input_size, num_classes=num_classes, pooling=self.pooling,
-                                    patch=self.patch, input_noise=self.input_noise,
-                                    **asdict(self.network))
-
-    def fit(self, x: np.ndarray, y: np.ndarray, num_classes: int, *,
-            validation: tuple[np.ndarray, np.ndarray] | None = None,
-            class_weight: np.ndarray | None = None, checkpoint_dir: str | Path | None = None,
-            resume: bool = False, on_epoch=None, record: dict | None = None,
-            device: str = "cpu") -> "NetworkClassifier":
-        """Train on x (N, T, F), NaN after each sequence's end, and class indices y (N,)."""
-        check_choice("pooling", self.pooling, POOLINGS)
-        self.module_ = self._build(x.shape[-1], num_classes)
-        if class_weight is not None:
-            self.module_.class_weight.copy_(torch.as_tensor(class_weight))
-        self.module_.to(device)
-        cfg = self.train
-        val = None if validation is None else Batches(*validation, PREDICT_BATCH, shuffle=False)
-        batches = Batches(x, y, cfg.batch_size, True, cfg.seed, max_batches=cfg.epoch_batches)
-        self.history_ = train(self.module_, batches, cfg, val_batches=val,
-                              checkpoint_dir=checkpoint_dir, resume=resume, on_epoch=on_epoch,
-                              record=record)
-        self.module_.eval()
-        return self
-
-    @torch.no_grad()
-    def _encode(self, x: np.ndarray) -> list[tuple[Tensor, Tensor | None]]:
-        device = device_of(self.module_)
-        parts = []
-        for i in range(0, len(x), PREDICT_BATCH):
-            batch = torch.from_numpy(x[i : i + PREDICT_BATCH].astype(np.float32)).to(device)
-            z, weights, _ = self.module_.encode(batch)
-            parts.append((self.module_.head(z), weights))
-        return parts
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """(N, C) softmax probabilities."""
-        logits = torch.cat([logits for logits, _ in self._encode(x)])
-        return torch.softmax(logits.double(), dim=1).cpu().numpy()
-
-    def attention(self, x: np.ndarray) -> np.ndarray:
-        """(N, T) attention weights α_t (0 past each sequence's end)."""
-        if self.pooling != "attention":
-            raise InputError(f"attention weights need pooling='attention', not {self.pooling!r}")
-        return torch.cat([w for _, w in self._encode(x)]).double().cpu().numpy()
-
-    def to(self, device: str) -> "NetworkClassifier":
-        self.module_.to(device)
-        return self
-
-    def params(self) -> dict:
-        return {"network": asdict(self.network), "train": asdict(self.train),
-                "pooling": self.pooling, "patch": self.patch, "input_noise": self.input_noise}
-
-    @classmethod
-    def from_params(cls, params: dict) -> "NetworkClassifier":
-        return cls(ModelConfig(**params["network"]), TrainConfig(**params["train"]),
-                   params["pooling"], params["patch"], params["input_noise"])
-
-    def tensors(self) -> dict[str, Tensor]:
-        return {name: t.detach().cpu().contiguous()
-                for name, t in self.module_.state_dict().items()}
-
-    def load_tensors(self, tensors: dict[str, Tensor]) -> "NetworkClassifier":
-        """Fitted from saved weights; the sizes come from the shapes of W_xh and W_hy."""
-        self.module_ = self._build(tensors["rnn.weight_ih_l0"].shape[1] // self.patch,
-                                   tensors["head.weight"].shape[0])
-        self.module_.load_state_dict(tensors)
-        self.module_.eval()
-        self.history_ = History()
-        return self
 
 
 def as_padded(X, what: str = "X") -> tuple[np.ndarray, tuple | None]:
@@ -155,13 +49,13 @@ def as_padded(X, what: str = "X") -> tuple[np.ndarray, tuple | None]:
     return padded_series(what, X)[0], labels
 
 
-class SequenceClassifier:
+class SequenceClassifier(Estimator):
     """Classify whole sequences: ``fit``, ``predict``, ``predict_proba``, ``score``, ``save``.
 
     Parameters
     ----------
-    model : a :class:`NetworkClassifier` or a :class:`~rnnkit.classify.reservoir.ReservoirClassifier`,
-        unfitted.
+    model : the member, unfitted (:mod:`rnnkit.classify.members`): a :class:`NetworkClassifier`
+        or a :class:`~rnnkit.classify.reservoir.ReservoirClassifier`.
     normalize : "standard" scales every feature by the mean and std of all training steps
         (the statistics of the training series only); "series" z-normalises each sequence by
         its own mean and std (nothing learned); "none".
@@ -178,6 +72,7 @@ class SequenceClassifier:
 
     Example
     -------
+    >>> from rnnkit.training.loop import TrainConfig
     >>> rng = np.random.default_rng(0)
     >>> t = np.arange(20)
     >>> X = [np.sin(t * (1 + k % 2)) + 0.1 * rng.standard_normal(20) for k in range(40)]
@@ -188,7 +83,9 @@ class SequenceClassifier:
     (['fast', 'slow'], (2, 2), True)
     """
 
-    def __init__(self, model: NetworkClassifier | ReservoirClassifier = NetworkClassifier(),
+    fitted_attribute = "history_"
+
+    def __init__(self, model: ClassifierMember = NetworkClassifier(),
                  normalize: str = "standard", class_weight: str = "balanced",
                  val_fraction: float = 0.0, ensemble: int = 1) -> None:
         self.model = model
@@ -196,11 +93,6 @@ class SequenceClassifier:
         self.class_weight = class_weight
         self.val_fraction = val_fraction
         self.ensemble = ensemble
-
-    def get_params(self) -> dict:
-        return {"model": self.model, "normalize": self.normalize,
-                "class_weight": self.class_weight, "val_fraction": self.val_fraction,
-                "ensemble": self.ensemble}
 
     def _check_params(self) -> None:
         check_choice("normalize", self.normalize, NORMALIZATIONS)
@@ -245,12 +137,10 @@ class SequenceClassifier:
                   else np.ones(len(counts)))
         self.rare_classes_, self.models_ = (), []
         for k in range(self.ensemble):
-            member = _member(self.model, k)
-            if not isinstance(member, NetworkClassifier):
-                self.models_.append(member.fit(x, codes))
-                continue
+            member = self.model.reseeded(self.model.seed + k)
             fit_rows, val_rows, rare = (
-                stratified_split(codes, self.val_fraction, member.seed) if self.val_fraction
+                stratified_split(codes, self.val_fraction, member.seed)
+                if self.val_fraction and member.validates
                 else (np.arange(len(codes)), np.arange(0), ()))
             if rare and not self.rare_classes_:
                 self.rare_classes_ = tuple(str(self.classes_[int(c)]) for c in rare)
@@ -263,12 +153,11 @@ class SequenceClassifier:
                 x[fit_rows], codes[fit_rows], len(self.classes_), validation=validation,
                 class_weight=weight, checkpoint_dir=directory, resume=resume,
                 on_epoch=on_epoch, record=record, device=device))
-        self.history_ = [m.history_ for m in self.models_ if isinstance(m, NetworkClassifier)]
+        self.history_ = [m.history_ for m in self.models_ if m.history_ is not None]
         return self
 
     def _inputs(self, X) -> np.ndarray:
-        if not hasattr(self, "models_"):
-            raise InputError("this SequenceClassifier is not fitted yet: call fit first")
+        self.check_fitted()
         x, _ = as_padded(X)
         return self._scaled(padded_series("X", x, self.n_features_in_)[0])
 
@@ -292,46 +181,32 @@ class SequenceClassifier:
         """The attention weights α_t of every sequence (T_i,), the members' mean (networks
         with pooling="attention" only)."""
         x = self._inputs(X)
-        if not all(isinstance(m, NetworkClassifier) for m in self.models_):
-            raise InputError("attention weights need a network with pooling='attention'")
         weights = np.mean([m.attention(x) for m in self.models_], axis=0)
         lengths = (~np.isnan(x).any(axis=2)).sum(axis=1)
         return [w[:n] for w, n in zip(weights, lengths, strict=True)]
 
     def to(self, device: str) -> "SequenceClassifier":
-        self.models_ = [m.to(device) if isinstance(m, NetworkClassifier) else m
-                        for m in self.models_]
+        self.models_ = [m.to(device) for m in self.models_]
         return self
 
     def save(self, path: str | Path, data: dict | None = None, run: dict | None = None) -> None:
-        """Write the fitted classifier as an rnnkit model folder (:func:`rnnkit.io.files.save_model`).
+        """Write the fitted classifier as an rnnkit model folder
+        (:func:`rnnkit.io.files.save_members`).
 
         ``data`` (how its files were read) is kept with it for ``rnnkit predict``; ``run`` (the
         device and processes it trained with) for the record.
         """
-        from rnnkit.io.files import save_model
-
-        if not hasattr(self, "models_"):
-            raise InputError("this SequenceClassifier is not fitted yet: call fit first")
-        tensors = {}
-        for k, member in enumerate(self.models_):
-            weights = (member.tensors() if isinstance(member, NetworkClassifier) else
-                       {n: torch.from_numpy(np.ascontiguousarray(a))
-                        for n, a in member.to_arrays().items()})
-            tensors |= {f"member{k}.{name}": t for name, t in weights.items()}
+        self.check_fitted()
         scaler = None if self.scaler_ is None else self.scaler_.to_dict()
-        save_model(path, "SequenceClassifier", tensors, {
+        save_members(path, "SequenceClassifier", self.models_, {
             "classifier": self._params_record(), "classes": self.classes_.tolist(),
             "scaler": scaler, "n_features_in": self.n_features_in_,
             "rare_classes": list(self.rare_classes_), "data": data or {}, "run": run or {}})
 
     def _params_record(self) -> dict:
-        model = self.model
-        return {"normalize": self.normalize, "class_weight": self.class_weight,
-                "val_fraction": self.val_fraction, "ensemble": self.ensemble,
-                "model": {"kind": "network", "params": model.params()}
-                if isinstance(model, NetworkClassifier) else
-                {"kind": "reservoir", "params": model.get_params()}}
+        """The hyperparameters as JSON (the member as its kind and parameters)."""
+        record = {name: v for name, v in self.hyperparameters().items() if name != "model"}
+        return record | {"model": {"kind": self.model.kind, "params": self.model.params()}}
 
     @classmethod
     def load(cls, path: str | Path) -> "SequenceClassifier":
@@ -339,35 +214,19 @@ class SequenceClassifier:
 
         ``data_`` holds the ``data`` record saved with it.
         """
-        from rnnkit.io.files import load_model, prefixed, rebuilding
-
-        tensors, config = load_model(path, "SequenceClassifier")
+        model, members, config = load_members(path, "SequenceClassifier", CLASSIFIER_MEMBERS,
+                                              "classifier")
         with rebuilding(path):
-            params = dict(config["classifier"])
-            kind, model_params = params["model"]["kind"], params["model"]["params"]
-            model = (NetworkClassifier.from_params(model_params) if kind == "network"
-                     else ReservoirClassifier(**model_params))
-            clf = cls(**params | {"model": model})
-            clf.models_ = []
-            for k in range(clf.ensemble):
-                own = prefixed(tensors, f"member{k}.")
-                member = _member(model, k)
-                clf.models_.append(member.load_tensors(own) if kind == "network" else
-                                   ReservoirClassifier.from_arrays(
-                                       {n: t.numpy() for n, t in own.items()},
-                                       member.get_params()))
+            clf = cls(**config["classifier"] | {"model": model})
+            clf.models_ = members
             clf.classes_ = np.asarray(config["classes"])
             clf.scaler_ = None if config["scaler"] is None else Scaler.from_dict(config["scaler"])
             clf.n_features_in_ = config["n_features_in"]
             clf.rare_classes_ = tuple(config["rare_classes"])
-            clf.history_ = []
             clf.data_ = config["data"]
+            clf.history_ = []
         return clf
 
 
-def _member(model: NetworkClassifier | ReservoirClassifier, k: int):
-    """Ensemble member k of ``model``: the same hyperparameters with seed + k, unfitted."""
-    if isinstance(model, NetworkClassifier):
-        return model.reseeded(model.seed + k)
-    params = model.get_params()
-    return type(model)(**params | {"seed": params["seed"] + k})
+__all__ = ["CLASSIFY_RESERVOIR", "CLASS_WEIGHTS", "NORMALIZATIONS", "SequenceClassifier",
+           "as_padded"]

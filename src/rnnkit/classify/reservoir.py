@@ -5,19 +5,31 @@ the mean, are the series' features; a ridge classifier on them is fitted in clos
 Nothing is trained by gradient, so a fit is one pass of the reservoir over the training series
 and one SVD (the time-series-classification literature's strong, fast baseline).
 
-All series run through the reservoir together: one sparse (N, N) x dense (N, B) product per
-time step for the whole batch, the series sorted by length so that the ones that have ended
-drop out of the batch (as packed sequences do) and their padding is never read.
+All series run through the reservoir together (:func:`rnnkit.reservoir.reservoir_features`):
+one sparse (N, N) x dense (N, B) product per time step for the whole batch, the series sorted
+by length so that the ones that have ended drop out of the batch and their padding is never
+read. The classifier is also a member of :class:`rnnkit.classify.SequenceClassifier` (the
+protocol of :mod:`rnnkit.classify.members`).
 """
 
 import numbers
+from typing import ClassVar
 
 import numpy as np
 import scipy.optimize
 import scipy.special
+import torch
+from torch import Tensor
 
 from rnnkit._checks import InputError
-from rnnkit.reservoir.esn import RIDGE_GRID, Reservoir, ReservoirConfig, ridge_readout
+from rnnkit.base import Estimator
+from rnnkit.reservoir import (
+    RIDGE_GRID,
+    Reservoir,
+    ReservoirConfig,
+    reservoir_features,
+    ridge_readout,
+)
 
 TEMPERATURE_BOUNDS = (1e-3, 1e3)  # τ searched in log space between these
 SINGULAR_TOL = 1e-12  # singular values below this times the largest are treated as zero
@@ -64,40 +76,6 @@ def padded_series(name: str, X, features: int | None = None) -> tuple[np.ndarray
                          f"{np.flatnonzero(bad[i])[0]} (only rows all NaN after a series' last "
                          "finite step are padding)")
     return x, lengths
-
-
-def reservoir_features(reservoir: Reservoir, x: np.ndarray, lengths: np.ndarray,
-                       dtype=np.float32) -> np.ndarray:
-    """[h_{T_i}, (1/T_i) Σ_{t=1..T_i} h_t] for every series, from the zero state: (N, 2H).
-
-    ``x`` (N, T, F) with series i's steps in ``x[i, :lengths[i]]`` (the rest is never read).
-    The series run sorted by length, longest first, so at step t the ones still running are
-    the first n_t columns of the states (N, B): one sparse product W_hh h for those n_t per
-    step, updated in place by :meth:`Reservoir.step`, while the columns of the series that have
-    ended keep their last state. The states are computed in ``dtype``: float32 halves the
-    memory the sparse product streams through (2-2.6 times faster than float64 at 500-2000
-    units) and agrees with float64 to ~1e-6, far below what the readout resolves; the
-    features come back as float64.
-    """
-    if np.dtype(dtype) != reservoir.weight_ih.dtype:
-        reservoir = Reservoir.from_arrays(
-            {name: a.astype(dtype) if a.dtype.kind == "f" else a
-             for name, a in reservoir.to_arrays().items()},
-            reservoir.leak_rate, reservoir.activation)
-    x = x.astype(dtype, copy=False)
-    order = np.argsort(-lengths, kind="stable")
-    xs, ls = x[order], lengths[order]
-    running = np.count_nonzero(ls[None, :] > np.arange(ls[0])[:, None], axis=1)  # (T,): n_t
-    h = np.zeros((reservoir.units, len(xs)), dtype)  # (H, B): states as columns
-    total = np.zeros_like(h)
-    for t, n in enumerate(running):
-        live = h[:, :n]  # a view: step updates h in place
-        reservoir.step(live, reservoir.drive(xs[:n, t]).T)  # drive (n, H) -> (H, n)
-        total[:, :n] += live
-    features = np.concatenate([h.T, total.T / ls[:, None]], axis=1)  # (B, 2H), sorted order
-    out = np.empty(features.shape)
-    out[order] = features
-    return out
 
 
 def loo_ridge_scores(features: np.ndarray, targets: np.ndarray,
@@ -149,7 +127,7 @@ def fit_temperature(scores: np.ndarray, codes: np.ndarray) -> float:
     return float(np.exp(best.x))
 
 
-class ReservoirClassifier:
+class ReservoirClassifier(Estimator):
     """An echo state network classifier with scikit-learn habits: ``fit``, ``predict``,
     ``predict_proba``, ``decision_function``, ``score``.
 
@@ -170,7 +148,7 @@ class ReservoirClassifier:
     Parameters
     ----------
     units, bias_scaling, connectivity, activation, ridge
-        As :class:`~rnnkit.reservoir.esn.ReservoirConfig` (its defaults too).
+        As :class:`~rnnkit.reservoir.ReservoirConfig` (its defaults too).
     spectral_radius, input_scaling
         0.5 and 0.25, not ReservoirConfig's 1.25 and 1.0 (tuned for forecasting): chosen by
         5-fold cross-validation (3 repeats, 5 seeds) on ECG200's training series only, over
@@ -182,7 +160,7 @@ class ReservoirClassifier:
     select_ridge
         Choose λ from ``RIDGE_GRID`` by exact leave-one-out error (``ridge`` is then unused).
     seed
-        Draws the reservoir (:class:`~rnnkit.reservoir.esn.Reservoir`); everything else is
+        Draws the reservoir (:class:`~rnnkit.reservoir.Reservoir`); everything else is
         deterministic.
 
     Fitted: ``classes_`` (sorted labels), ``reservoir_``, ``ridge_`` (λ used), ``coef_``
@@ -200,6 +178,10 @@ class ReservoirClassifier:
     >>> clf.classes_.tolist(), clf.coef_.shape, clf.predict_proba(X).shape, clf.score(X, y)
     (['fast', 'slow'], (1, 100), (20, 2), 1.0)
     """
+
+    kind: ClassVar[str] = "reservoir"
+    validates: ClassVar[bool] = False  # learns from every training series (no early stopping)
+    fitted_attribute: ClassVar[str] = "n_features_in_"
 
     def __init__(self, units: int = ReservoirConfig.units, spectral_radius: float = 0.5,
                  leak_rate: float = ReservoirConfig.leak_rate, input_scaling: float = 0.25,
@@ -219,21 +201,8 @@ class ReservoirClassifier:
         self.select_ridge = select_ridge
         self.seed = seed
 
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor's arguments, as given (scikit-learn's get_params)."""
-        return {name: getattr(self, name) for name in _PARAMS}
-
-    def set_params(self, **params) -> "ReservoirClassifier":
-        """Set constructor arguments by name (scikit-learn's set_params)."""
-        for name, value in params.items():
-            if name not in _PARAMS:
-                raise InputError(f"ReservoirClassifier has no parameter {name!r}; it has "
-                                 f"{', '.join(_PARAMS)}")
-            setattr(self, name, value)
-        return self
-
     def _check_params(self) -> None:
-        ReservoirConfig(**{name: getattr(self, name) for name in _PARAMS[:8]})  # checks them
+        ReservoirConfig(**{name: getattr(self, name) for name in RESERVOIR_PARAMS})  # checks them
         if not isinstance(self.select_ridge, bool | np.bool_):
             raise TypeError(f"select_ridge must be a bool, got "
                             f"{type(self.select_ridge).__name__}")
@@ -241,8 +210,14 @@ class ReservoirClassifier:
             raise TypeError(f"seed must be an int, got {type(self.seed).__name__}")
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, X, y) -> "ReservoirClassifier":
-        """Draw the reservoir, collect the training series' features, solve the readout."""
+    def fit(self, X, y, num_classes: int | None = None, **member_options,
+            ) -> "ReservoirClassifier":
+        """Draw the reservoir, collect the training series' features, solve the readout.
+
+        ``num_classes`` and ``member_options`` (validation part, class weights, the training
+        loop's options: what a SequenceClassifier gives every member) do not apply: there is
+        no training loop, and the readout sees every class of ``y``.
+        """
         self._check_params()
         x, lengths = padded_series("X", X)
         labels = np.asarray(y)
@@ -270,16 +245,13 @@ class ReservoirClassifier:
         scores = loo[best][:, 0] if len(classes) == 2 else loo[best]
         self.temperature_ = fit_temperature(class_logits(scores), codes)
         self.classes_, self.n_features_in_ = classes, x.shape[2]
+        self.history_ = None  # nothing trained by gradient
         return self
 
     # -- using the fitted classifier -------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise InputError("this ReservoirClassifier is not fitted yet: call fit first")
-
     def features(self, X) -> np.ndarray:
         """Each series' reservoir features [h_{T_i}, mean of h_t over its steps]: (N, 2 units)."""
-        self._check_fitted()
+        self.check_fitted()
         return reservoir_features(self.reservoir_, *padded_series("X", X, self.n_features_in_))
 
     def decision_function(self, X) -> np.ndarray:
@@ -295,6 +267,7 @@ class ReservoirClassifier:
 
     def predict_proba(self, X) -> np.ndarray:
         """softmax(τ z) per series (N, C), columns in ``classes_`` order."""
+        self.check_fitted()
         logits = self.temperature_ * class_logits(self.decision_function(X))
         return scipy.special.softmax(logits, axis=1)
 
@@ -308,7 +281,7 @@ class ReservoirClassifier:
 
         ``classes`` is ``classes_`` as it is: numbers convert to tensors, strings do not.
         """
-        self._check_fitted()
+        self.check_fitted()
         return self.reservoir_.to_arrays() | {
             "coef": self.coef_, "intercept": self.intercept_, "classes": self.classes_,
             "ridge": np.array([self.ridge_]), "temperature": np.array([self.temperature_])}
@@ -324,11 +297,39 @@ class ReservoirClassifier:
         clf.ridge_ = float(np.asarray(arrays["ridge"])[0])
         clf.temperature_ = float(np.asarray(arrays["temperature"])[0])
         clf.n_features_in_ = clf.reservoir_.input_size
+        clf.history_ = None
         return clf
 
+    # -- as a SequenceClassifier's member --------------------------------------------------
+    def reseeded(self, seed: int) -> "ReservoirClassifier":
+        """An unfitted copy with another seed."""
+        return type(self)(**self.hyperparameters() | {"seed": seed})
 
-_PARAMS = ("units", "spectral_radius", "leak_rate", "input_scaling", "bias_scaling",
-           "connectivity", "activation", "ridge", "select_ridge", "seed")
+    def attention(self, x: np.ndarray) -> np.ndarray:
+        raise InputError("attention weights need a network with pooling='attention'")
+
+    def to(self, device: str) -> "ReservoirClassifier":
+        """The reservoir computes with NumPy and SciPy: on the CPU, whatever ``device`` says."""
+        return self
+
+    def params(self) -> dict:
+        return self.hyperparameters()
+
+    @classmethod
+    def from_params(cls, params: dict) -> "ReservoirClassifier":
+        return cls(**params)
+
+    def tensors(self) -> dict[str, Tensor]:
+        return {name: torch.from_numpy(np.ascontiguousarray(a))
+                for name, a in self.to_arrays().items()}
+
+    def load_tensors(self, tensors: dict[str, Tensor]) -> "ReservoirClassifier":
+        return self.from_arrays({name: t.numpy() for name, t in tensors.items()},
+                                self.hyperparameters())
+
+
+RESERVOIR_PARAMS = ("units", "spectral_radius", "leak_rate", "input_scaling", "bias_scaling",
+                    "connectivity", "activation", "ridge")  # those ReservoirConfig checks
 
 __all__ = ["ReservoirClassifier", "class_logits", "fit_temperature", "loo_ridge_scores",
-           "padded_series", "reservoir_features"]
+           "padded_series"]

@@ -1,64 +1,46 @@
 """The ``rnnkit`` command: parse flags into a job, run it, print its report, set the exit code.
 
-Only this module prints, reads ``sys.argv`` or sets the exit code. ``rnnkit --help`` and
-``--version`` answer from the table below without importing torch; a command's own flags come
-from its job dataclass (:mod:`rnnkit.cli.config`), whose sections are the library's configs, and
-its work from :mod:`rnnkit.cli.jobs`. User errors (``InputError``) and a diverged training
-(``TrainingDiverged``) print one line, ``rnnkit: error: ...``, and return 2.
+Only this package prints, reads ``sys.argv`` or sets the exit code. ``rnnkit --help`` and
+``--version`` answer from :data:`SUMMARIES` without importing torch; a command's flags come from
+its job dataclass (:mod:`rnnkit.cli.config`) and its work from the table of
+:mod:`rnnkit.cli.commands`. User errors (``InputError``) and a diverged training
+(``TrainingDiverged``) print one line, ``rnnkit: error: ...``, and return 2; the parameters
+a library message names are printed as the command's flags.
 """
 
 import argparse
+import os
+import re
 import signal
 import sys
 import threading
 import warnings
-from dataclasses import dataclass, replace
-from importlib import import_module
+from dataclasses import replace
 
 from rnnkit import __version__
 from rnnkit._checks import InputError, TrainingDiverged
 
-
-@dataclass(frozen=True)
-class Command:
-    """One subcommand: its job dataclass in rnnkit.cli.config, its runner in rnnkit.cli.jobs."""
-
-    job: str  # the class name in rnnkit.cli.config
-    runner: str  # "module:function" in rnnkit.cli.jobs
-    summary: str  # the line `rnnkit --help` shows
-    streams: bool = False  # the runner takes on_text, for text printed as it is produced
-    tunes: bool = False  # `rnnkit tune ...`: the job's flags are fixed values of a TuneJob
-
-
-COMMANDS: dict[str, Command | dict[str, Command]] = {
-    "forecast": Command("ForecastJob", "forecast:run",
-                        "forecast a series and score it against naive and drift baselines"),
-    "classify": Command("ClassifyJob", "classify:run", "classify whole sequences (heartbeats) "
-                        "and score them against majority and 1-NN baselines"),
-    "predict": Command("PredictJob", "predict:run",
-                       "forecast past the end of a data file, or classify sequences, with a "
-                       "saved model"),
-    "text": {
-        "train": Command("TextTrainJob", "text:train",
-                         "train a character-level language model and sample from it"),
-        "generate": Command("TextGenerateJob", "text:generate",
-                            "sample text from a trained character-level model", streams=True),
-    },
-    "diagnose": Command("DiagnoseJob", "diagnose:run",
-                        "show how far back gradients reach, and the spectra of W_hh"),
-    "task": Command("TaskJob", "task:run",
-                    "train a cell on the adding problem or the copy task and score it"),
-    "layers": Command("LayersJob", "layers:run",
-                      "check rnnkit.nn against torch.nn here: agreement and speed"),
-    "esn": Command("EsnJob", "esn:run",
-                   "fit an echo state network; score one-step and closed-loop NRMSE"),
-    "tune": {
-        "forecast": Command("ForecastJob", "tune:forecast", "search the settings of `rnnkit "
-                            "forecast` with an Optuna study (validation part only)", tunes=True),
-        "text": Command("TextTrainJob", "tune:text", "search the settings of `rnnkit text "
-                        "train` with an Optuna study (validation part only)", tunes=True),
-    },
+# The line `rnnkit --help` shows for each command (rnnkit.cli.commands holds what runs it).
+SUMMARIES: dict[tuple[str, ...], str] = {
+    ("forecast",): "forecast a series and score it against naive and drift baselines",
+    ("classify",): "classify whole sequences (heartbeats) and score them against majority and "
+                   "1-NN baselines",
+    ("predict",): "forecast past the end of a data file, or classify sequences, with a saved "
+                  "model",
+    ("text", "train"): "train a character-level language model and sample from it",
+    ("text", "generate"): "sample text from a trained character-level model",
+    ("diagnose",): "show how far back gradients reach, and the spectra of W_hh",
+    ("task",): "train a cell on the adding problem or the copy task and score it",
+    ("layers",): "check rnnkit.nn against torch.nn here: agreement and speed",
+    ("esn",): "fit an echo state network; score one-step and closed-loop NRMSE",
+    ("tune", "forecast"): "search the settings of `rnnkit forecast` with an Optuna study "
+                          "(validation part only)",
+    ("tune", "text"): "search the settings of `rnnkit text train` with an Optuna study "
+                      "(validation part only)",
 }
+INTERRUPTED = ("rnnkit: interrupted: the run's checkpoint is saved where it stopped; run the "
+               "same command with --resume to continue from it")
+EXIT_USER_ERROR, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 2, 130, 141  # 128 + SIGINT / SIGPIPE
 
 
 class Parser(argparse.ArgumentParser):
@@ -72,7 +54,6 @@ class Parser(argparse.ArgumentParser):
 def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
     """"; did you mean X?" for the closest known flag, command or allowed value, if any."""
     import difflib
-    import re
 
     unknown = re.search(r"unrecognized arguments: (\S+)", message)
     if unknown:
@@ -94,29 +75,33 @@ def overview_parser() -> argparse.ArgumentParser:
         "`rnnkit COMMAND --help` explains every flag of a command.")
     parser.add_argument("--version", action="version", version=f"rnnkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, entry in COMMANDS.items():
-        if isinstance(entry, Command):
-            sub.add_parser(name, help=entry.summary)
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for words, summary in SUMMARIES.items():
+        if len(words) == 1:
+            sub.add_parser(words[0], help=summary)
             continue
-        group = sub.add_parser(name, help=f"{name} commands: {', '.join(entry)}",
-                               description="; ".join(f"rnnkit {name} {inner}: {c.summary}"
-                                                     for inner, c in entry.items()))
-        inner = group.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
-        for inner_name, command in entry.items():
-            inner.add_parser(inner_name, help=command.summary)
+        group, inner = words
+        if group not in groups:
+            inner_words = [w[1] for w in SUMMARIES if w[0] == group and len(w) == 2]
+            parser_of_group = sub.add_parser(
+                group, help=f"{group} commands: {', '.join(inner_words)}",
+                description="; ".join(f"rnnkit {group} {w}: {SUMMARIES[(group, w)]}"
+                                      for w in inner_words))
+            groups[group] = parser_of_group.add_subparsers(
+                dest="subcommand", metavar="SUBCOMMAND", required=True)
+        groups[group].add_parser(inner, help=summary)
     return parser
 
 
-def _command_at(argv: list[str]) -> tuple[list[str], Command] | None:
-    """The command words at the start of ``argv`` and their Command, if they name one."""
-    entry = COMMANDS.get(argv[0]) if argv else None
-    if isinstance(entry, dict):
-        inner = entry.get(argv[1]) if len(argv) > 1 else None
-        return None if inner is None else (argv[:2], inner)
-    return None if entry is None else (argv[:1], entry)
+def command_words(argv: list[str]) -> tuple[str, ...] | None:
+    """The words at the start of ``argv`` that name a command, if they do."""
+    for words in SUMMARIES:
+        if tuple(argv[:len(words)]) == words:
+            return words
+    return None
 
 
-def command_parser(words: list[str], job_cls: type, tunes: bool = False
+def command_parser(words: tuple[str, ...], job_cls: type, tunes: bool = False
                    ) -> argparse.ArgumentParser:
     """The parser of one command, with a flag for every field of its job (and of the study's,
     for ``rnnkit tune``: its --out is the study's)."""
@@ -130,6 +115,18 @@ def command_parser(words: list[str], job_cls: type, tunes: bool = False
     if tunes:
         add_job_arguments(parser, TuneJob, config=False, title="the study")
     return parser
+
+
+def as_flags(message: str, parameters: set[str]) -> str:
+    """``message`` with the parameters it names written as flags: a leading ``name`` (the
+    argument checks start with it) or a backticked ```name``` that is one of ``parameters``
+    becomes ``--name-with-dashes``."""
+    def flag(match: re.Match) -> str:
+        name = match.group(2)
+        return "--" + name.replace("_", "-") if name in parameters else match.group(0)
+
+    message = re.sub(r"(`)([a-z][a-z0-9_]*)`", flag, message)
+    return re.sub(r"^()([a-z][a-z0-9_]*)(?= must )", flag, message)
 
 
 def _echo(text: str) -> None:
@@ -148,46 +145,49 @@ def _interrupt(signum: int, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    found = _command_at(argv)
-    if found is None:  # no command named: help, version, or argparse's error (exit 2)
+    words = command_words(argv)
+    if words is None:  # no command named: help, version, or argparse's error (exit 2)
         overview_parser().parse_args(argv)
-        return 2
-    from rnnkit.cli import config  # the job dataclasses: the library's configs, so torch loads
-
-    words, command = found
-    job_cls = getattr(config, command.job)
-    args = command_parser(words, job_cls, command.tunes).parse_args(argv[len(words):])
-    module, function = command.runner.split(":")
-    run = getattr(import_module(f"rnnkit.cli.jobs.{module}"), function)
+        return EXIT_USER_ERROR
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
-    with warnings.catch_warnings():
-        warnings.showwarning = _warn
-        return _run(command, job_cls, args, run)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _warn
+            return _run(words, argv[len(words):])
+    except KeyboardInterrupt:  # while torch loads, or inside the run
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `rnnkit predict ... | head` closed our stdout: end quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail
+        return EXIT_BROKEN_PIPE
 
 
-def _run(command: Command, job_cls: type, args: argparse.Namespace, run) -> int:
+def _run(words: tuple[str, ...], flags_given: list[str]) -> int:
     """Build the job, run it, print its notes and report; user errors are one line."""
     from rnnkit.cli import config, flags
+    from rnnkit.cli.commands import COMMANDS  # the jobs: the library's configs, so torch loads
     from rnnkit.training.runtime import shutdown
 
+    command = COMMANDS[words]
+    args = command_parser(words, command.job, command.tunes).parse_args(flags_given)
+    parameters = {f.name for f, _ in flags.flat_fields(command.job)} | {"config"}
+    if command.tunes:
+        parameters |= {f.name for f, _ in flags.flat_fields(config.TuneJob)}
     notes: list[str] = []
     try:
-        job = flags.job_from_args(job_cls, args, notes=notes)
+        job = flags.job_from_args(command.job, args, notes=notes)
         for note in notes:
             print(f"rnnkit: note: {note}", file=sys.stderr)
         if command.tunes:
             job = replace(flags.job_from_args(config.TuneJob, args, config=False), job=job)
-        result = run(job, on_text=_echo) if command.streams else run(job)
+        result = command.run(job, on_text=_echo) if command.streams else command.run(job)
     except (InputError, TrainingDiverged) as err:
-        print(f"rnnkit: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("rnnkit: interrupted: the run's checkpoint is saved where it stopped; run the "
-              "same command with --resume to continue from it", file=sys.stderr)
-        return 130
+        print(f"rnnkit: error: {as_flags(str(err), parameters)}", file=sys.stderr)
+        return EXIT_USER_ERROR
     finally:
         shutdown()
     if result.lines:  # other torchrun ranks have nothing to say
-        print(result.report())
+        print(result.report(), flush=True)
     return 0

@@ -13,15 +13,11 @@ from typing import Any
 
 from rnnkit._checks import InputError, check_in_range, check_non_negative_int, check_positive_int
 from rnnkit._fields import opt
-from rnnkit.classify.classifier import (
-    CLASS_WEIGHTS,
-    CLASSIFY_NETWORK,
-    CLASSIFY_RESERVOIR,
-    CLASSIFY_TRAIN,
-    NORMALIZATIONS,
-)
+from rnnkit.classify.classifier import CLASS_WEIGHTS, CLASSIFY_RESERVOIR, NORMALIZATIONS
+from rnnkit.classify.members import CLASSIFY_NETWORK, CLASSIFY_TRAIN
+from rnnkit.io.datasets import dataset_names, described
 from rnnkit.nn.models import POOLINGS, ModelConfig
-from rnnkit.reservoir.esn import ReservoirConfig
+from rnnkit.reservoir import ReservoirConfig
 from rnnkit.training.loop import TrainConfig
 from rnnkit.training.runtime import RuntimeConfig
 from rnnkit.training.search import Choice, Float, Int, Param
@@ -29,8 +25,25 @@ from rnnkit.training.search import Choice, Float, Int, Param
 
 def section(default: Any, omit: tuple[str, ...] = ()) -> Any:
     """A job field holding a library config; its fields are flags, except those in ``omit``
-    (the job sets them itself, or they mean nothing for it), which keep ``default``'s values."""
+    (the job sets them itself, or they mean nothing for it), which keep ``default``'s values.
+
+    A name in ``omit`` that is not a field of the config is a programming error, raised when
+    the job is defined (a misspelt name would otherwise leave its flag in place, silently).
+    """
+    unknown = set(omit) - {f.name for f in fields(default)}
+    if unknown:
+        raise TypeError(f"section({type(default).__name__}): omit names no field "
+                        f"{sorted(unknown)}")
     return field(default_factory=lambda: default, metadata={"omit": omit})
+
+
+class Job:
+    """What every job dataclass answers besides its fields."""
+
+    def inapplicable(self) -> tuple[set[str], str]:
+        """The flags that do nothing for this job's settings (e.g. the trainer's with an echo
+        state network), and why; none by default."""
+        return set(), ""
 
 
 AUTO_EPOCHS = 60  # the default budget: epochs of at most AUTO_EPOCH_BATCHES batches each
@@ -41,9 +54,8 @@ AUTO_EPOCH_BATCHES = 64
 class DataConfig:
     """Where a series comes from and how its file is read."""
 
-    data: str = opt("aapl", "the series: 'aapl' (bundled daily prices 2015-2020), "
-                    "'m4-hourly' (bundled, the M4 competition's 414 hourly series), a CSV or "
-                    "Parquet file (.gz too), or for esn 'mackey-glass' (generated)")
+    data: str = opt("aapl", f"the series: {described('series', 'panel')}, a CSV or Parquet "
+                    "file (.gz too), or for esn 'mackey-glass' (generated)")
     date_column: str = opt("", "time column of the file (dates, epoch seconds or integer "
                            "steps); empty = detect it")
     target: str = opt("Close", "column to forecast")
@@ -59,7 +71,8 @@ class DataConfig:
                       ("auto", "table", "m4"))
 
 
-# What `rnnkit tune` varies by default, per job; `--space FILE.toml` changes it (rnnkit.training.search).
+# What `rnnkit tune` varies by default, per job; `--space FILE.toml` changes it
+# (rnnkit.training.search).
 NETWORK_SPACE = {"hidden_size": Int(8, 128, log=True), "num_layers": Int(1, 2),
                  "learning_rate": Float(3e-4, 1e-2, log=True), "batch_size": Choice(32, 64, 128)}
 RESERVOIR_SPACE = {"units": Int(100, 1000, log=True), "spectral_radius": Float(0.5, 1.3),
@@ -83,7 +96,7 @@ def network_or_reservoir(model: str, network_only: set[str], readout: str
 
 
 @dataclass(frozen=True)
-class ForecastJob:
+class ForecastJob(Job):
     """Forecast a series (default: the tutorial's AAPL Close) and score it against baselines."""
 
     covariates: str = opt("", "comma-separated extra input columns, e.g. 'Volume,High'")
@@ -163,12 +176,12 @@ class ForecastJob:
 
 
 @dataclass(frozen=True)
-class ClassifyJob:
+class ClassifyJob(Job):
     """Classify whole sequences (default: the UCR archive's ECG200 heartbeats) and score the
     model against the majority class and 1-nearest-neighbour (Euclidean) on held-out data."""
 
-    data: str = opt("ecg200", "the training sequences: 'ecg200' (bundled: the UCR archive's "
-                    "ECG200 heartbeats), a file in the UCR archive's format (one sequence per "
+    data: str = opt("ecg200", f"the training sequences: {described('sequences')}, a file in "
+                    "the UCR archive's format (one sequence per "
                     "line, label first; tab, comma or spaces; shorter ones end in NaN) or in "
                     "long format (a header; a row per step: id, time, value column(s), label)")
     test_data: str = opt("", "the test sequences, in the same format; empty = ecg200's own test "
@@ -233,13 +246,14 @@ class ClassifyJob:
 
 
 @dataclass(frozen=True)
-class PredictJob:
+class PredictJob(Job):
     """Forecast the next steps after the end of a data file, or classify the sequences of one,
     with a saved model (the model folder says which)."""
 
     model: str = opt("runs/forecast/model", "folder written by `rnnkit forecast` or `rnnkit "
                      "classify` (its model/)")
-    data: str = opt("", "forecast: a CSV/Parquet file (or 'aapl') with the model's columns; "
+    data: str = opt("", f"forecast: a CSV/Parquet file (or "
+                    f"{' or '.join(map(repr, dataset_names('series')))}) with the model's columns; "
                     "classify: sequences in the training run's format; empty = the data the "
                     "model was trained on (a classifier: its test sequences), read as it was")
     date_column: str = opt("", "time column of the file; empty = the training run's, or detect")
@@ -252,7 +266,7 @@ class PredictJob:
 
 
 @dataclass(frozen=True)
-class DiagnoseJob:
+class DiagnoseJob(Job):
     """Show how far back gradients reach: ‖∂L/∂h_t‖ for every step t, and the W_hh spectra."""
 
     model: str = opt("rnn", "recurrent cell to diagnose", ("rnn", "lstm", "gru"))
@@ -271,7 +285,7 @@ class DiagnoseJob:
 
 
 @dataclass(frozen=True)
-class TaskJob:
+class TaskJob(Job):
     """Train a cell on a long-memory task (adding problem, copy task) and score it."""
 
     task: str = opt("adding", "the task", ("adding", "copy"), positional=True)
@@ -291,10 +305,10 @@ class TaskJob:
 
 
 @dataclass(frozen=True)
-class TextTrainJob:
+class TextTrainJob(Job):
     """Train a character-level language model on a text file and sample from it."""
 
-    corpus: str = opt("shakespeare", "'shakespeare' (bundled Tiny Shakespeare) or a text file")
+    corpus: str = opt("shakespeare", f"{described('corpus')} or a text file")
     model: str = opt("lstm", "recurrent cell", ("lstm", "gru", "rnn"))
     seq_len: int = opt(128, "truncated-BPTT chunk length k1, in characters")
     val_fraction: float = opt(0.1, "end of the text held out for validation")
@@ -320,7 +334,7 @@ class TextTrainJob:
 
 
 @dataclass(frozen=True)
-class TextGenerateJob:
+class TextGenerateJob(Job):
     """Sample text from a trained character-level model, streaming it to the terminal."""
 
     model: str = opt("runs/text/model", "folder written by `rnnkit text train` (model/)")
@@ -334,7 +348,7 @@ class TextGenerateJob:
 
 
 @dataclass(frozen=True)
-class LayersJob:
+class LayersJob(Job):
     """Check rnnkit.nn against torch.nn on this machine: agreement and speed of each path."""
 
     batch_size: int = opt(64, "sequences per batch")
@@ -347,7 +361,7 @@ class LayersJob:
 
 
 @dataclass(frozen=True)
-class EsnJob:
+class EsnJob(Job):
     """Fit an echo state network to a series; score one-step and closed-loop NRMSE held out."""
 
     length: int = opt(2500, "Mackey-Glass values generated (after a 500-value transient)")
@@ -383,7 +397,7 @@ class EsnJob:
 
 
 @dataclass(frozen=True)
-class TuneJob:
+class TuneJob(Job):
     """Search a command's hyperparameters with an Optuna study that any number of workers share.
 
     Every flag of the tuned command is a fixed value (e.g. --epochs 2); the search space is the

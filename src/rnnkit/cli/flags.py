@@ -15,7 +15,7 @@ from rnnkit._checks import InputError
 from rnnkit._fields import read_toml
 from rnnkit.cli.config import DataConfig
 from rnnkit.nn.models import ModelConfig
-from rnnkit.reservoir.esn import ReservoirConfig
+from rnnkit.reservoir import ReservoirConfig
 from rnnkit.training.loop import TrainConfig
 from rnnkit.training.runtime import RuntimeConfig
 
@@ -32,10 +32,11 @@ SECTION_GROUPS = {DataConfig: "data", ModelConfig: "model", TrainConfig: "traini
                   ReservoirConfig: "reservoir", RuntimeConfig: "runtime"}
 GROUPS = {
     "data": "where the series comes from and how its file is read",
-    "model": "the recurrent network (rnnkit.nn.models.ModelConfig)",
-    "training": "how the network is trained (rnnkit.training.loop.TrainConfig)",
+    "model": "the recurrent network (rnnkit.nn.ModelConfig)",
+    "training": "how the network is trained (rnnkit.training.TrainConfig)",
     "through time": "gradient clipping, truncated BPTT and spectral constraints on W_hh",
-    "reservoir": "the echo state network's reservoir and readout (rnnkit.reservoir.esn.ReservoirConfig)",
+    "reservoir": "the echo state network's reservoir and readout "
+                 "(rnnkit.reservoir.ReservoirConfig)",
     "runtime": "threads, device and processes (rnnkit.training.runtime)",
     "output": "where the results go, resuming, and progress",
     "the study": "the Optuna study: trials, storage, search space (rnnkit tune)",
@@ -45,6 +46,9 @@ OUTPUT_FLAGS = ("out", "resume", "progress")
 
 def _leaves(job_cls: type, defaults: Any = None, omit: tuple[str, ...] = (), group: str = ""):
     """(field, default, --help heading) for every flag of ``job_cls``, sections included."""
+    unknown = set(omit) - {f.name for f in fields(job_cls)}
+    if unknown:
+        raise TypeError(f"{job_cls.__name__} has no field {sorted(unknown)} to leave out")
     for f in fields(job_cls):
         if f.name in omit or f.metadata.get("flag") is False:
             continue
@@ -112,8 +116,6 @@ def job_from_args(job_cls: type, args: argparse.Namespace, config: bool = True,
     typed = {f.name: getattr(args, f.name) for f, _ in flat_fields(job_cls)
              if getattr(args, f.name, None) is not None}
     job = _build(job_cls, from_file | typed)
-    if not hasattr(job, "inapplicable"):
-        return job
     unused, reason = job.inapplicable()
     wrong = [name for name in typed if name in unused]
     if wrong:

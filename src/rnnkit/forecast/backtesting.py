@@ -24,7 +24,8 @@ from rnnkit.forecast.metrics import (
     verdict,
 )
 from rnnkit.forecast.panels import test_split, to_panel
-from rnnkit.forecast.windows import Split, encode_targets, window_parts
+from rnnkit.forecast.targets import encode_targets
+from rnnkit.forecast.windows import Split, window_parts
 
 BASELINES = ("naive", "snaive", "drift")
 
@@ -49,11 +50,11 @@ def backtest(forecaster: Forecaster, data, test_fraction: float = 0.2, refit: bo
     The test part is each series' last ``test_size`` rows (one number, or one per series id),
     or else its last ``test_fraction``
     (the tutorial's ceil(0.8 N) split). Scored origins are those whose H targets all lie in the
-    test part (:func:`~rnnkit.forecast.windows.window_parts`), the same for every forecaster. Metrics are in
-    the target's units; "skill" is 1 - MSE_model / MSE_naive (> 0: lower error than naive), and
-    "significance" holds the Diebold-Mariano test of the model against each baseline with its
-    verdict at 5%. ``predictions`` has one row per (origin, step): origin, step, date, actual,
-    model, naive, snaive, drift (and spread for an ensemble).
+    test part (:func:`~rnnkit.forecast.windows.window_parts`), the same for every forecaster.
+    Metrics are in the target's units; "skill" is 1 - MSE_model / MSE_naive (> 0: lower error than
+    naive), and "significance" holds the Diebold-Mariano test of the model against each baseline
+    with its verdict at 5%. ``predictions`` has one row per (origin, step): origin, step, date,
+    actual, model, naive, snaive, drift (and spread for an ensemble).
 
     Many series (a dict, or a long frame with the forecaster's ``id_column``): one model is
     fitted on every series' training part; each series is scored as above, and the metrics are

@@ -18,7 +18,7 @@ The tutorial's walkthrough, done right, for any series:
 
 import warnings
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,30 +31,40 @@ from rnnkit._checks import (
     check_non_negative_int,
     check_positive_int,
 )
+from rnnkit.base import Estimator
 from rnnkit.forecast.features import Encoding, choose_encoding, derive_features
+from rnnkit.forecast.forecaster_files import (
+    fitted_record,
+    params_from_record,
+    params_record,
+    restore_fitted,
+)
 from rnnkit.forecast.metrics import infer_season, mase_scale
 from rnnkit.forecast.panels import test_split, to_panel, usable
-from rnnkit.forecast.window_models import WINDOW_MODELS, NetworkRegressor, WindowModel
-from rnnkit.forecast.windows import (
+from rnnkit.forecast.targets import (
     TARGET_KINDS,
-    WINDOW_NORMS,
-    PanelWindows,
-    Scaler,
-    Split,
-    chronological_split,
     decode_targets,
     encode_targets,
-    future_index,
-    input_windows,
     last_values,
     target_base,
+)
+from rnnkit.forecast.window_models import WINDOW_MODELS, NetworkRegressor, WindowModel
+from rnnkit.forecast.windows import (
+    WINDOW_NORMS,
+    PanelWindows,
+    Split,
+    chronological_split,
+    future_index,
+    input_windows,
     window_parts,
 )
+from rnnkit.io.files import load_members, rebuilding, save_members
+from rnnkit.training.scaling import Scaler
 
 AUTO = "auto"
 
 
-class Forecaster:
+class Forecaster(Estimator):
     """A recurrent forecaster with scikit-learn habits: ``fit``, ``predict``, ``score``.
 
     Parameters are stored as given; ``fit`` builds ``models_`` (one fitted copy of ``model`` per
@@ -64,9 +74,10 @@ class Forecaster:
 
     Parameters
     ----------
-    model : the window model, unfitted (:mod:`rnnkit.forecast.window_models`): a ``NetworkRegressor``
-        (a recurrent stack trained through time) or a ``ReservoirRegressor`` (an echo state
-        network with a ridge readout). The Forecaster only windows, scales and decodes.
+    model : the window model, unfitted (:mod:`rnnkit.forecast.window_models`): a
+        ``NetworkRegressor`` (a recurrent stack trained through time) or a
+        ``ReservoirRegressor`` (an echo state network with a ridge readout). The Forecaster
+        only windows, scales and decodes.
     features : model inputs per time step: "level" (the target itself, scaled), derived series
         of the target ("log_return", "return", "ma20", "vol20", ...), the calendar ("hour",
         "dow", "month") and ``covariates``; "auto": chosen from the training data.
@@ -97,6 +108,8 @@ class Forecaster:
     ((2, 1), 'log_return')
     """
 
+    fitted_attribute = "num_features_in_"
+
     def __init__(
         self, model: WindowModel = NetworkRegressor(), lookback: int = 60, horizon: int = 1,
         target: str = "Close", covariates: tuple[str, ...] = (),
@@ -119,10 +132,6 @@ class Forecaster:
         self.ensemble = ensemble
         self.id_column = id_column
         self.series_embedding = series_embedding
-
-    def get_params(self) -> dict:
-        """The constructor's arguments, as given (scikit-learn's get_params)."""
-        return {name: getattr(self, name) for name in _PARAMS}
 
     # -- checks ----------------------------------------------------------------------------
     def check_params(self) -> None:
@@ -148,13 +157,13 @@ class Forecaster:
         """
         self.check_params()
         if future > self.horizon and self.covariates:
-            raise InputError(f"--future {future} > --horizon {self.horizon} needs future values "
-                             f"of the covariates {', '.join(self.covariates)}: set --future "
-                             f"{self.horizon} or fewer, or drop --covariates")
+            raise InputError(f"`future` ({future}) > `horizon` ({self.horizon}) needs future "
+                             f"values of the covariates {', '.join(self.covariates)}: set "
+                             f"`future` to {self.horizon} or fewer, or drop `covariates`")
         panel = to_panel(self, data)
         ends = {key: test_split(len(frame), key, test_fraction, test_size)
                 for key, frame in panel.items()}
-        probe = Forecaster(**self.get_params())
+        probe = Forecaster(**self.get_params(deep=False))
         probe._resolve({key: frame.iloc[: ends[key]] for key, frame in panel.items()})
         with warnings.catch_warnings():  # fit says which series are too short, once
             warnings.simplefilter("ignore", UserWarning)
@@ -280,7 +289,7 @@ class Forecaster:
         y_fit = np.concatenate(pieces["fit"][1])
         validation = (PanelWindows(pieces["val"][0], columns, norm, _extras(pieces["val"][2])),
                       np.concatenate(pieces["val"][1])) if pieces["val"][0] else None
-        record = {"forecaster": self._params_record()}
+        record = {"forecaster": params_record(self)}
         self.models_ = []
         for k in range(self.ensemble):
             directory = None if checkpoint_dir is None else Path(checkpoint_dir) / f"m{k}"
@@ -293,15 +302,11 @@ class Forecaster:
         return self
 
     # -- forecasting -----------------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "models_"):
-            raise InputError("this Forecaster is not fitted yet: call fit first")
-
     def predict_panel(self, panel: dict[str, pd.DataFrame]) -> dict[str, "WindowForecasts"]:
         """Forecasts from every window of every series of ``panel`` ({id: frame}, as
         :func:`~rnnkit.forecast.panels.to_panel` makes it), all series through the networks at
         once."""
-        self._check_fitted()
+        self.check_fitted()
         unknown = [key for key in panel if key not in self.input_scalers_]
         if unknown:
             raise InputError(f"series {', '.join(unknown[:5])} were not in the training data; "
@@ -335,8 +340,9 @@ class Forecaster:
         """Forecast from every window of ``data``, the last one (ending at its last row) included.
 
         Inputs are causal and the scalers come from ``fit``, so any part of ``data`` may be
-        scored; :func:`~rnnkit.forecast.backtesting.backtest` keeps the windows whose targets all lie in the
-        test part. One series gives its :class:`WindowForecasts`, many a dict of them by id.
+        scored; :func:`~rnnkit.forecast.backtesting.backtest` keeps the windows whose targets
+        all lie in the test part. One series gives its :class:`WindowForecasts`, many a dict of
+        them by id.
         """
         forecasts = self.predict_panel(to_panel(self, data))
         return forecasts[""] if list(forecasts) == [""] else forecasts
@@ -350,11 +356,11 @@ class Forecaster:
         weekday-only daily data) with the target's column and, for an ensemble, its spread.
         Many: the same in long form, with the series' id as the first column.
         """
-        self._check_fitted()
+        self.check_fitted()
         steps = self.horizon if steps is None else check_positive_int("steps", steps)
         if steps > self.horizon and self.covariates:
             raise InputError(f"steps ({steps}) > horizon ({self.horizon}) needs future values "
-                             f"of the covariates; raise --horizon instead")
+                             f"of the covariates; raise `horizon` instead")
         panel = {key: frame[[self.target, *self.covariates]]
                  for key, frame in to_panel(self, data).items()}
         done = {key: [] for key in panel}  # (time, value, spread) per series
@@ -377,39 +383,22 @@ class Forecaster:
         return frames[0] if list(done) == [""] else pd.concat(frames)
 
     # -- persistence -----------------------------------------------------------------------
-    def _params_record(self) -> dict:
-        """The hyperparameters as JSON (the window model as its kind and parameters)."""
-        record = {name: getattr(self, name) for name in _PARAMS if name != "model"}
-        record["covariates"] = list(self.covariates)
-        record["features"] = self.features if self.features == AUTO else list(self.features)
-        return record | {"model": {"kind": self.model.kind, "params": self.model.params()}}
-
     def to(self, device: str) -> "Forecaster":
         """The fitted networks moved to ``device`` (e.g. "cuda"); forecasts come back as NumPy."""
-        self._check_fitted()
+        self.check_fitted()
         self.models_ = [m.to(device) for m in self.models_]
         return self
 
     def save(self, path: str | Path, data: dict | None = None, run: dict | None = None) -> None:
-        """Write the fitted forecaster as an rnnkit model folder (:func:`rnnkit.io.files.save_model`).
+        """Write the fitted forecaster as an rnnkit model folder
+        (:func:`rnnkit.io.files.save_members`; the record: :mod:`.forecaster_files`).
 
         ``data`` (e.g. the file and columns it was trained on) is kept with it, for ``predict``;
         ``run`` (how it was trained: device, processes) for the record.
         """
-        from rnnkit.io.files import save_model
-
-        self._check_fitted()
-        tensors = {f"member{k}.{name}": t.detach().contiguous()
-                   for k, member in enumerate(self.models_)
-                   for name, t in member.tensors().items()}
-        save_model(path, "Forecaster", tensors, {
-            "forecaster": self._params_record(), "encoding": asdict(self.encoding_),
-            "season": self.season_, "series": self.series_, "static": self.static_,
-            "input_scalers": {k: v.to_dict() for k, v in self.input_scalers_.items()},
-            "target_scalers": {k: v.to_dict() for k, v in self.target_scalers_.items()},
-            "num_features_in": self.num_features_in_, "mase_scales": self.mase_scales_,
-            "train_ends": {k: _json_time(v) for k, v in self.train_ends_.items()},
-            "data": data or {}, "run": run or {}})
+        self.check_fitted()
+        save_members(path, "Forecaster", self.models_,
+                     fitted_record(self) | {"data": data or {}, "run": run or {}})
 
     @classmethod
     def load(cls, path: str | Path) -> "Forecaster":
@@ -417,42 +406,11 @@ class Forecaster:
 
         ``data_`` holds the ``data`` record saved with it.
         """
-        from rnnkit.io.files import load_model, prefixed, rebuilding
-
-        tensors, config = load_model(path, "Forecaster")
+        model, members, config = load_members(path, "Forecaster", WINDOW_MODELS, "forecaster")
         with rebuilding(path):
-            params = dict(config["forecaster"])
-            kind, model_params = params["model"]["kind"], params["model"]["params"]
-            model = WINDOW_MODELS[kind].from_params(model_params)
-            features = params["features"]
-            params |= {"model": model, "covariates": tuple(params["covariates"]),
-                       "features": features if features == AUTO else tuple(features)}
-            forecaster = cls(**params)
-            forecaster.models_ = []
-            for k in range(forecaster.ensemble):
-                own = prefixed(tensors, f"member{k}.")
-                forecaster.models_.append(model.reseeded(model.seed + k).load_tensors(own))
-            encoding = config["encoding"]
-            forecaster.encoding_ = Encoding(**encoding | {"features": tuple(encoding["features"])})
-            forecaster.season_ = config["season"]
-            forecaster.series_ = config["series"]
-            forecaster.static_ = config["static"]
-            forecaster.input_scalers_ = {k: Scaler.from_dict(v)
-                                         for k, v in config["input_scalers"].items()}
-            forecaster.target_scalers_ = {k: Scaler.from_dict(v)
-                                          for k, v in config["target_scalers"].items()}
-            forecaster.num_features_in_ = config["num_features_in"]
-            forecaster.mase_scales_ = config["mase_scales"]
-            forecaster.train_ends_ = {k: pd.Timestamp(v) if isinstance(v, str) else v
-                                      for k, v in config["train_ends"].items()}
-            forecaster.data_ = config["data"]
-            forecaster.history_ = []
-            return forecaster
-
-
-_PARAMS = ("model", "lookback", "horizon", "target", "covariates", "features", "target_kind",
-           "window_norm", "season", "scaler", "val_fraction", "ensemble", "id_column",
-           "series_embedding")
+            forecaster = cls(**params_from_record(config["forecaster"], model))
+            restore_fitted(forecaster, config, members)
+        return forecaster
 
 
 @dataclass(frozen=True)
@@ -473,11 +431,6 @@ class WindowForecasts:
 def _extras(extras: list) -> list[np.ndarray] | None:
     """The constant inputs of each piece, or None when the series have none."""
     return None if extras[0] is None else extras
-
-
-def _json_time(time) -> str | int:
-    """A row's time as JSON: an ISO date string, or the integer step."""
-    return str(time) if isinstance(time, pd.Timestamp) else int(time)
 
 
 def _check_series(prices: pd.Series, target: str) -> None:

@@ -31,7 +31,7 @@ from torch import Tensor
 from rnnkit._checks import check_choice
 from rnnkit.nn.init import seeded
 from rnnkit.nn.models import LOSSES, ModelConfig, SequenceRegressor
-from rnnkit.reservoir.esn import ESN, RIDGE_GRID, ReservoirConfig, ridge_readout
+from rnnkit.reservoir import ESN, RIDGE_GRID, ReservoirConfig, ridge_readout
 from rnnkit.training.batches import Batches
 from rnnkit.training.loop import History, TrainConfig, train
 from rnnkit.training.runtime import device_of
@@ -87,7 +87,8 @@ class NetworkRegressor:
             on_epoch=None, record: dict | None = None, device: str = "cpu",
             ) -> "NetworkRegressor":
         """Train on windows x (M, L, F) and targets y (M, H) on ``device``; validate on
-        ``validation``. Under torchrun every rank calls it (rnnkit.training.loop shares the batches)."""
+        ``validation``. Under torchrun every rank calls it (rnnkit.training.loop shares the
+        batches)."""
         check_choice("loss", self.loss, tuple(LOSSES))
         cfg = self.train
         self.module_ = self._build(x.shape[-1], y.shape[-1]).to(device)
@@ -167,8 +168,9 @@ class ReservoirRegressor:
         return self
 
     def _select_ridge(self, x, y: np.ndarray, x_val, y_val: np.ndarray) -> None:
-        """λ from :data:`~rnnkit.reservoir.esn.RIDGE_GRID` by validation MSE. The states h_L do not
-        depend on λ, so they are collected once and each λ is one closed-form solve."""
+        """λ from :data:`~rnnkit.reservoir.readouts.RIDGE_GRID` by validation MSE. The states
+        h_L do not depend on λ, so they are collected once and each λ is one closed-form
+        solve."""
         reservoir, last = self.esn_.reservoir_, x.shape[1] - 1
         h = reservoir.run(np.asarray(x, float), washout=last)[:, 0]
         h_val = reservoir.run(np.asarray(x_val, float), washout=last)[:, 0]

@@ -1,221 +1,24 @@
-"""Files in and out: the jobs' data, corpora, output folders, model folders, atomic writes.
+"""Files out: output folders, atomic writes, model folders.
 
-:func:`load_table` and :func:`read_corpus` give the jobs their data: the bundled files, or the
-user's, read through :func:`rnnkit.io.tables.read_series`. Every writer goes through a temporary
-file in the same directory and ``os.replace``, so a crash or a serialisation error never leaves
-half a file. :func:`save_model` / :func:`load_model` are the one model-folder format of every
-rnnkit model and training checkpoint. torch is imported only inside the safetensors functions,
-so this module loads without it.
+Every writer goes through a temporary file in the same directory and ``os.replace``, so a
+crash or a serialisation error never leaves half a file. :func:`save_model` /
+:func:`load_model` are the one model-folder format of every rnnkit model and training
+checkpoint. Data comes in through :mod:`rnnkit.io.sources`. torch is imported only inside the
+safetensors functions, so this module loads without it.
 """
 
-import io
 import json
 import os
 from contextlib import contextmanager, suppress
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
 from rnnkit import __version__
 from rnnkit._checks import InputError
-from rnnkit.io.sniff import decode, refuse_binary, sniff_sep
-from rnnkit.io.tables import MAX_MAGNITUDE, PathLike, read_panel, read_series
+from rnnkit.io.sniff import PathLike
 
 if TYPE_CHECKING:
     from torch import Tensor
-
-AAPL_PROVENANCE = (
-    "Aky9821/Apple-Stock-Prediction-LSTM AAPL.csv @ 5f7cd73cdb74205ffbb45be65b10b53f2c56d51e: "
-    "Yahoo Finance daily OHLCV, split-adjusted (not dividend-adjusted) Close"
-)
-
-
-def load_aapl() -> pd.DataFrame:
-    """Apple's daily prices 2015-01-02 .. 2020-12-30 (1510 sessions), shipped with rnnkit.
-
-    Columns Open, High, Low, Close, Adj Close, Volume (float64); Open/High/Low/Close are
-    split-adjusted, not dividend-adjusted. Provenance: :data:`AAPL_PROVENANCE` and
-    ``rnnkit/datasets/SOURCES.md``.
-
-    Example
-    -------
-    >>> prices = load_aapl()
-    >>> len(prices), float(prices["Close"].iloc[-1])
-    (1510, 133.720001)
-    """
-    with resources.as_file(resources.files("rnnkit.datasets") / "aapl.csv") as path:
-        frame, _ = read_series(path, date_column="Date")
-    return frame
-
-
-def load_table(name: str, date_column: str = "", columns: list[str] | None = None, *,
-               sep: str = "", decimal: str = "", id_column: str = "", series: str = "",
-               ) -> tuple[pd.DataFrame, dict]:
-    """The bundled AAPL prices (``name="aapl"``) or a user's file, cleaned, and its record.
-
-    ``date_column``, ``sep``, ``decimal``, ``id_column`` and ``series`` go to
-    :func:`~rnnkit.io.tables.read_series` for a file, "" meaning None there (detect, or not used);
-    the bundled file is one series, so ``id_column`` / ``series`` are an error with it.
-
-    Returns the frame (the ``columns`` asked for, in order) and a JSON-ready description of
-    where it came from: ``{"source", "provenance"}`` for the bundled file, ``{"source",
-    "cleaning"}`` (the :class:`~rnnkit.io.tables.CleaningReport`) for a file.
-    """
-    if name == "aapl":
-        if id_column or series:
-            raise InputError("--data aapl is a single series: leave out --id-column and "
-                             "--series")
-        frame = load_aapl()
-        missing = [c for c in columns or [] if c not in frame.columns]
-        if missing:
-            raise InputError(f"--data aapl: no column {missing[0]!r}; columns: "
-                             f"{list(frame.columns)}")
-        return frame[columns or list(frame.columns)], {"source": "aapl",
-                                                        "provenance": AAPL_PROVENANCE}
-    frame, report = read_series(name, date_column or None, columns, sep=sep or None,
-                                decimal=decimal or None, id_column=id_column or None,
-                                series=series or None)
-    return frame, {"source": name, "cleaning": report.to_dict()}
-
-
-def load_panel(name: str, date_column: str = "", columns: list[str] | None = None, *,
-               id_column: str, series: tuple[str, ...] = (), sep: str = "", decimal: str = "",
-               ) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Every series of a long-format file (or those in ``series``): {id: frame}, and a record.
-
-    Each series is read as :func:`load_table` reads one (:func:`~rnnkit.io.tables.read_panel`);
-    the record counts the series and what cleaning changed in all of them.
-    """
-    panel = read_panel(name, date_column or None, columns, id_column=id_column,
-                       series=list(series) or None, sep=sep or None, decimal=decimal or None)
-    reports = [report.to_dict() for _, report in panel.values()]
-    return {key: frame for key, (frame, _) in panel.items()}, {
-        "source": name, "format": "long", "id_column": id_column, "series": len(panel),
-        "rows": sum(len(frame) for frame, _ in panel.values()),
-        "duplicates_dropped": sum(r["duplicates_dropped"] for r in reports),
-        "filled": sum(sum(r["filled"].values()) for r in reports)}
-
-
-def load_m4(train: str, test: str = "") -> tuple[dict[str, pd.DataFrame], dict]:
-    """The M4 competition's wide files (or ``train="m4-hourly"``, bundled) as a panel.
-
-    Each series is one frame with the column "value" on an integer step index, its test values
-    (when given) after its training values; the record has the horizon (the test width) and
-    the season of the competition for the series' frequency.
-    """
-    from rnnkit.forecast.m4 import load_m4_hourly, m4_season, read_m4
-
-    data = load_m4_hourly() if train == "m4-hourly" else read_m4(train, test or None)
-    seasons = {m4_season(key) for key in data.ids}
-    if len(seasons) > 1:
-        raise InputError(f"{train} mixes M4 frequencies (seasons {sorted(seasons)}); one file "
-                         "holds one frequency")
-    panel = {}
-    for k, key in enumerate(data.ids):
-        values = data.train[k] if data.test is None else np.concatenate([data.train[k],
-                                                                          data.test[k]])
-        if np.abs(values).max(initial=0.0) > MAX_MAGNITUDE:  # as read_series refuses them
-            raise InputError(f"{train}: series {key} has a value of {np.abs(values).max():g}, "
-                             f"beyond ±{MAX_MAGNITUDE:g}, whose square float64 cannot hold: "
-                             "rescale it")
-        panel[key] = pd.DataFrame({"value": values},
-                                  index=pd.RangeIndex(len(values), name="step"))
-    return panel, {"source": train, "format": "m4", "test": test or None,
-                   "series": len(panel), "horizon": data.horizon, "season": seasons.pop()}
-
-
-def load_static(path: str) -> pd.DataFrame:
-    """Static covariates: a CSV whose first column is the series id, then numeric columns.
-
-    The file is decoded and its separator found as :func:`~rnnkit.io.tables.read_series` does.
-
-    Raises
-    ------
-    InputError
-        One line starting ``--static:``: the file is missing, a folder, unreadable, not text or
-        not a CSV; a column is not numeric; a cell is empty, not finite or beyond
-        ±``MAX_MAGNITUDE``; an id is empty or appears twice.
-    """
-    data = _read_bytes(path, "--static")
-    try:
-        text = decode(path, data)[0]
-    except InputError as err:
-        raise InputError(f"--static: {err}") from None
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sniff_sep(text), index_col=0, dtype={0: str})
-    except pd.errors.EmptyDataError:
-        raise InputError(f"--static: {path} is empty") from None
-    except (pd.errors.ParserError, ValueError) as err:
-        raise InputError(f"--static: {path} is not a readable CSV file: "
-                         f"{str(err).strip()}") from None
-    words = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
-             or pd.api.types.is_bool_dtype(frame[c])]
-    values = np.zeros(0) if words else frame.to_numpy(dtype=float)
-    if words or frame.empty or not np.isfinite(values).all():
-        raise InputError(f"--static: {path} must hold numbers for every series, without gaps"
-                         f"{'; not numeric: ' + ', '.join(map(repr, words)) if words else ''}")
-    if np.abs(values).max() > MAX_MAGNITUDE:
-        raise InputError(f"--static: {path} has a value beyond ±{MAX_MAGNITUDE:g}: rescale it")
-    frame.index = frame.index.astype("string").str.strip()
-    if frame.index.isna().any() or (frame.index == "").any() or frame.index.has_duplicates:
-        raise InputError(f"--static: {path} must name each series once in its first column")
-    frame.index = frame.index.astype(str)
-    return frame
-
-
-def read_corpus(name: str) -> str:
-    """The bundled Tiny Shakespeare (``name="shakespeare"``) or a text file: UTF-8 (a BOM is
-    dropped) or UTF-16 with a BOM.
-
-    Raises
-    ------
-    InputError
-        The file cannot be read (missing, a folder, no permission), is an archive, has NUL
-        bytes (binary), is not UTF-8, or is empty.
-    """
-    if name == "shakespeare":
-        return (resources.files("rnnkit.datasets") / "tinyshakespeare.txt").read_text("utf-8")
-    data = _read_bytes(name, "--corpus")
-    refuse_binary(f"--corpus: {name}", data, "text")
-    text = _utf16(data)
-    if text is None:
-        if b"\x00" in data:
-            raise InputError(f"--corpus: {name} looks binary (it has NUL bytes), not text")
-        skip = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-        try:
-            text = data[skip:].decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise InputError(f"--corpus: {name} is not UTF-8 text (byte "
-                             f"{err.start + skip})") from None
-    if not text:
-        raise InputError(f"--corpus: {name} is empty")
-    return text
-
-
-def _read_bytes(name: str, flag: str) -> bytes:
-    """The bytes of the file ``flag`` names; a folder or an unreadable file is an InputError."""
-    if Path(name).is_dir():
-        raise InputError(f"{flag}: {name} is a folder, not a file")
-    try:
-        return Path(name).read_bytes()
-    except OSError as err:
-        raise InputError(f"{flag}: cannot read {name}: {err.strerror}") from None
-
-
-def _utf16(data: bytes) -> str | None:
-    """The text of UTF-16 bytes that start with a BOM; None for anything else (or binary)."""
-    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            try:
-                text = data[2:].decode(encoding)
-            except UnicodeDecodeError:  # not UTF-16 after all
-                return None
-            return None if "\x00" in text else text
-    return None
-
 
 RUN_MARKER = ".rnnkit-out"  # touched by prepare_out as each run starts
 RESULTS = (  # what the jobs write into --out, removed there when the next run starts
@@ -225,7 +28,7 @@ RESULTS = (  # what the jobs write into --out, removed there when the next run s
     "best.toml", "history.png", "importance.png", "confusion.png", "attention.png")
 
 
-def prepare_out(path: PathLike) -> Path:
+def prepare_out(out: PathLike) -> Path:
     """Create the output folder now, so that an unwritable one fails before any work, and
     remove the results of the run before (so none is left beside this run's).
 
@@ -242,9 +45,9 @@ def prepare_out(path: PathLike) -> Path:
     InputError
         The path is a file, or the folder cannot be created or written.
     """
-    out = Path(path)
+    out = Path(out)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} is a file, not a folder")
+        raise InputError(f"`out`: {out} is a file, not a folder")
     marker = out / RUN_MARKER
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -259,7 +62,7 @@ def prepare_out(path: PathLike) -> Path:
         marker.write_text("rnnkit: the result files newer than this file are the last run's; "
                           "the next run into this folder removes them first\n")
     except OSError as err:
-        raise InputError(f"--out: cannot write to {out}: {err.strerror}") from None
+        raise InputError(f"`out`: cannot write to {out}: {err.strerror}") from None
     return out
 
 
@@ -443,3 +246,31 @@ def _version_in_config(folder: Path) -> str:
         return str(json.loads((folder / "config.json").read_text())["rnnkit_version"])
     except (OSError, ValueError, KeyError, TypeError):
         return "0.1.0 or earlier"
+
+
+def save_members(folder: PathLike, kind: str, members: list, config: dict) -> None:
+    """Write an ensemble as a model folder: member k's ``tensors()`` named "member{k}.<name>",
+    with ``config`` (:func:`save_model`). The members are window models or classifier members
+    (their protocols' ``tensors``)."""
+    tensors = {f"member{k}.{name}": t.detach().contiguous()
+               for k, member in enumerate(members) for name, t in member.tensors().items()}
+    save_model(folder, kind, tensors, config)
+
+
+def load_members(folder: PathLike, kind: str, registry: dict[str, type], section: str,
+                 ) -> tuple[object, list, dict]:
+    """(the unfitted member model, the fitted members, the config) of an ensemble folder
+    written by :func:`save_members`.
+
+    ``config[section]`` records the estimator's parameters, among them ``ensemble`` (how many
+    members) and ``model``: the member's kind (a key of ``registry``, whose class rebuilds it
+    with ``from_params``) and its parameters. Member k is the model reseeded with seed + k,
+    given its saved tensors (``load_tensors``).
+    """
+    tensors, config = load_model(folder, kind)
+    with rebuilding(folder):
+        record = config[section]
+        model = registry[record["model"]["kind"]].from_params(record["model"]["params"])
+        members = [model.reseeded(model.seed + k).load_tensors(prefixed(tensors, f"member{k}."))
+                   for k in range(record["ensemble"])]
+    return model, members, config

@@ -1,42 +1,32 @@
-"""Reading time-series tables: CSV/Parquet in, a clean float64 frame out, with a report of what
-was cleaned.
+"""Reading time-series tables: CSV/Parquet (or a pandas frame) in, a clean float64 frame out,
+with a report of what was cleaned.
 
 :func:`read_series` decodes the file (UTF-8 with or without a BOM, UTF-16 with a BOM, gzip),
 detects the separator and the decimal mark, keeps one series of a long-format file, finds the
 time column (dates, Unix epoch seconds or milliseconds, or integer steps), and cleans: sort,
 drop repeated rows, forward-fill empty cells. Every cell is an empty cell or a finite number;
 anything else is an :class:`~rnnkit._checks.InputError` naming the file, line and column.
-This module imports no torch.
+The cells are read and parsed by :mod:`rnnkit.io.parsing`. This module imports no torch.
 """
 
-import io
-import os
 import warnings
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from rnnkit._checks import InputError, check_choice
-from rnnkit.io.sniff import (
-    as_datetime,
-    as_float,
-    decode,
-    header_cells,
-    header_names,
-    is_grouped,
-    sniff_decimal,
-    sniff_sep,
+from rnnkit.io.parsing import (
+    DATE_NAMES,
+    check_column,
+    is_numeric,
+    parse_ids,
+    parse_numbers,
+    parse_time,
+    read_raw,
+    source_name,
 )
-
-PathLike = str | os.PathLike[str]
-DATE_NAMES = ("date", "datetime", "timestamp", "time",  # the first four win over the rest
-              "ds", "step", "t", "index", "period", "epoch")
-STEP_NAMES = ("step", "t", "index", "epoch")  # integers here are steps, never years or YYYYMMDD
-PARQUET_SUFFIXES = (".parquet", ".pq")
-EPOCH_SECONDS = (946_684_800, 4_102_444_800)  # 2000-01-01 .. 2100-01-01 UTC
-MAX_MAGNITUDE = 1e150  # squares (errors, variances) of larger values overflow float64 (1.8e308)
+from rnnkit.io.sniff import PathLike, as_datetime, is_grouped
 
 
 @dataclass(frozen=True)
@@ -88,9 +78,9 @@ class CleaningReport:
 
 
 def read_series(
-    path: PathLike, date_column: str | None = None, columns: list[str] | None = None, *,
-    sep: str | None = None, decimal: str | None = None, id_column: str | None = None,
-    series: str | None = None,
+    path: PathLike | pd.DataFrame, date_column: str | None = None,
+    columns: list[str] | None = None, *, sep: str | None = None, decimal: str | None = None,
+    id_column: str | None = None, series: str | None = None,
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Read a time series file into a float64 frame indexed by time, sorted and gap-filled.
 
@@ -99,7 +89,8 @@ def read_series(
     path
         A CSV file, plain or gzip-compressed (by the ``.gz`` suffix or its magic bytes), in
         UTF-8 (with or without a BOM) or UTF-16 with a BOM; or Parquet if the name ends in
-        ``.parquet`` / ``.pq`` (needs pyarrow).
+        ``.parquet`` / ``.pq`` (needs pyarrow); or a pandas DataFrame (its DatetimeIndex, or an
+        index named like a time, is its time column), read as a Parquet file is.
     date_column
         The column holding the times. Default: the first column named date, datetime,
         timestamp or time (any case), else the first named ds, step, t, index, period or epoch
@@ -159,8 +150,8 @@ def read_series(
 
     Example
     -------
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "prices.csv"
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "prices.csv"
     >>> _ = path.write_text("Date;Close\\n2020-01-02;12,5\\n2020-01-03;13\\n")
     >>> frame, report = read_series(path)
     >>> frame["Close"].tolist(), report.sep, report.decimal
@@ -173,18 +164,19 @@ def read_series(
     if decimal is not None:
         check_choice("decimal", decimal, (".", ","))
     if series is not None and id_column is None:
-        raise InputError(f"--series {series} without --id-column: name the column that holds "
-                         "each row's series id, e.g. --id-column Name")
-    raw, unit, how = _read_raw(path, sep, decimal)
+        raise InputError(f"`series` {series} without `id_column`: name the column that holds "
+                         "each row's series id in `id_column` (e.g. Name)")
+    raw, unit, how = read_raw(path, sep, decimal)
+    path = source_name(path)
     if id_column is not None:
         raw = _one_series(path, raw, id_column, series)
     return _series_from_raw(path, raw, unit, how, date_column, columns, id_column, series)
 
 
 def read_panel(
-    path: PathLike, date_column: str | None = None, columns: list[str] | None = None, *,
-    id_column: str, series: list[str] | None = None, sep: str | None = None,
-    decimal: str | None = None,
+    path: PathLike | pd.DataFrame, date_column: str | None = None,
+    columns: list[str] | None = None, *, id_column: str, series: list[str] | None = None,
+    sep: str | None = None, decimal: str | None = None,
 ) -> dict[str, tuple[pd.DataFrame, CleaningReport]]:
     """Every series of a long-format file (or those in ``series``), each read as by
     :func:`read_series` with that ``series``: {id: (frame, report)} in the file's order.
@@ -197,9 +189,10 @@ def read_panel(
     InputError
         As :func:`read_series`; an id of ``series`` that is not in the file.
     """
-    raw, unit, how = _read_raw(path, sep, decimal)
-    _check_column(path, raw, id_column)
-    ids = _ids(raw[id_column])
+    raw, unit, how = read_raw(path, sep, decimal)
+    path = source_name(path)
+    check_column(path, raw, id_column)
+    ids = parse_ids(raw[id_column])
     wanted = list(dict.fromkeys(ids[ids != ""])) if series is None else [str(s).strip()
                                                                          for s in series]
     groups = dict(iter(raw.groupby(ids.to_numpy(), sort=False)))
@@ -220,17 +213,17 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
     if date_column is None:
         date_column = _find_date_column(path, raw, skip=id_column)
     for name in [date_column, *(columns or [])]:
-        _check_column(path, raw, name)
+        check_column(path, raw, name)
     if id_column is not None and id_column in (columns or []):
         raise InputError(f"{path}: {id_column!r} is the id column, not a value column; "
                          "leave it out of columns")
     if columns is None:
         columns = [c for c in raw.columns if c not in (date_column, id_column)
-                   and _is_numeric(raw[c], how["decimal"])]
+                   and is_numeric(raw[c], how["decimal"])]
         if not columns:
             raise InputError(f"{path} has no numeric column besides the dates in {date_column!r}")
-    time = _parse_time(path, raw[date_column], unit)
-    values = {c: _parse_numbers(path, raw[c], unit, how["decimal"]) for c in columns}
+    time = parse_time(path, raw[date_column], unit)
+    values = {c: parse_numbers(path, raw[c], unit, how["decimal"]) for c in columns}
     grouped = any(is_grouped(raw[c], how["decimal"]).any() for c in columns)
     word = "date" if isinstance(time, pd.DatetimeIndex) else "step"
     rows = pd.DataFrame(dict(enumerate([np.asarray(time), *values.values()])))
@@ -251,59 +244,6 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
     return frame, report
 
 
-def _read_raw(path: PathLike, sep: str | None, decimal: str | None,
-              ) -> tuple[pd.DataFrame, str, dict]:
-    """The file's cells as strings (CSV) or values (Parquet), missing as NaN, non-blank rows.
-
-    The index holds each row's place in the file: its line for CSV (header = line 1), its
-    1-based row for Parquet; the returned word ("line" / "row") says which. The dict says how
-    the file was read: the :class:`CleaningReport` fields sep, decimal, encoding, compression.
-    """
-    if Path(path).is_dir():
-        raise InputError(f"{path} is a folder, not a file")
-    if not Path(path).is_file():
-        raise InputError(f"{path}: no such file")
-    if Path(path).suffix.lower() in PARQUET_SUFFIXES:
-        try:
-            raw = pd.read_parquet(path)
-        except ImportError as e:
-            raise InputError(f"reading the Parquet file {path} needs pyarrow "
-                             "(pip install pyarrow); or save it as CSV") from e
-        except (OSError, ValueError, TypeError, NotImplementedError) as e:  # pyarrow's errors
-            raise InputError(f"{path} is not a readable Parquet file ({e})") from None
-        if isinstance(raw.index, pd.DatetimeIndex) or str(raw.index.name).lower() in DATE_NAMES:
-            raw = raw.reset_index()  # a frame saved with its time index
-        raw.index, unit, how = np.arange(1, len(raw) + 1), "row", {"decimal": decimal or "."}
-    else:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as e:
-            raise InputError(f"{path}: cannot read it ({e.strerror})") from None
-        text, encoding, compression = decode(path, data)
-        sep = sep or sniff_sep(text)
-        try:  # every cell as text, so that 'n/a' reaches us instead of becoming NaN
-            raw = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                              skip_blank_lines=False)
-        except pd.errors.EmptyDataError:
-            raise InputError(f"{path} is empty") from None
-        except pd.errors.ParserError as e:
-            raise InputError(f"{path} is not a readable CSV file: {str(e).strip()}") from e
-        raw = raw.apply(lambda cells: cells.str.strip()).replace("", np.nan)
-        header_names(path, header_cells(text, sep))  # pandas renames repeats (Close.1)
-        raw.columns = header_names(path, raw.columns)
-        raw.index, unit = np.arange(2, len(raw) + 2), "line"  # blank lines kept for this count
-        how = {"sep": sep, "decimal": decimal or sniff_decimal(raw, sep), "encoding": encoding,
-               "compression": compression}
-    raw = raw.dropna(how="all")
-    if raw.empty:
-        raise InputError(f"{path} has no data rows")
-    return raw, unit, how
-
-
-def _ids(cells: pd.Series) -> pd.Series:
-    """Series ids as stripped text ("" where empty)."""
-    return cells.astype("string").str.strip().fillna("")
-
 
 def _id_summary(ids: pd.Series) -> tuple[int, str]:
     """How many series, and the one with the most rows (the first such in the file)."""
@@ -314,14 +254,14 @@ def _id_summary(ids: pd.Series) -> tuple[int, str]:
 def _one_series(path: PathLike, raw: pd.DataFrame, id_column: str,
                 series: str | None) -> pd.DataFrame:
     """The rows of ``raw`` whose ``id_column`` equals ``series``."""
-    _check_column(path, raw, id_column)
-    ids = _ids(raw[id_column])
+    check_column(path, raw, id_column)
+    ids = parse_ids(raw[id_column])
     count, example = _id_summary(ids)
     if not count:
         raise InputError(f"{path}: the id column {id_column!r} is empty in every row")
     if series is None:
-        raise InputError(f"--id-column {id_column} without --series: pick one series with "
-                         f"--series ({count} in the file, e.g. {example}); forecasting every "
+        raise InputError(f"`id_column` {id_column} without `series`: pick one series with "
+                         f"`series` ({count} in the file, e.g. {example}); forecasting every "
                          "series at once needs a global model")
     keep = (ids == str(series).strip()).to_numpy()
     if not keep.any():
@@ -343,9 +283,9 @@ def _refuse_long_format(path: PathLike, raw: pd.DataFrame, time: pd.Index, unit:
     if isinstance(when, pd.Timestamp):
         when = when.date() if when == when.normalize() else when
     for name in raw.columns:
-        if name in used or _is_numeric(raw[name], decimal):
+        if name in used or is_numeric(raw[name], decimal):
             continue
-        ids = _ids(raw[name])
+        ids = parse_ids(raw[name])
         if 2 * ids.nunique() > len(ids):
             continue
         if not pd.DataFrame({"t": np.asarray(time), "id": ids.to_numpy()}).duplicated().any():
@@ -353,14 +293,9 @@ def _refuse_long_format(path: PathLike, raw: pd.DataFrame, time: pd.Index, unit:
             what = "dates" if isinstance(time, pd.DatetimeIndex) else "steps"
             raise InputError(f"{path}: {what} repeat ({when} on {unit}s {raw.index[earlier]} and "
                              f"{raw.index[later]}): this looks like a long-format file with one "
-                             f"series per {name!r}; pass --id-column {name} --series <one of "
+                             f"series per {name!r}; pass `id_column` {name} and `series` <one of "
                              f"{count}, e.g. {example}>")
 
-
-def _check_column(path: PathLike, raw: pd.DataFrame, name: str) -> None:
-    if name not in raw.columns:
-        available = ", ".join(repr(c) for c in raw.columns)
-        raise InputError(f"{path} has no column {name!r}; available: {available}")
 
 
 def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None) -> str:
@@ -376,104 +311,19 @@ def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None) -> st
                 return name
     for name in names:
         cells = raw[name]
-        if _is_numeric(cells) or cells.isna().any():
+        if is_numeric(cells) or cells.isna().any():
             continue
         if as_datetime(cells).notna().all():
             return name
     names = ", ".join(DATE_NAMES)
     raise InputError(f"{path} has no date column: none is named {names}, and none parses as "
-                     "dates in every row; pass date_column (--date-column)")
+                     "dates in every row; pass `date_column`")
 
 
-def _is_numeric(cells: pd.Series, decimal: str = ".") -> bool:
-    """True for numeric dtypes (not bool) and text columns whose first cell is a number."""
-    if pd.api.types.is_numeric_dtype(cells.dtype):
-        return not pd.api.types.is_bool_dtype(cells.dtype)
-    if not pd.api.types.is_string_dtype(cells.dtype):  # datetimes, categories
-        return False
-    present = cells.dropna()
-    return len(present) > 0 and bool(np.isfinite(as_float(present.iloc[:1], decimal))[0])
 
 
-def _parse_numbers(path: PathLike, cells: pd.Series, unit: str, decimal: str = ".") -> np.ndarray:
-    """The column as float64 (NaN where empty); raise at the first cell that is not a number or
-    is beyond ±MAX_MAGNITUDE."""
-    values = as_float(cells, decimal)
-    bad = cells.notna().to_numpy() & ~(np.abs(values) <= MAX_MAGNITUDE)
-    if bad.any():
-        k = int(bad.argmax())
-        why = (f", beyond ±{MAX_MAGNITUDE:g}, whose square float64 cannot hold: rescale the "
-               "column") if np.isfinite(values[k]) else ""
-        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is "
-                         f"{_shown(cells.iloc[k])}{why}")
-    return values
 
 
-def _shown(cell: object) -> str:
-    """A cell as a message quotes it: text in quotes ('n/a'), a Parquet value as itself (inf)."""
-    return repr(cell) if isinstance(cell, str) else str(cell)
-
-
-def _integers(cells: pd.Series) -> np.ndarray | None:
-    """The cells as int64 if every one is an integer (an integer dtype, whole floats below 2^53,
-    or text such as "42")."""
-    if pd.api.types.is_bool_dtype(cells.dtype):
-        return None
-    if pd.api.types.is_integer_dtype(cells.dtype):
-        fits = not len(cells) or cells.max() <= np.iinfo(np.int64).max  # uint64 may not
-        return cells.to_numpy(dtype=np.int64) if fits else None
-    if pd.api.types.is_float_dtype(cells.dtype):  # Parquet: 0.0, 1.0, ... are steps
-        values = cells.to_numpy(dtype=np.float64)
-        whole = (np.abs(values) < 2.0 ** 53).all() and (values == np.trunc(values)).all()
-        return values.astype(np.int64) if whole else None
-    if pd.api.types.is_string_dtype(cells) and cells.str.fullmatch(r"[+-]?\d{1,18}").all():
-        return cells.to_numpy(dtype=str).astype(np.int64)
-    return None
-
-
-def _parse_time(path: PathLike, cells: pd.Series, unit: str) -> pd.Index:
-    """The time column as a DatetimeIndex "date" or an int64 index "step" (rules: read_series)."""
-    present = cells.dropna()
-    ints = _integers(present)
-    if ints is None and len(present) and not (pd.api.types.is_string_dtype(cells.dtype)
-                                              or pd.api.types.is_datetime64_any_dtype(cells)):
-        raise InputError(f"{path}: the time column {cells.name!r} holds {cells.dtype} values "
-                         f"such as {present.iloc[0]}, neither dates nor integer steps")
-    if ints is None or not len(ints):
-        return pd.DatetimeIndex(_parse_dates(path, cells, unit), name="date")
-    if len(present) < len(cells):
-        k = int(cells.isna().to_numpy().argmax())
-        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is empty")
-    low, high = EPOCH_SECONDS
-    for scale, epoch_unit in ((1, "s"), (1000, "ms")):
-        if ((ints >= low * scale) & (ints <= high * scale)).all():
-            return pd.DatetimeIndex(pd.to_datetime(ints, unit=epoch_unit), name="date")
-    if str(cells.name).lower() not in STEP_NAMES:  # 20200131 and years read as dates before
-        with warnings.catch_warnings():  # pandas warns when it has no date format: steps, then
-            warnings.simplefilter("ignore", UserWarning)
-            dates = pd.to_datetime(cells.astype(str), errors="coerce")
-        if dates.notna().all():
-            return pd.DatetimeIndex(dates, name="date")
-    return pd.Index(ints, dtype="int64", name="step")
-
-
-def _parse_dates(path: PathLike, cells: pd.Series, unit: str) -> pd.Series:
-    """The column as datetimes (in one format, else ISO 8601); raise at the first cell that is
-    empty, not a date, or a date in another format."""
-    dates = as_datetime(cells)
-    if dates.isna().any() and not cells.isna().any():
-        iso = as_datetime(cells, format="ISO8601")
-        dates = iso if iso.notna().all() else dates
-    bad = dates.isna().to_numpy()
-    if bad.any():
-        k, first = int(bad.argmax()), int(np.argmax(~bad))
-        cell = cells.iloc[k]
-        what = "empty" if pd.isna(cell) else f"{cell!r}, not a date"
-        if not (pd.isna(cell) or bad.all() or as_datetime(cells.iloc[k:k + 1]).isna().all()):
-            what = (f"{cell!r}, a date in another format than {cells.iloc[first]!r} on {unit} "
-                    f"{cells.index[first]}: write every date in one format")
-        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is {what}")
-    return dates
 
 
 def _clean(path: PathLike, frame: pd.DataFrame,

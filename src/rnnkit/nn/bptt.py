@@ -13,7 +13,8 @@ the incoming gradient (σ'(a_t), gate products) is computed for all t at once be
 
 Inputs are the input projections x_proj = W_xh x_t + b for all t (one matmul done by the caller,
 differentiated by autograd); the functions here own only W_hh and the recurrence. The maths is
-that of :mod:`rnnkit.nn.cells`, and the tests hold the two equal (``gradcheck`` guards the backward).
+that of :mod:`rnnkit.nn.cells`, and the tests hold the two equal (``gradcheck`` guards the
+backward).
 Shapes: x_proj (T, B, G·H), h0 / c0 (B, H), weight_hh (G·H, H) -> outputs (T, B, H).
 """
 

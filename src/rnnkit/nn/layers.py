@@ -339,8 +339,9 @@ class RNN(RecurrentLayer):
     """Elman RNN over sequences, drop-in for torch.nn.RNN: h_t = σ(W_hh h_{t-1} + W_xh x_t + b_h).
 
     Same arguments, defaults, parameter names and return values as torch.nn.RNN; see
-    :func:`rnnkit.nn.cells.rnn_step` for the math. Keyword-only extras: ``init`` / ``recurrent_init``
-    (:mod:`rnnkit.nn.init`; "identity" with ``nonlinearity="relu"`` is the IRNN) and ``backend``.
+    :func:`rnnkit.nn.cells.rnn_step` for the math. Keyword-only extras: ``init`` /
+    ``recurrent_init`` (:mod:`rnnkit.nn.init`; "identity" with ``nonlinearity="relu"`` is the
+    IRNN) and ``backend``.
 
     Returns (output, h_n): output (T, B, D·H) (batch first if asked), h_n (L·D, B, H).
 

@@ -20,7 +20,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from rnnkit._checks import InputError, check_choice, check_in_range, check_positive_int
 from rnnkit._fields import opt
 from rnnkit.nn.cells import NONLINEARITIES
-from rnnkit.nn.init import INPUT_SCHEMES
+from rnnkit.nn.init import INPUT_SCHEMES, check_schemes
 from rnnkit.nn.layers import GRU, LSTM, RNN, RecurrentLayer
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
@@ -32,7 +32,8 @@ LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss}
 class ModelConfig:
     """The recurrent stack of a model: which cell, how wide, how deep, how initialised.
 
-    Its limits are the layer's own, checked once, when :func:`recurrent_layer` builds it.
+    Its limits are the layer's own, checked here when the config is made, so a job refuses a
+    bad value before it reads any data (the layer checks them again when it is built alone).
     """
 
     cell: str = opt("lstm", "recurrent cell", tuple(CELLS))
@@ -46,6 +47,15 @@ class ModelConfig:
                               "empty = same as --init")
     forget_bias: float = opt(1.0, "LSTM forget-gate bias b_f (0 is about torch's init, f ≈ 0.5)")
     nonlinearity: str = opt("tanh", "σ of the Elman cell", NONLINEARITIES)
+
+    def __post_init__(self) -> None:
+        check_choice("cell", self.cell, tuple(CELLS))
+        check_positive_int("hidden_size", self.hidden_size)
+        check_positive_int("num_layers", self.num_layers)
+        check_in_range("dropout", self.dropout, 0.0, 1.0)
+        check_schemes(self.init, self.recurrent_init or None)
+        check_in_range("forget_bias", self.forget_bias, -1e3, 1e3)
+        check_choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
 
 
 def recurrent_layer(

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._checks import InputError, check_positive_int
-from rnnkit.reservoir.esn import ESN, RIDGE_GRID, as_sequences
+from rnnkit.reservoir.esn import ESN, as_sequences
+from rnnkit.reservoir.readouts import RIDGE_GRID
 
 
 def standardize(series: np.ndarray, train_end: int) -> tuple[np.ndarray, float, float]:

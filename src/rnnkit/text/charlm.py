@@ -1,9 +1,10 @@
 """Character-level text: the vocabulary and sampling from a language model.
 
-The model, :class:`rnnkit.nn.models.CharLM`, reads characters x_1..x_T and predicts each next one;
-it is trained by truncated BPTT on consecutive chunks of the text (rnnkit.training.batches.StreamBatches),
-with the loss in nats per character (bits = nats / ln 2). Here: :class:`CharVocab` (characters
-to ids and back) and :func:`generate` (priming, temperature, top-k, streaming).
+The model, :class:`rnnkit.nn.models.CharLM`, reads characters x_1..x_T and predicts each next
+one; it is trained by truncated BPTT on consecutive chunks of the text
+(rnnkit.training.batches.StreamBatches), with the loss in nats per character (bits = nats /
+ln 2). Here: :class:`CharVocab` (characters to ids and back), :func:`generate` (priming,
+temperature, top-k, streaming) and the model folder; :mod:`rnnkit.text.estimator` trains one.
 """
 
 import math
@@ -18,6 +19,7 @@ from torch import Tensor
 from rnnkit._checks import InputError, check_in_range, check_positive_int
 from rnnkit.io.files import load_model, rebuilding, save_model
 from rnnkit.nn.models import CharLM, ModelConfig
+from rnnkit.training.loop import TrainConfig
 from rnnkit.training.runtime import device_of
 
 
@@ -117,21 +119,34 @@ def default_prompt(text: str) -> str:
 
 
 def save_char_model(path: str | Path, model: CharLM, vocab: CharVocab,
-                    network: ModelConfig, prompt: str = "", run: dict | None = None) -> None:
+                    network: ModelConfig, prompt: str = "", run: dict | None = None,
+                    params: dict | None = None) -> None:
     """Write a trained CharLM, its vocabulary, its stack and its default ``prompt`` as an
     rnnkit model folder; ``run`` (how it was trained: device, processes) is kept for the
-    record."""
+    record, ``params`` (a CharModel's other hyperparameters) for rebuilding it."""
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_model(path, "CharLM", tensors, {"vocab": vocab.chars, "network": asdict(network),
-                                         "prompt": prompt or vocab.chars[0], "run": run or {}})
+    config = {"vocab": vocab.chars, "network": asdict(network),
+              "prompt": prompt or vocab.chars[0], "run": run or {}}
+    save_model(path, "CharLM", tensors, config | ({"params": params} if params else {}))
+
+
+def load_char_folder(path: str | Path) -> tuple[CharLM, CharVocab, str, ModelConfig, dict]:
+    """The model (in eval mode), vocabulary, default prompt, stack and other hyperparameters
+    (``params``, {} when the folder records none) of a folder written by
+    :func:`save_char_model`."""
+    tensors, config = load_model(path, "CharLM")
+    with rebuilding(path):
+        vocab = CharVocab(config["vocab"])
+        network = ModelConfig(**config["network"])
+        model = CharLM(len(vocab), **config["network"])
+        model.load_state_dict(tensors)
+        params = dict(config.get("params", {}))
+        if "train" in params:
+            params["train"] = TrainConfig(**params["train"])
+        return model.eval(), vocab, config.get("prompt") or vocab.chars[0], network, params
 
 
 def load_char_model(path: str | Path) -> tuple[CharLM, CharVocab, str]:
     """The model (in eval mode), vocabulary and default prompt of a folder written by
     :func:`save_char_model`."""
-    tensors, config = load_model(path, "CharLM")
-    with rebuilding(path):
-        vocab = CharVocab(config["vocab"])
-        model = CharLM(len(vocab), **config["network"])
-        model.load_state_dict(tensors)
-        return model.eval(), vocab, config.get("prompt") or vocab.chars[0]
+    return load_char_folder(path)[:3]

@@ -18,10 +18,10 @@ from rnnkit._checks import InputError, check_non_negative_int
 class Batches:
     """Mini-batches of windows (x (M, T, F), y (M, H)), reshuffled each epoch from the seed.
 
-    The arrays may be read-only strided views (rnnkit.forecast.windows.make_windows): only the rows of one
-    batch are gathered (copied) at a time, so memory stays O(rows of the series). With
-    ``max_batches`` an epoch is the first ``max_batches`` batches of that epoch's shuffle: a
-    fresh random subset of the windows each epoch (all of them when there are fewer).
+    The arrays may be read-only strided views (rnnkit.forecast.windows.make_windows): only the rows
+    of one batch are gathered (copied) at a time, so memory stays O(rows of the series). With
+    ``max_batches`` an epoch is the first ``max_batches`` batches of that epoch's shuffle: a fresh
+    random subset of the windows each epoch (all of them when there are fewer).
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,

@@ -62,17 +62,17 @@ def read_space(path: str | Path, space: dict[str, Param], known: dict[str, type]
 
     ``known`` maps every field the job has to its type: a key that is no field is an error.
     """
-    data = read_toml(path, "--space")
+    data = read_toml(path, "`space`")
     space, fixed = dict(space), {}
     for key, value in data.items():
         name = key.replace("-", "_")
         if name not in known:
-            raise InputError(f"--space: {path}: {key!r} is not a flag of this command")
+            raise InputError(f"`space`: {path}: {key!r} is not a parameter of this job")
         kind = "int" if known[name] is int else "float"
         if isinstance(value, dict):
             unknown = set(value) - {"low", "high", "log"}
             if unknown or not {"low", "high"} <= set(value):
-                raise InputError(f"--space: {path}: {key} needs low and high (and optionally "
+                raise InputError(f"`space`: {path}: {key} needs low and high (and optionally "
                                  f"log), got {sorted(value)}")
             space[name] = Param(kind, value["low"], value["high"], bool(value.get("log")))
         elif isinstance(value, list):

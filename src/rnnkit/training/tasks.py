@@ -210,7 +210,8 @@ def task_generator(seed: int, stream: str = "train", epoch: int = 0) -> torch.Ge
 
 
 class TaskBatches:
-    """Batches of a task drawn on the fly: the Batches interface of :func:`rnnkit.training.loop.train`.
+    """Batches of a task drawn on the fly: the Batches interface of
+    :func:`rnnkit.training.loop.train`.
 
     ``epoch(e)`` yields ``num_batches`` fresh batches from :func:`task_generator` (seed, stream,
     e): the same (seed, e) gives the same batches, another epoch new ones, so training never

@@ -1,8 +1,8 @@
 """``rnnkit classify``: train a sequence classifier, score it beside the archive's baselines.
 
-Reads the training and test sequences (:mod:`rnnkit.io.sequences`), fits a
-:class:`~rnnkit.classify.classifier.SequenceClassifier` on the training ones only, and scores the test
-ones beside the majority class and 1-nearest-neighbour with Euclidean distance (the UCR
+Reads the training and test sequences (:func:`rnnkit.io.sources.load_sequences`), fits a
+:class:`~rnnkit.classify.classifier.SequenceClassifier` on the training ones only, and scores the
+test ones beside the majority class and 1-nearest-neighbour with Euclidean distance (the UCR
 archive's reference baseline) on the same split. Writes model/ and metrics.json first, then
 predictions.csv, confusion.png, loss.png and, with attention pooling, attention.png.
 """
@@ -13,30 +13,30 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from rnnkit.classify.classifier import NetworkClassifier, SequenceClassifier
+from rnnkit.classify import NetworkClassifier, SequenceClassifier
 from rnnkit.classify.metrics import classification_scores, majority_baseline, nn1_euclidean
 from rnnkit.classify.reservoir import ReservoirClassifier
 from rnnkit.cli.config import ClassifyJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, start_runtime
+from rnnkit.io.datasets import is_bundled
 from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.plots import plot_attention, plot_confusion, plot_loss
 from rnnkit.io.sequences import (
-    BUNDLED,
     LabelledSeries,
     check_classes,
     check_min_length,
     check_test_labels,
-    read_labelled,
     stratified_split,
 )
+from rnnkit.io.sources import load_sequences
 
 MIN_LENGTH = 2  # steps: one value is not a sequence
 ATTENTION_EXAMPLES = 6  # test sequences drawn in attention.png
 
 
 def reading(job) -> dict:
-    """How the job's files are read: the keywords of :func:`~rnnkit.io.sequences.read_labelled`
+    """How the job's files are read: the keywords of :func:`~rnnkit.io.sources.load_sequences`
     (also what the model folder keeps for ``rnnkit predict``)."""
     return {"format": job.format, "sep": job.sep, "id_column": job.id_column,
             "time_column": job.time_column, "label_column": job.label_column,
@@ -46,11 +46,11 @@ def reading(job) -> dict:
 def load_split(job: ClassifyJob) -> tuple[LabelledSeries, LabelledSeries, str]:
     """The training and test sequences, checked, and where the test ones came from."""
     options = reading(job)
-    train = read_labelled(job.data, "train", **options)
+    train = load_sequences(job.data, "train", **options)
     if job.test_data:
-        test, origin = read_labelled(job.test_data, "test", **options), job.test_data
-    elif job.data in BUNDLED:
-        test, origin = read_labelled(job.data, "test", **options), f"{job.data} (bundled test)"
+        test, origin = load_sequences(job.test_data, "test", **options), job.test_data
+    elif is_bundled(job.data, "sequences"):
+        test, origin = load_sequences(job.data, "test", **options), f"{job.data} (bundled test)"
     else:
         classes = np.unique(train.labels, return_inverse=True)[1]
         kept, held, _ = stratified_split(classes, job.test_fraction, job.train.seed)

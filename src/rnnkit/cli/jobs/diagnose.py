@@ -14,9 +14,10 @@ from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import JobResult, start_runtime
 from rnnkit.io.files import prepare_out, write_json_atomic
 from rnnkit.io.plots import plot_gradient_flow
-from rnnkit.nn.diagnostics import diagnose, rescale_spectral_radius_
+from rnnkit.nn.diagnostics import diagnose
 from rnnkit.nn.init import seeded
 from rnnkit.nn.models import ModelConfig, recurrent_layer
+from rnnkit.nn.spectra import rescale_spectral_radius_
 
 INPUT_SIZE = 1
 

@@ -12,8 +12,9 @@ from rnnkit._checks import InputError
 from rnnkit.cli.config import EsnJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import JobResult, start_runtime
-from rnnkit.io.files import load_table, prepare_out, write_json_atomic, write_text_atomic
+from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.plots import plot_predictions, plot_search
+from rnnkit.io.sources import load_series
 from rnnkit.reservoir.esn import ESN
 from rnnkit.reservoir.evaluation import (
     READOUT_GRID,
@@ -33,9 +34,9 @@ def _series(job: EsnJob):
 
         return mackey_glass(job.length, discard=500), None, {
             "source": "mackey-glass", "tau": 17, "values": job.length}
-    frame, record = load_table(source.data, source.date_column, [source.target],
-                               sep=source.sep, decimal=source.decimal,
-                               id_column=source.id_column, series=source.series)
+    frame, record = load_series(source.data, [source.target], date_column=source.date_column,
+                                sep=source.sep, decimal=source.decimal,
+                                id_column=source.id_column, series=source.series, many=False)
     return frame[source.target].to_numpy(float), frame.index, record
 
 

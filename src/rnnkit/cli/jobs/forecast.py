@@ -23,16 +23,10 @@ from rnnkit.forecast.backtesting import backtest, training_part, walk_forward
 from rnnkit.forecast.forecaster import AUTO, Forecaster
 from rnnkit.forecast.metrics import skill
 from rnnkit.forecast.window_models import NetworkRegressor, ReservoirRegressor
-from rnnkit.io.files import (
-    load_m4,
-    load_panel,
-    load_static,
-    load_table,
-    prepare_out,
-    write_json_atomic,
-    write_text_atomic,
-)
+from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
+from rnnkit.io.sources import load_series
+from rnnkit.io.static import read_static
 from rnnkit.training.runtime import Runtime
 
 
@@ -78,24 +72,12 @@ def load_data(source: DataConfig, columns: list[str], horizon: int = 0
     The record's "horizon" and "season" (M4 files) are the data's own; "test_size" the rows
     each series holds out (M4: its test values, else ``horizon``), else 0 (the test fraction).
     """
-    from rnnkit.forecast.m4 import is_m4_file
-
-    m4 = source.format == "m4" or source.data == "m4-hourly" or (
-        source.format == "auto" and Path(source.data).is_file() and is_m4_file(source.data))
-    if m4:
-        panel, record = load_m4(source.data, source.test_data)
-        return panel, record | {"test_size": record["horizon"] or horizon}
-    many = source.id_column and (not source.series or "," in source.series)
-    if many:
-        panel, record = load_panel(source.data, source.date_column, columns,
-                                   id_column=source.id_column,
-                                   series=split_names(source.series), sep=source.sep,
-                                   decimal=source.decimal)
-        return panel, record | {"test_size": 0}
-    frame, record = load_table(source.data, source.date_column, columns, sep=source.sep,
-                               decimal=source.decimal, id_column=source.id_column,
-                               series=source.series)
-    return frame, record | {"test_size": 0}
+    data, record = load_series(source.data, columns, date_column=source.date_column,
+                               sep=source.sep, decimal=source.decimal,
+                               id_column=source.id_column, series=source.series,
+                               test_data=source.test_data, format=source.format)
+    m4 = record.get("format") == "m4"
+    return data, record | {"test_size": (record["horizon"] or horizon) if m4 else 0}
 
 
 def start_job_runtime(job: ForecastJob) -> Runtime:
@@ -135,7 +117,7 @@ def validation_score(job: ForecastJob, data, record: dict, on_epoch=None,
     if job.val_fraction == 0:
         raise InputError("--val-fraction 0 leaves no validation part to score trials on")
     forecaster = checked_forecaster(job, data, record)
-    static = {"static": load_static(job.static)} if job.static else {}
+    static = {"static": read_static(job.static)} if job.static else {}
     forecaster.fit(training_part(forecaster, data, job.test_fraction, record["test_size"]),
                    on_epoch=on_epoch, device=device, **static)
     return float(np.mean([h.best_val_loss for h in forecaster.history_]))
@@ -150,7 +132,7 @@ def run(job: ForecastJob) -> JobResult:
     future_steps = job.future or forecaster.horizon
     test_size = record.pop("test_size")
     fit_options = {"device": runtime.device} | (
-        {"static": load_static(job.static)} if job.static else {})
+        {"static": read_static(job.static)} if job.static else {})
     out = prepare_out(job.out)
     bar = EpochBar(forecaster.model.train.epochs * forecaster.ensemble if job.model != "esn" else 1,
                    job.progress and runtime.is_main)

@@ -18,7 +18,7 @@ from rnnkit.cli.jobs.classify import predictions_frame
 from rnnkit.cli.jobs.forecast import load_data
 from rnnkit.forecast.forecaster import Forecaster
 from rnnkit.io.files import model_kind, write_text_atomic
-from rnnkit.io.sequences import read_labelled
+from rnnkit.io.sources import load_sequences
 
 
 def run(job: PredictJob) -> JobResult:
@@ -47,7 +47,7 @@ def classify(job: PredictJob, device: str) -> JobResult:
     recipe = dict(clf.data_)
     name, part = recipe.pop("data"), recipe.pop("part")
     recipe["columns"] = tuple(recipe["columns"])
-    data = read_labelled(job.data or name, part, labelled=False, **recipe)
+    data = load_sequences(job.data or name, part, labelled=False, **recipe)
     proba = clf.predict_proba(data)
     frame = predictions_frame(data, clf, proba)
     lines = []

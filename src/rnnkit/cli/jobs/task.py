@@ -1,11 +1,11 @@
 """``rnnkit task``: train a cell on a long-memory task for a fixed number of steps; score it.
 
 Training: ``--steps`` updates of fresh sequences (stream "train"), arranged as epochs of
-:func:`~rnnkit.training.tasks.steps_per_epoch` steps so that the history has one record per epoch; after
-every epoch the loss on a fixed validation set (stream "val", 1024 sequences) is recorded and
-the weights of the best epoch are kept. Then the held-out test set (stream "test", 4096
-sequences) is scored beside the trivial baseline. Writes metrics.json, learning_curve.png and
-checkpoints/ (for ``--resume``).
+:func:`~rnnkit.training.tasks.steps_per_epoch` steps so that the history has one record per epoch;
+after every epoch the loss on a fixed validation set (stream "val", 1024 sequences) is recorded and
+the weights of the best epoch are kept. Then the held-out test set (stream "test", 4096 sequences)
+is scored beside the trivial baseline. Writes metrics.json, learning_curve.png and checkpoints/ (for
+``--resume``).
 """
 
 import time

@@ -12,8 +12,9 @@ from rnnkit._checks import InputError
 from rnnkit.cli.config import TextGenerateJob, TextTrainJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, start_runtime
-from rnnkit.io.files import prepare_out, read_corpus, write_json_atomic, write_text_atomic
+from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.plots import plot_loss
+from rnnkit.io.sources import load_corpus
 from rnnkit.nn.init import seeded
 from rnnkit.nn.models import CharLM
 from rnnkit.text.charlm import CharVocab, default_prompt, load_char_model, save_char_model
@@ -61,7 +62,7 @@ def train(job: TextTrainJob) -> JobResult:
     """The job; under torchrun every rank trains on its share of the streams, rank 0 writes."""
     runtime = start_job_runtime(job)
     network = replace(job.network, cell=job.model)
-    corpus = read_corpus(job.corpus)
+    corpus = load_corpus(job.corpus)
     vocab, ids, train_batches, val_batches, model = prepare(job, corpus, runtime.device)
     prompt = job.prompt or default_prompt(corpus)
     vocab.encode(prompt, "--prompt")  # before training, not after it

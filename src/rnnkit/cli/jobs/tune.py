@@ -27,8 +27,9 @@ from rnnkit.cli.flags import flag_values, job_with
 from rnnkit.cli.jobs import JobResult
 from rnnkit.cli.jobs import forecast as forecast_job
 from rnnkit.cli.jobs import text as text_job
-from rnnkit.io.files import prepare_out, read_corpus, write_text_atomic
+from rnnkit.io.files import prepare_out, write_text_atomic
 from rnnkit.io.plots import save_axes
+from rnnkit.io.sources import load_corpus
 from rnnkit.training.search import read_space, suggest
 
 NOT_WRITTEN = ("out", "resume", "progress")  # flags of the tuned job that best.toml leaves out
@@ -49,7 +50,7 @@ def forecast(tune: TuneJob) -> JobResult:
 def text(tune: TuneJob) -> JobResult:
     job = tune.job
     runtime = text_job.start_job_runtime(job)
-    corpus = read_corpus(job.corpus)
+    corpus = load_corpus(job.corpus)
 
     def score(candidate, on_epoch):
         return text_job.validation_score(candidate, corpus, on_epoch, runtime.device)
@@ -151,7 +152,7 @@ def _report(study, job, out: Path, command: str, name: str) -> JobResult:
              f"{counts['pruned']} pruned, {counts['fail']} failed"]
     if counts["complete"]:
         best = study.best_trial
-        unused = job.inapplicable()[0] if hasattr(job, "inapplicable") else set()
+        unused = job.inapplicable()[0]
         values = flag_values(job, omit=(*NOT_WRITTEN, *unused)) | best.params
         header = (f"# rnnkit {command}: the best of {counts['complete']} complete trials of "
                   f"study {name} (trial {best.number}, validation loss {best.value:.6g})\n")
