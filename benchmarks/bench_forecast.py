@@ -145,7 +145,9 @@ def main() -> None:
               f"min {min(ratios):.4f}, max {max(ratios):.4f}")
         print(f"model MAE: mean {statistics.mean(r['mae'] for r in rows):.4f}, spread (std) "
               f"{statistics.pstdev(r['mae'] for r in rows):.4f}; naive MAE "
-              f"{rows[0]['naive_mae']:.4f}; defaults' wall time (fit + scoring) "
+              f"{rows[0]['naive_mae']:.4f}; drift MAE {rows[0]['drift_mae']:.4f} (skill "
+              f"{1 - rows[0]['drift_mae'] / rows[0]['naive_mae']:+.3f} in MAE); defaults' wall "
+              "time (fit + scoring) "
               f"{min(r['seconds'] for r in rows):.1f}-{max(r['seconds'] for r in rows):.1f} s")
     s = results["speed"] = speed(frame["Close"].to_numpy(), args.epochs, args.repeats)
     tutorial, ours = s["per_epoch"]["tutorial"], s["per_epoch"]["rnnkit"]

@@ -61,7 +61,10 @@ def test_the_echo_state_network_classifies_too(tmp_path):
     assert main(["classify", "--model", "esn", "--units", "100", "--no-progress",
                  "--out", str(tmp_path)]) == 0
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["classifier"] == "esn" and metrics["model"]["accuracy"] > 0.7
+    # seed 0 measured accuracy 0.80, balanced 0.771 (seeds 0-4: 0.80-0.81, 0.771-0.785);
+    # the majority class scores 0.64 (balanced 0.5)
+    assert metrics["classifier"] == "esn" and metrics["model"]["accuracy"] >= 0.78
+    assert metrics["model"]["balanced_accuracy"] >= 0.75
     assert not (tmp_path / "attention.png").exists()
 
 

@@ -193,7 +193,7 @@ def test_forecast_writes_every_output(forecast_run):
     for who in ("model", "naive", "snaive", "drift"):
         assert {"mse", "mae", "rmse", "mape", "smape", "mase"} <= set(metrics[who])
     assert metrics["data"]["test_origins"] == 302  # the tutorial's split of 1510 days
-    assert metrics["config"]["epochs"] == 3 and metrics["season"] == 5
+    assert metrics["config"]["train"]["epochs"] == 3 and metrics["season"] == 5
     assert metrics["encoding"]["target_kind"] == "log_return"  # AAPL is price-like
     assert metrics["significance"]["naive"]["verdict"] in ("beats", "loses to",
                                                            "no significant difference")

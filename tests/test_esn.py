@@ -413,8 +413,9 @@ def test_mackey_glass_one_step_nrmse():
         esn = ESN(seed=seed).fit(x[:train], y[:train])  # 500 units, the defaults
         held_out = esn.predict(x)[train:, 0]  # from the zero state over the whole series
         assert len(held_out) == 699
-        # measured 0.00088 0.00089 0.00091 0.00136 0.00127; the naive x̂_{t+1} = x_t scores ~0.13
-        assert nrmse(y[train:], held_out) < 1e-2
+        # measured 0.00088 0.00089 0.00091 0.00136 0.00127 (seeds 0-4); the naive
+        # x̂_{t+1} = x_t scores ~0.13: a bound 1.5x the worst seed catches a real regression
+        assert nrmse(y[train:], held_out) < 2e-3
     assert nrmse(y[train:], x[train:]) > 0.1
 
 

@@ -237,5 +237,6 @@ def test_ecg200_test_accuracy_of_the_defaults():
     X, y = _ecg("TRAIN")
     Xt, yt = _ecg("TEST")
     scores = [ReservoirClassifier(seed=seed).fit(X, y).score(Xt, yt) for seed in range(5)]
-    print(f"ECG200 test accuracy per seed {scores}, mean {np.mean(scores):.3f}")
+    # a point under the worst seed and the mean; the majority class alone scores 0.64
+    assert min(scores) >= 0.79 and np.mean(scores) >= 0.81, scores
     assert np.mean(scores) >= 0.80

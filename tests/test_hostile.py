@@ -216,7 +216,6 @@ def test_times_in_iso_8601_variants_and_utc_offsets_are_read(tmp_path):
 
 
 def test_parquet_time_columns_that_are_neither_dates_nor_steps(tmp_path):
-    pytest.importorskip("pyarrow")
     path = tmp_path / "a.parquet"
     pd.DataFrame({"t": np.arange(5) / 2, "v": np.arange(5.0)}).to_parquet(path)
     with pytest.raises(InputError, match="the time column 't' holds float64 values"):

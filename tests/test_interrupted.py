@@ -1,75 +1,98 @@
-"""Interrupted runs: killed with SIGKILL, or stopped with SIGINT/SIGTERM, a run resumes from its
-checkpoints and ends with exactly the metrics of a run that was never interrupted: a forecast
-of one series and of many, a text model trained for --steps on streamed batches, a sequence
-classifier, a task."""
+"""Interrupted runs: killed (SIGKILL), or stopped with SIGINT/SIGTERM inside an epoch, a run
+resumes from its checkpoints and ends with exactly the metrics of a run that was never
+interrupted: a forecast of one series and of many, a text model trained for --steps on streamed
+batches, a sequence classifier, a task.
+
+Every stop comes at a point the run itself reaches (tests/stopping.py: the first step after an
+epoch checkpoint), so no run can finish before it. In-process runs go through ``cli.main``
+(:class:`stopping.Killed` stands for SIGKILL there); the slow tier sends the real signals to a
+real ``rnnkit`` process and reads its real exit code and stderr.
+"""
 
 import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
-FLAGS = ["forecast", "--epochs", "8", "--patience", "0", "--hidden-size", "16",
-         "--no-progress", "--threads", "1"]
+from rnnkit.cli.app import main
+from stopping import KILL, Killed, stop_run
+
+STOPPING = Path(__file__).with_name("stopping.py")
+RUNTIME = ["--no-progress", "--threads", "1"]
+FORECAST = ["forecast", "--epochs", "3", "--patience", "0", "--hidden-size", "8",
+            "--lookback", "20", "--epoch-batches", "4", *RUNTIME]
+INTERRUPTED = 130  # 128 + SIGINT, for SIGTERM too
 
 
-def _run(out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rnnkit", *FLAGS, "--out", str(out), *extra],
-                          capture_output=True, text=True, timeout=300)
-
-
-def _start_and_stop(out: Path, sig: int, after_epochs: int) -> tuple[int, str]:
-    """Start the run; send ``sig`` once ``after_epochs`` epochs are checkpointed. Returns the
-    exit code and stderr."""
-    child = subprocess.Popen([sys.executable, "-m", "rnnkit", *FLAGS, "--out", str(out)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    history = out / "checkpoints" / "m0" / "history.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and child.poll() is None:
-        if history.is_file() and len(history.read_text().splitlines()) >= after_epochs:
-            child.send_signal(sig)
-            break
-        time.sleep(0.02)
-    _, err = child.communicate(timeout=120)
-    return child.returncode, err
-
-
-def _scores(out: Path) -> dict:
+def _scores(out: Path, keys=("model", "naive", "drift")) -> dict:
     metrics = json.loads((out / "metrics.json").read_text())
-    return {who: metrics[who] for who in ("model", "naive", "drift")}
+    return {key: metrics[key] for key in keys}
+
+
+def _run(flags: list[str], out: Path, *extra: str) -> None:
+    assert main([*flags, "--out", str(out), *extra]) == 0
+
+
+def _stop(flags: list[str], out: Path, how, capsys) -> None:
+    """Run ``flags`` into ``out`` and stop it after its first epoch checkpoint: killed, or by
+    a signal that ends it with the one-line notice and exit code 130."""
+    with stop_run(how, after_checkpoints=1) as stop:
+        if how == KILL:
+            with pytest.raises(Killed):
+                main([*flags, "--out", str(out)])
+        else:
+            capsys.readouterr()
+            assert main([*flags, "--out", str(out)]) == INTERRUPTED
+            err = capsys.readouterr().err
+            assert err.startswith("rnnkit: interrupted: ") and err.count("\n") == 1, err
+    assert stop["stopped"], "the run ended before its first step after a checkpoint"
+    assert not (out / "metrics.json").exists()
 
 
 @pytest.fixture(scope="module")
 def straight(tmp_path_factory):
     out = tmp_path_factory.mktemp("straight")
-    assert _run(out).returncode == 0
+    _run(FORECAST, out)
     return _scores(out)
 
 
+@pytest.mark.parametrize("how", [KILL, signal.SIGINT, signal.SIGTERM],
+                         ids=["killed", "SIGINT", "SIGTERM"])
+def test_a_stopped_forecast_resumes_to_the_uninterrupted_metrics(tmp_path, straight, how,
+                                                                 capsys):
+    _stop(FORECAST, tmp_path, how, capsys)
+    _run(FORECAST, tmp_path, "--resume")
+    assert _scores(tmp_path) == straight
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGKILL, -signal.SIGKILL),
-                                           (signal.SIGINT, 130), (signal.SIGTERM, 130)])
-def test_a_stopped_forecast_resumes_to_the_uninterrupted_metrics(tmp_path, straight, sig, code):
-    returncode, err = _start_and_stop(tmp_path, sig, after_epochs=2)
-    if returncode == 0:
-        pytest.skip("the run finished before the signal arrived")
-    assert returncode == code
-    if sig != signal.SIGKILL:
-        assert err.startswith("rnnkit: interrupted: ") and err.count("\n") == 1, err
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM],
+                         ids=["SIGKILL", "SIGINT", "SIGTERM"])
+def test_a_real_process_stopped_by_a_signal_resumes_to_the_uninterrupted_metrics(
+        tmp_path, straight, sig):
+    """The process is the point: SIGKILL leaves no chance to clean up, and the exit code and
+    the one line on stderr are what a shell sees."""
+    child = subprocess.run([sys.executable, str(STOPPING), sig.name, *FORECAST,
+                            "--out", str(tmp_path)], capture_output=True, text=True,
+                           timeout=300)
+    if sig == signal.SIGKILL:
+        assert child.returncode == -signal.SIGKILL, child.stderr
+    else:
+        assert child.returncode == INTERRUPTED, child.stderr
+        assert child.stderr.startswith("rnnkit: interrupted: "), child.stderr
+        assert child.stderr.count("\n") == 1, child.stderr
     assert not (tmp_path / "metrics.json").exists()
-    resumed = _run(tmp_path, "--resume")
-    assert resumed.returncode == 0, resumed.stderr
+    _run(FORECAST, tmp_path, "--resume")
     assert _scores(tmp_path) == straight
 
 
 def _panel(path: Path) -> Path:
     """Three series in long format (id, date, value)."""
-    import numpy as np
-    import pandas as pd
-
     rng = np.random.default_rng(0)
     dates = pd.date_range("2020-01-01", periods=300, freq="D")
     frames = [pd.DataFrame({"id": name, "date": dates,
@@ -84,51 +107,32 @@ def _text(path: Path) -> Path:
     return path
 
 
-RUNS = {  # name: (flags, the checkpoint history that shows an epoch is done, scores)
+RUNS = {  # name: (flags, the metrics that must come back the same, the stop)
     "many series": (lambda tmp: ["forecast", "--data", str(_panel(tmp / "panel.csv")),
-                                 "--id-column", "id", "--target", "value", "--epochs", "6",
-                                 "--patience", "0", "--hidden-size", "8", "--lookback", "20"],
-                    "checkpoints/m0/history.jsonl", ("model", "naive")),
+                                 "--id-column", "id", "--target", "value", "--epochs", "3",
+                                 "--patience", "0", "--hidden-size", "8", "--lookback", "20",
+                                 "--epoch-batches", "4"],
+                    ("model", "naive", "series"), KILL),
+    # ~10 chunks an epoch: --steps 36 ends inside the fourth epoch
     "text, --steps": (lambda tmp: ["text", "train", "--corpus", str(_text(tmp / "c.txt")),
-                                   "--steps", "36", "--batch-size", "4", "--seq-len", "64",
+                                   "--steps", "36", "--batch-size", "4", "--seq-len", "128",
                                    "--hidden-size", "16", "--num-layers", "1",
                                    "--sample-length", "20"],
-                      "checkpoints/history.jsonl", ("val_loss", "train_loss", "steps")),
-    "classify": (lambda tmp: ["classify", "--epochs", "12", "--hidden-size", "8",
+                      ("val_loss", "train_loss", "steps"), signal.SIGINT),
+    "classify": (lambda tmp: ["classify", "--epochs", "3", "--hidden-size", "8",
                               "--ensemble", "2", "--patch", "4"],
-                 "checkpoints/m0/history.jsonl", ("model", "nn1_euclidean")),
+                 ("model", "nn1_euclidean"), KILL),
     "task": (lambda tmp: ["task", "adding", "--length", "10", "--steps", "600",
                           "--hidden-size", "8"],
-             "checkpoints/history.jsonl", ("test_mse", "best_epoch")),
+             ("test_mse", "best_epoch"), KILL),
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", list(RUNS))
-def test_every_training_command_resumes_to_the_uninterrupted_metrics(tmp_path, name):
-    make_flags, history, keys = RUNS[name]
-    flags = [*make_flags(tmp_path), "--no-progress", "--threads", "1"]
-
-    def run(out, *extra):
-        return subprocess.run([sys.executable, "-m", "rnnkit", *flags, "--out", str(out),
-                               *extra], capture_output=True, text=True, timeout=300)
-    assert run(tmp_path / "straight").returncode == 0
-    out = tmp_path / "stopped"
-    child = subprocess.Popen([sys.executable, "-m", "rnnkit", *flags, "--out", str(out)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and child.poll() is None:
-        if (out / history).is_file() and len((out / history).read_text().splitlines()) >= 2:
-            child.kill()
-            break
-        time.sleep(0.01)
-    child.communicate(timeout=60)
-    if child.returncode == 0:
-        pytest.skip("the run finished before it could be killed")
-    resumed = run(out, "--resume")
-    assert resumed.returncode == 0, resumed.stderr
-    straight, again = (json.loads((d / "metrics.json").read_text())
-                       for d in (tmp_path / "straight", out))
-    for key in keys:
-        assert again[key] == straight[key], key
-
+def test_every_training_command_resumes_to_the_uninterrupted_metrics(tmp_path, name, capsys):
+    make_flags, keys, how = RUNS[name]
+    flags = [*make_flags(tmp_path), *RUNTIME]
+    _run(flags, tmp_path / "straight")
+    _stop(flags, tmp_path / "stopped", how, capsys)
+    _run(flags, tmp_path / "stopped", "--resume")
+    assert _scores(tmp_path / "stopped", keys) == _scores(tmp_path / "straight", keys)

@@ -177,7 +177,6 @@ def test_given_columns_separator_and_format(tmp_path):
 
 
 def test_parquet_files_are_long_format(tmp_path):
-    pytest.importorskip("pyarrow")
     path = tmp_path / "l.parquet"
     pd.DataFrame({"id": [7, 7, 8], "time": pd.to_datetime(["2020-01-02", "2020-01-01",
                                                            "2020-01-01"]),

@@ -3,7 +3,6 @@
 import bz2
 import datetime
 import gzip
-import importlib.util
 import io
 import json
 import lzma
@@ -163,11 +162,13 @@ def test_missing_file(tmp_path):
         read_series(path)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pyarrow") is not None, reason="pyarrow installed")
-def test_parquet_without_pyarrow_says_so(tmp_path):
+def test_parquet_without_pyarrow_says_so(tmp_path, monkeypatch):
     path = tmp_path / "prices.parquet"
-    path.write_bytes(b"PAR1")
-    with pytest.raises(InputError, match="needs pyarrow"):
+    pd.DataFrame({"Date": ["2020-01-01", "2020-01-02"], "Close": [1.0, 2.0]}).to_parquet(path)
+    for engine in ("pyarrow", "pyarrow.parquet", "fastparquet"):  # as if not installed
+        monkeypatch.setitem(sys.modules, engine, None)
+    with pytest.raises(InputError, match="reading the Parquet file .*prices.parquet needs "
+                                         r"pyarrow \(pip install pyarrow\); or save it as CSV$"):
         read_series(path)
 
 

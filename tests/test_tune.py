@@ -1,5 +1,6 @@
 """Tuning with Optuna: search spaces, trials scored on validation only, workers sharing a study."""
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,10 @@ from rnnkit._checks import InputError
 from rnnkit.cli.app import main
 from rnnkit.cli.config import ForecastJob, TextTrainJob
 from rnnkit.cli.flags import flag_values, job_with
+from rnnkit.cli.jobs import tune as tune_job
 from rnnkit.cli.jobs.forecast import validation_score
 from rnnkit.training.search import Choice, Float, Int, Param, read_space, suggest
+from stopping import stop_at_call
 
 FAST = ["--epochs", "1", "--epoch-batches", "2", "--no-progress", "--threads", "1"]
 
@@ -33,7 +36,7 @@ def test_a_space_file_replaces_adds_fixes_and_names_only_real_flags(tmp_path):
     assert new == {"hidden_size": Int(16, 32), "batch_size": Choice(16, 32)}
     assert fixed == {"learning_rate": 0.005}
     path.write_text("hiden_size = {low = 1, high = 2}\n")
-    with pytest.raises(InputError, match="'hiden_size' is not a flag"):
+    with pytest.raises(InputError, match="'hiden_size' is not a parameter"):
         read_space(path, space, _known(ForecastJob()))
     path.write_text("hidden_size = {low = 1}\n")
     with pytest.raises(InputError, match="needs low and high"):
@@ -170,38 +173,22 @@ def test_a_trial_worse_than_the_median_after_an_epoch_is_pruned_with_the_reason(
     assert "after epoch 2 is worse than the median" in study.trials[3].user_attrs["reason"]
 
 
-@pytest.mark.slow
-def test_an_interrupted_study_resumes_with_no_completed_trial_lost_or_repeated(tmp_path):
-    import signal
-    import time
-
+def test_an_interrupted_study_resumes_with_no_completed_trial_lost_or_repeated(tmp_path,
+                                                                              capsys):
+    """Ctrl-C as the third trial starts (the trial's own stop is test_interrupted's): the
+    study keeps the two completed trials, and a new worker adds two more, none run again."""
     out = tmp_path / "tune"
-    command = [sys.executable, "-m", "rnnkit", "tune", "forecast", "--epochs", "4",
-               "--no-progress", "--threads", "1", "--hidden-size", "8", "--no-pruning",
+    command = ["tune", "forecast", *FAST, "--hidden-size", "8", "--no-pruning",
                "--out", str(out)]
     storage = f"sqlite:///{(out / 'study.db').resolve()}"
-    child = subprocess.Popen([*command, "--trials", "50"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    done = []
-    while time.monotonic() < deadline and len(done) < 2:
-        time.sleep(0.2)
-        if (out / "study.db").is_file():
-            try:
-                done = [t for t in optuna.load_study(study_name="rnnkit-forecast",
-                                                     storage=storage).get_trials()
-                        if t.state == TrialState.COMPLETE]
-            except (KeyError, ValueError, RuntimeError):  # the study is not created yet
-                done = []
-    child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=120)
-    assert child.returncode == 130 and "rnnkit: interrupted" in err, err
-    before = {t.number: (t.params, t.value) for t in optuna.load_study(
-        study_name="rnnkit-forecast", storage=storage).get_trials()
-        if t.state == TrialState.COMPLETE}
-    assert len(before) >= 2
-    assert subprocess.run([*command, "--trials", "2"], capture_output=True,
-                          timeout=300).returncode == 0
+    with stop_at_call(tune_job, "suggest", call=3, how=signal.SIGINT) as stop:
+        assert main([*command, "--trials", "50"]) == 130
+    assert stop["stopped"]
+    assert capsys.readouterr().err.startswith("rnnkit: interrupted")
+    trials = optuna.load_study(study_name="rnnkit-forecast", storage=storage).get_trials()
+    before = {t.number: (t.params, t.value) for t in trials if t.state == TrialState.COMPLETE}
+    assert sorted(before) == [0, 1] and trials[2].state == TrialState.FAIL
+    assert main([*command, "--trials", "2"]) == 0
     after = optuna.load_study(study_name="rnnkit-forecast", storage=storage).get_trials()
     complete = {t.number: (t.params, t.value) for t in after if t.state == TrialState.COMPLETE}
     assert {n: complete[n] for n in before} == before  # none lost, none changed

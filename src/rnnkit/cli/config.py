@@ -8,7 +8,7 @@ field itself, checked once, by the library. The resolved job is a plain record t
 reproduces the run. :mod:`rnnkit.cli.flags` turns these dataclasses into flags and back.
 """
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from rnnkit._checks import InputError, check_in_range, check_non_negative_int, check_positive_int
@@ -125,9 +125,6 @@ class ForecastJob(Job):
                       ("standard", "minmax"))
     loss: str = opt("auto", "training loss; auto = mse for one series, mae for many (the "
                     "scale-free errors of M4 reward the median)", ("auto", "mse", "mae", "huber"))
-    epochs: int = opt(0, f"passes over all the training windows; 0 = the default budget: up to "
-                      f"{AUTO_EPOCHS} epochs of {AUTO_EPOCH_BATCHES} batches each (all windows "
-                      "when fewer), early stopping on validation")
     test_fraction: float = opt(0.2, "last part of the rows held out for testing (tutorial: 0.2)")
     val_fraction: float = opt(0.1, "end of the training part used for validation and early "
                               "stopping")
@@ -144,26 +141,21 @@ class ForecastJob(Job):
     progress: bool = opt(True, "show a progress bar")
     source: DataConfig = section(DataConfig())
     network: ModelConfig = section(ModelConfig(hidden_size=32), omit=("cell",))
+    # the default budget: AUTO_EPOCHS epochs of at most AUTO_EPOCH_BATCHES batches each (all
+    # windows when fewer), early stopping on validation; --epoch-batches 0 = full passes
     train: TrainConfig = section(TrainConfig(epochs=AUTO_EPOCHS, batch_size=64,
-                                             learning_rate=1e-3, patience=15),
-                                 omit=("epochs", "tbptt_steps"))
+                                             learning_rate=1e-3, patience=15,
+                                             epoch_batches=AUTO_EPOCH_BATCHES),
+                                 omit=("tbptt_steps",))
     reservoir: ReservoirConfig = section(ReservoirConfig(), omit=("washout",))
     runtime: RuntimeConfig = section(RuntimeConfig())
 
     def __post_init__(self) -> None:
-        check_non_negative_int("epochs", self.epochs)
         check_non_negative_int("lookback", self.lookback)
         check_non_negative_int("ensemble", self.ensemble)
         check_non_negative_int("horizon", self.horizon)
         check_non_negative_int("future", self.future)
         check_non_negative_int("folds", self.folds)
-
-    def training(self) -> TrainConfig:
-        """The trainer's config: ``--epochs`` full passes, or the default budget."""
-        if self.epochs:
-            return replace(self.train, epochs=self.epochs)
-        return replace(self.train, epochs=AUTO_EPOCHS,
-                       epoch_batches=self.train.epoch_batches or AUTO_EPOCH_BATCHES)
 
     def search_space(self) -> dict[str, Param]:
         """What ``rnnkit tune forecast`` varies: the network's or the reservoir's settings."""

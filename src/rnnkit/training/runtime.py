@@ -122,7 +122,7 @@ def resolve_device(name: str) -> str:
     if name == "auto":
         return next(kind for kind in ("cuda", "mps", "cpu") if has[kind])
     if not has[name]:
-        raise InputError(f"`device` {name!r}: this machine has no {name.upper()} device that "
+        raise InputError(f"`device` {name}: this machine has no {name.upper()} device that "
                          f"torch {torch.__version__} can use; use 'cpu' or 'auto'")
     return name
 

@@ -43,7 +43,7 @@ def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
     if job.model == "esn":
         model = ReservoirRegressor(job.reservoir, seed=job.train.seed, select_ridge=job.select)
     else:
-        model = NetworkRegressor(replace(job.network, cell=job.model), job.training(), loss)
+        model = NetworkRegressor(replace(job.network, cell=job.model), job.train, loss)
     forecaster = Forecaster(
         model, lookback=lookback, horizon=job.horizon or horizon,
         target=target or job.source.target, covariates=split_names(job.covariates),

@@ -8,7 +8,6 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, replace
 
-from rnnkit._checks import InputError
 from rnnkit.cli.config import TextGenerateJob, TextTrainJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, start_runtime
@@ -19,7 +18,7 @@ from rnnkit.nn.init import seeded
 from rnnkit.nn.models import CharLM
 from rnnkit.text.charlm import CharVocab, default_prompt, load_char_model, save_char_model
 from rnnkit.text.charlm import generate as sample
-from rnnkit.training.batches import StreamBatches
+from rnnkit.text.estimator import stream_split
 from rnnkit.training.loop import train as train_model
 from rnnkit.training.loop import validation_loss
 from rnnkit.training.runtime import Runtime
@@ -37,14 +36,8 @@ def prepare(job: TextTrainJob, text: str, device: str = "cpu"):
     """
     vocab = CharVocab.from_text(text)  # over the whole corpus: characters, not statistics
     ids = vocab.encode(text)
-    cut = len(ids) - int(len(ids) * job.val_fraction)
     cfg = job.train
-    if cut - 1 < cfg.batch_size * job.seq_len or len(ids) - cut - 1 < job.seq_len:
-        raise InputError(f"--corpus: {len(ids)} characters are too few for batch_size "
-                         f"{cfg.batch_size} x seq_len {job.seq_len} and a validation part")
-    train_batches = StreamBatches(ids[: cut - 1], ids[1:cut], cfg.batch_size, job.seq_len)
-    val_streams = max(1, min(cfg.batch_size, (len(ids) - cut - 1) // job.seq_len))
-    val_batches = StreamBatches(ids[cut:-1], ids[cut + 1 :], val_streams, job.seq_len)
+    train_batches, val_batches = stream_split(ids, cfg.batch_size, job.seq_len, job.val_fraction)
     with seeded(cfg.seed):
         model = CharLM(len(vocab), **asdict(replace(job.network, cell=job.model))).to(device)
     return vocab, ids, train_batches, val_batches, model
