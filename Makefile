@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-slow test-all lint bench clean
 
 $(BIN)/rnnkit: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,14 @@ $(BIN)/rnnkit: pyproject.toml
 demo: $(BIN)/rnnkit
 	$(BIN)/rnnkit forecast
 
+# the fast tier; the slow one (real processes, torchrun, notebooks) runs in test-slow
 test: $(BIN)/rnnkit
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(BIN)/rnnkit
+	$(BIN)/python -m pytest -m slow
+
+test-all: $(BIN)/rnnkit
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/rnnkit

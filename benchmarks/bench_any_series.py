@@ -15,7 +15,8 @@ the data, the default training budget), scored on data it never saw:
                  a machine's temperature resampled to hourly means (H = 24), that temperature
                  minus its training mean (negative values) and the taxi demand minus its
                  minimum (zeros)
-    timing       wall time of one default run on the first 15,000 rows of the temperature
+    timing       wall time of one default run on the first 15,000 rows of the temperature,
+                 its skill over naive and its verdict against naive
 
 The data files are public (M4: Mcompetitions/M4-methods, Dataset/{Train,Test}/Hourly-*.csv;
 NAB: numenta/NAB, data/realKnownCause/*.csv) and passed by path:
@@ -32,6 +33,7 @@ import argparse
 import json
 import statistics
 import time
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -64,7 +66,7 @@ def _run(frame: pd.DataFrame, job: ForecastJob, test_fraction: float) -> dict:
     m = result.metrics
     return {"seconds": time.perf_counter() - started, "encoding": result.forecaster.encoding_,
             **{who: m[who] for who in ("model", "naive", "snaive", "drift")},
-            "significance": m["significance"], "season": m["season"]}
+            "significance": m["significance"], "season": m["season"], "skill": m["skill"]}
 
 
 def _verdicts(r: dict) -> dict:
@@ -107,7 +109,7 @@ def local_settings(job: ForecastJob) -> dict:
     """What bench_global.LOCAL names, for the Forecaster this job builds (one series)."""
     f = build_forecaster(job)
     return {"hidden_size": f.model.network.hidden_size, "lookback": f.lookback,
-            "loss": f.model.loss, "ensemble": f.ensemble, "epochs": job.epochs}
+            "loss": f.model.loss, "ensemble": f.ensemble, "epochs": job.train.epochs}
 
 
 def m4(train_path: str, test_path: str, sample: int, lookback: int) -> dict:
@@ -149,6 +151,9 @@ def m4(train_path: str, test_path: str, sample: int, lookback: int) -> dict:
     means = {key: float(np.mean([r[key] for r in rows])) for key in rows[0] if key != "series"}
     print("m4 sample of", sample, "means:", json.dumps({k: round(v, 3) for k, v in
                                                          means.items()}))
+    print("m4 sample: the model beats seasonal naive on " + ", ".join(
+        f"{sum(r[f'model_{key}'] < r[f'snaive_{key}'] for r in rows)} of {len(rows)} by {key}"
+        for key in ("smape", "mase")))
     return {"all_414": everyone, "published": M4_PUBLISHED, "sample": rows, "sample_means": means}
 
 
@@ -166,8 +171,21 @@ def m4_rolling(train_path: str, test_path: str, count: int, seeds: int, lookback
             rows.append({"series": name, "seed": seed, **_verdicts(r)})
             print(f"m4 rolling {name} seed {seed}: {_said(rows[-1])}")
     both = sum(r["vs_naive"] == r["vs_snaive"] == "beats" for r in rows)
-    print(f"m4 rolling: beats both at 5% in {both} of {len(rows)} runs")
+    print(f"m4 rolling: beats both at 5% in {both} of {len(rows)} runs; {verdicts_said(rows)}")
     return rows
+
+
+def verdicts_said(rows: list[dict]) -> str:
+    """How many runs got each verdict against each baseline, the series that lost, and the
+    median of the model's MSE over seasonal naive's."""
+    said = []
+    for who in ("naive", "snaive"):
+        counts = Counter(r[f"vs_{who}"] for r in rows)
+        lost = sorted({r["series"] for r in rows if r[f"vs_{who}"] == "loses to"})
+        said.append(f"against {who}: " + ", ".join(f"{v} {n}" for v, n in counts.items())
+                    + (f" (lost: {', '.join(lost)})" if lost else ""))
+    ratio = statistics.median(r["mse"] / r["snaive_mse"] for r in rows)
+    return "; ".join(said) + f"; median MSE / seasonal naive's {ratio:.2f}"
 
 
 def nab_frames(taxi: str, temperature: str) -> dict[str, tuple[pd.DataFrame, dict]]:
@@ -195,14 +213,17 @@ def nab(taxi: str, temperature: str, seeds: int) -> list[dict]:
     return rows
 
 
-def timing(temperature: str, rows: int) -> float:
-    """Seconds of one default run (fit and backtest) on the first ``rows`` rows."""
+def timing(temperature: str, rows: int) -> dict:
+    """Seconds of one default run (fit and backtest) on the first ``rows`` rows, its skill
+    over naive and the Diebold-Mariano verdict against naive."""
     frame, _ = load_series(temperature, ["value"])
     started = time.perf_counter()
-    _run(frame.iloc[:rows], _job("value", 0), 0.2)
+    r = _run(frame.iloc[:rows], _job("value", 0), 0.2)
     seconds = time.perf_counter() - started
-    print(f"timing: default run on {rows} rows: {seconds:.1f} s")
-    return seconds
+    naive = r["significance"]["naive"]
+    print(f"timing: default run on {rows} rows: {seconds:.1f} s; skill over naive "
+          f"{r['skill']:+.2f}; against naive: {naive['verdict']} (p {naive['p_value']:.2g})")
+    return {"seconds": seconds, "skill": r["skill"], "vs_naive": naive["verdict"]}
 
 
 def main() -> None:
@@ -224,7 +245,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch and BLAS threads")
     args = parser.parse_args()
     pin_threads(args.threads)
-    backtest(build_forecaster(replace(_job("Close", 0), epochs=1)), load_aapl()[["Close"]])
+    warm = _job("Close", 0)
+    backtest(build_forecaster(replace(warm, train=replace(warm.train, epochs=1))),
+             load_aapl()[["Close"]])
     results = {}  # (after an untimed warm-up fit: imports, allocator, oneDNN primitives)
     if "aapl" in args.only:
         results["aapl"] = aapl(args.seeds)
@@ -236,7 +259,7 @@ def main() -> None:
     if "nab" in args.only and args.taxi and args.temperature:
         results["nab"] = nab(args.taxi, args.temperature, args.seeds)
     if "timing" in args.only and args.temperature and args.timing_rows:
-        results["timing_seconds"] = timing(args.temperature, args.timing_rows)
+        results["timing"] = timing(args.temperature, args.timing_rows)
     if "nab" in results:
         seconds = [r["seconds"] for r in results["nab"]]
         print(f"nab runs: median {statistics.median(seconds):.0f} s")

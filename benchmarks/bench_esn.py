@@ -15,8 +15,13 @@ the same number of units on the same training steps:
 - closed-loop steps within 10% of the series' range, from the end of the training part;
 - the spectral radius each library actually gave W_hh (dense eigenvalues, first seed only).
 
+``--costs`` times instead where rnnkit's fit goes, per size: one sparse product W_hh h of the
+state loop (a block of MATVECS products, alternated with the next measure, medians) and the
+spectral radius of W_hh (ARPACK, the 10 largest eigenvalues with a 60-vector subspace).
+
     pip install -e '.[bench]'        # reservoirpy==0.4.2
     python benchmarks/bench_esn.py --seeds 10 --units 500 2000
+    python benchmarks/bench_esn.py --costs --units 500
     python benchmarks/bench_esn.py --seeds 1 --units 50 --libraries rnnkit   # a smoke test
 """
 
@@ -25,14 +30,36 @@ import statistics
 import time
 
 import numpy as np
-from _common import pin_threads, same_work
+from _common import alternated, medians, pin_threads, same_work, timed, warm_up
 
+from rnnkit.reservoir import Reservoir, spectral_radius_of
 from rnnkit.reservoir.chaos import mackey_glass
 from rnnkit.reservoir.esn import ESN
 from rnnkit.reservoir.evaluation import nrmse, standardize
 
 TRAIN, TEST, WASHOUT = 2000, 500, 100
 SHARED = {"spectral_radius": 1.25, "leak_rate": 0.3, "ridge": 1e-6}
+MATVECS = 1000  # sparse products per timed call of --costs
+
+
+def costs(units: int, repeats: int) -> dict:
+    """Microseconds of one W_hh h and milliseconds of W_hh's spectral radius at ``units``."""
+    reservoir = Reservoir(1, units, spectral_radius=SHARED["spectral_radius"],
+                          leak_rate=SHARED["leak_rate"], seed=0)
+    weight_hh, h = reservoir.weight_hh, np.ones((units, 1))  # a state column, as in the loop
+
+    def matvecs() -> None:
+        for _ in range(MATVECS):
+            weight_hh @ h
+    sides = {"matvec": timed(matvecs), "radius": timed(lambda: spectral_radius_of(weight_hh))}
+    warm_up(sides)
+    seconds = medians(alternated(sides, repeats))
+    result = {"units": units, "connections": weight_hh.nnz,
+              "matvec_us": 1e6 * seconds["matvec"] / MATVECS, "radius_ms": 1e3 * seconds["radius"]}
+    print(f"{units} units, {weight_hh.nnz:,} connections: one sparse W_hh h "
+          f"{result['matvec_us']:.1f} us, the spectral radius (ARPACK) {result['radius_ms']:.1f} "
+          f"ms (medians of {repeats})", flush=True)
+    return result
 
 
 def valid_steps(actual: np.ndarray, generated: np.ndarray, span: float) -> int:
@@ -87,8 +114,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads")
     parser.add_argument("--libraries", nargs="+", default=["rnnkit", "reservoirpy"],
                         choices=["rnnkit", "reservoirpy"], help="which libraries to run")
+    parser.add_argument("--costs", action="store_true",
+                        help="time one sparse W_hh h and the spectral radius instead")
     args = parser.parse_args()
     pin_threads(args.threads)
+    if args.costs:
+        for units in args.units:
+            costs(units, repeats=21)
+        return
 
     series = mackey_glass(TRAIN + TEST, discard=500)
     z = standardize(series, TRAIN)[0]

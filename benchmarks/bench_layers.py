@@ -7,8 +7,13 @@ torch.nn time / ours, i.e. ours / torch.nn in sequences per second (> 1: ours is
 the largest difference relative to torch.nn's scale over output, state and gradients
 (:func:`rnnkit.nn.verify.max_difference`). Threads (torch and BLAS) are pinned to ``--threads``.
 
+``--profile`` prints instead where a time step of the LSTM goes on each shape: torch.profiler's
+per-kernel averages (self CPU time, calls) over one forward + backward of the handwritten and the
+fused path, after a warm-up, and each path's total over the T steps.
+
     python benchmarks/bench_layers.py                      # both shapes, 2 threads
     python benchmarks/bench_layers.py --shapes small --repeats 41 --out rows.json
+    python benchmarks/bench_layers.py --shapes small --profile
 """
 
 import argparse
@@ -48,6 +53,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="seeds weights and input")
     parser.add_argument("--out", default=None, help="write the rows as JSON to this path")
+    parser.add_argument("--profile", action="store_true",
+                        help="per-kernel times of the LSTM's paths instead of the table")
     args = parser.parse_args(argv)
     args.shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
     unknown = [s for s in args.shapes if s not in SHAPES]
@@ -97,6 +104,26 @@ def compare(batch: int, seq_len: int, features: int, hidden: int, repeats: int,
     return rows
 
 
+def profile_lstm(batch: int, seq_len: int, features: int, hidden: int, seed: int) -> None:
+    """Print torch.profiler's per-kernel averages over one forward + backward of the LSTM's
+    handwritten and fused paths, and each path's self CPU time per time step."""
+    from torch.profiler import ProfilerActivity, profile
+
+    x = torch.randn(batch, seq_len, features, generator=torch.Generator().manual_seed(seed))
+    for path in ("handwritten", "fused"):
+        with seeded(seed):
+            module = layers.LSTM(features, hidden, batch_first=True, backend=path)
+        _forward_backward(module, x)  # warm-up
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            _forward_backward(module, x)
+        kernels = prof.key_averages()
+        total = sum(k.self_cpu_time_total for k in kernels)  # microseconds
+        print(f"\nLSTM {path}, {_shape_label((batch, seq_len, features, hidden))}: "
+              f"{total / seq_len:.0f} us per time step, forward + backward (self CPU time of "
+              "every op / T)")
+        print(kernels.table(sort_by="self_cpu_time_total", row_limit=12))
+
+
 def _shape_label(dims: tuple[int, int, int, int]) -> str:
     return "B={} T={} F={} H={}".format(*dims)
 
@@ -117,6 +144,10 @@ def markdown_table(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     pin_threads(args.threads)
+    if args.profile:
+        for name in args.shapes:
+            profile_lstm(*SHAPES[name][0], seed=args.seed)
+        return 0
     rows = []
     for name in args.shapes:
         dims, default_repeats = SHAPES[name]

@@ -6,13 +6,15 @@
                 which sets rnnkit.training.runtime.WORK_PER_THREAD
     together    `rnnkit forecast` (the default run on the bundled AAPL data) alone, and two of
                 them started at the same moment: with the default policy and with --threads
-                set to the cores (what torch does by default); wall time of each child
+                set to the cores (what torch does by default); wall time of each child, and
+                its training and scoring alone (the `seconds` of its metrics.json)
 
 Every setting is warmed up untimed first (three steps; one short forecast), then the settings
 alternate within each round, the order reversed every other round; figures are medians, ratios
 are taken against the reference measured in the same invocation (1 thread; a run alone). For
-the steps, each timed call is a block of BLOCK steps (the thread count changes between blocks,
-never inside one), ``--rounds`` x REPEATS blocks a setting. Run it on an idle machine:
+the steps, each timed call sets its thread count and runs a block of BLOCK steps (so the count
+changes between blocks, never inside one), ``--rounds`` x REPEATS blocks a setting; a step's
+time is its block's over BLOCK. Run it on an idle machine:
 
     python benchmarks/bench_threads.py --rounds 3 --out runs/bench_threads.json
     python benchmarks/bench_threads.py --quick          # a smoke test: two sizes, one epoch
@@ -37,7 +39,8 @@ BLOCK, REPEATS = 3, 5  # steps per timed call; timed calls per setting and round
 QUICK_FORECAST = ["--epochs", "1"]
 
 
-def training_steps(threads: int, hidden: int, batch: int, length: int, layers: int
+def training_steps(threads: int, hidden: int, batch: int, length: int, layers: int,
+                   input_size: int = 3, output_size: int = 1, loss: str = "mse"
                    ) -> Callable[[], None]:
     """A call that runs BLOCK training steps of an LSTM regressor on ``threads`` threads."""
     import torch
@@ -45,10 +48,10 @@ def training_steps(threads: int, hidden: int, batch: int, length: int, layers: i
     from rnnkit.nn.models import SequenceRegressor
 
     torch.manual_seed(0)
-    model = SequenceRegressor(3, output_size=1, cell="lstm", hidden_size=hidden,
-                              num_layers=layers)
+    model = SequenceRegressor(input_size, output_size=output_size, cell="lstm",
+                              hidden_size=hidden, num_layers=layers, loss=loss)
     optimizer = torch.optim.Adam(model.parameters())
-    x, y = torch.randn(batch, length, 3), torch.randn(batch, 1)
+    x, y = torch.randn(batch, length, input_size), torch.randn(batch, output_size)
 
     def block() -> None:
         torch.set_num_threads(threads)
@@ -83,18 +86,21 @@ def steps_table(rounds: int, sizes: list[tuple[int, int, int, int]]) -> list[dic
     return rows
 
 
-def forecasts(count: int, flags: list[str], folder: Path) -> list[float]:
-    """Start ``count`` default forecasts at once; the wall time of each."""
+def forecasts(count: int, flags: list[str], folder: Path) -> list[tuple[float, float]]:
+    """Start ``count`` default forecasts at once; the wall time of each, and the seconds it
+    spent training and scoring (its metrics.json ``seconds``: no start-up, no data reading)."""
     command = [sys.executable, "-m", "rnnkit", "forecast", "--no-progress", *flags]
     started = time.perf_counter()
-    children = [subprocess.Popen([*command, "--out", str(folder / f"run{k}")],
-                                 stdout=subprocess.DEVNULL) for k in range(count)]
+    outs = [folder / f"run{k}" for k in range(count)]
+    children = [subprocess.Popen([*command, "--out", str(out)], stdout=subprocess.DEVNULL)
+                for out in outs]
     seconds = []
-    for child in children:
+    for child, out in zip(children, outs, strict=True):
         child.wait()
         if child.returncode:
             raise SystemExit(f"rnnkit forecast failed: exit {child.returncode}")
-        seconds.append(time.perf_counter() - started)
+        wall = time.perf_counter() - started
+        seconds.append((wall, json.loads((out / "metrics.json").read_text())["seconds"]))
     return seconds
 
 
@@ -105,22 +111,30 @@ def together_table(rounds: int, extra: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         warm_up({name: lambda f=flags: forecasts(1, [*f, "--epochs", "1"], Path(tmp))
                  for name, flags in settings.items()})
-        runs = {(name, count): lambda f=flags, c=count: statistics.median(
-                    forecasts(c, f, Path(tmp)))
+        trained: dict[tuple[str, int], list[float]] = {}  # metrics.json seconds, by side
+
+        def run(flags: list[str], count: int, side: tuple[str, int]) -> float:
+            walls, inside = zip(*forecasts(count, flags, Path(tmp)), strict=True)
+            trained.setdefault(side, []).extend(inside)
+            return statistics.median(walls)
+        runs = {(name, count): lambda f=flags, c=count, s=(name, count): run(f, c, s)
                 for name, flags in settings.items() for count in (1, 2)}
         measures = alternated(runs, rounds)
-    seconds = medians(measures)
+    seconds, inside = medians(measures), medians(trained)
     result = {}
     for name in settings:
         alone, together = seconds[name, 1], seconds[name, 2]
         result[name] = {"alone_s": alone, "together_s": together, "ratio": together / alone,
+                        "alone_trained_s": inside[name, 1],
                         "runs": {"alone": measures[name, 1], "together": measures[name, 2]}}
         print(f"| {name} | {alone:.1f} s | {together:.1f} s | x{together / alone:.2f} |",
               flush=True)
     versus = seconds[torch_default, 1] / seconds[policy, 1]
     result["alone_policy_vs_torch_default"] = versus
     print(f"alone, {policy} against {torch_default}: {seconds[policy, 1]:.2f} s against "
-          f"{seconds[torch_default, 1]:.2f} s (x{versus:.2f} the speed)", flush=True)
+          f"{seconds[torch_default, 1]:.2f} s (x{versus:.2f} the speed); training and scoring "
+          f"inside the run (metrics.json seconds): {inside[policy, 1]:.2f} s against "
+          f"{inside[torch_default, 1]:.2f} s", flush=True)
     return result
 
 

@@ -1,4 +1,5 @@
-"""The hand-written BPTT of rnnkit.nn.bptt against autograd on the step functions of rnnkit.nn.cells."""
+"""The hand-written BPTT of rnnkit.nn.bptt against autograd on the step functions of
+rnnkit.nn.cells."""
 
 import pytest
 import torch

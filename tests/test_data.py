@@ -1,4 +1,5 @@
-"""rnnkit.forecast.windows: windows as views, honest chronological parts, scalers, encodings, features."""
+"""rnnkit.forecast.windows: windows as views, honest chronological parts, scalers, encodings,
+features."""
 
 import json
 import math

@@ -20,6 +20,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from rnnkit.cli.app import main
 from rnnkit.nn.init import seeded
 from rnnkit.nn.models import CharLM, SequenceRegressor
 from rnnkit.training.batches import Batches, StreamBatches
@@ -131,8 +132,7 @@ def _torchrun_and_one_process(tmp_path, flags: list[str]) -> tuple[dict, dict]:
                     "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{_free_port()}",
                     "-m", "rnnkit", *flags, "--out", str(tmp_path / "ddp")],
                    check=True, capture_output=True, text=True, timeout=300)
-    subprocess.run([sys.executable, "-m", "rnnkit", *flags, "--out", str(tmp_path / "one")],
-                   check=True, capture_output=True, text=True, timeout=300)
+    assert main([*flags, "--out", str(tmp_path / "one")]) == 0  # in this process
     return tuple(json.loads((tmp_path / d / "metrics.json").read_text()) for d in ("ddp", "one"))
 
 

@@ -1,4 +1,5 @@
-"""rnnkit.reservoir.evaluation: NRMSE, the training-part scaling, scoring a series and random search."""
+"""rnnkit.reservoir.evaluation: NRMSE, the training-part scaling, scoring a series and random
+search."""
 
 import numpy as np
 import pytest

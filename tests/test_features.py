@@ -1,4 +1,5 @@
-"""rnnkit.forecast.features: derived inputs (causal), the calendar, and the encoding a series allows."""
+"""rnnkit.forecast.features: derived inputs (causal), the calendar, and the encoding a series
+allows."""
 
 import numpy as np
 import pandas as pd

@@ -54,7 +54,8 @@ def test_bundled_file_matches_its_recorded_sha256():
 
 
 def test_io_and_data_load_without_torch():
-    code = "import sys, rnnkit.io.files, rnnkit.forecast.windows; print('torch' in sys.modules)"
+    code = ("import sys, rnnkit.io.files, rnnkit.io.tables, rnnkit.forecast.windows; "
+            "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

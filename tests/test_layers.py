@@ -110,14 +110,12 @@ def test_handwritten_path_matches_torch_nn(name, kw, dtype):
 
 
 @pytest.mark.parametrize(("name", "kw"), CONFIGS, ids=lambda v: str(v))
-@pytest.mark.parametrize("backend", ["fused", "auto"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
-def test_plumbing_fused_path_passes_torch_nn_its_own_arguments(name, kw, backend, dtype):
+def test_plumbing_fused_path_passes_torch_nn_its_own_arguments(name, kw, dtype):
     """Plumbing, not parity: the fused path is torch's own kernel (torch.lstm & co.), so this
-    holds only the weight order, states, layouts and flags rnnkit hands it (and auto's pick:
-    the handwritten path for the Elman RNN on the CPU)."""
-    path = "handwritten" if backend == "auto" and name == "RNN" else "fused"
-    _sweep(name, kw, dtype, backend, path)
+    holds only the weight order, states, layouts and flags rnnkit hands it. The auto backend
+    runs one of the two swept paths (test_auto_backend_says_what_it_picked says which)."""
+    _sweep(name, kw, dtype, "fused", "fused")
 
 
 @pytest.mark.parametrize(("name", "kw"), CONFIGS, ids=lambda v: str(v))

@@ -157,15 +157,6 @@ def test_no_import_cycles_not_even_lazy_ones():
             visit(node, [node])
 
 
-def test_the_cli_loads_no_torch_until_a_command_runs():
-    import subprocess
-    import sys
-
-    code = "import sys, rnnkit.cli; print('torch' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "False"
-
-
 def _keywords(function) -> set[str]:
     return set(inspect.signature(function).parameters)
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from rnnkit._checks import InputError
-from rnnkit.cli import config, flags
+from rnnkit.cli import flags
 from rnnkit.cli.app import main
 from rnnkit.cli.commands import COMMANDS
 from rnnkit.training.runtime import (

@@ -7,7 +7,6 @@ import io
 import json
 import lzma
 import re
-import subprocess
 import sys
 import tarfile
 import zipfile
@@ -475,12 +474,6 @@ def test_the_report_is_json_ready_and_plain_files_keep_the_old_keys(tmp_path):
     report = read_series(_csv(tmp_path, TEXT))[1]
     assert list(report.to_dict()) == ["rows_read", "duplicates_dropped", "filled",
                                       "leading_dropped"]
-
-
-def test_tables_loads_without_torch():
-    code = "import sys, rnnkit.io.tables; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""rnnkit.training.loop: clipping, schedule, early stopping, determinism, exact resume, divergence, batches.
+"""rnnkit.training.loop: clipping, schedule, early stopping, determinism, exact resume, divergence,
+batches.
 
 Every training run here is a SequenceRegressor with a handful of hidden units on 64 windows of a
 sine series (lookback 16, horizon 1), float32, a few optimizer steps: the whole file runs in
@@ -29,7 +30,8 @@ LOOKBACK = 16
 
 
 def _windows(n_windows: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """(x (M, 16, 1), y (M, 1)) read-only windows of sin(0.3 t), as rnnkit.forecast.windows makes them."""
+    """(x (M, 16, 1), y (M, 1)) read-only windows of sin(0.3 t), as rnnkit.forecast.windows
+    makes them."""
     series = np.sin(0.3 * np.arange(n_windows + LOOKBACK))
     return make_windows(series[:, None], series, LOOKBACK, 1)
 

@@ -287,6 +287,7 @@ def diagnose(layer: nn.Module, x: Tensor, *, seed: int = 0) -> dict:
     ``seed`` draws the readout w of the loss. First layer, forward direction (module notes).
 
     Example:
+        >>> from rnnkit.nn.spectra import rescale_spectral_radius_
         >>> layer = rescale_spectral_radius_(RNN(1, 32, batch_first=True), 0.5)
         >>> report = diagnose(layer, torch.randn(16, 20, 1))
         >>> len(report["grad_norm"]), round(report["spectral_radius"], 6)

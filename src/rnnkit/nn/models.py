@@ -54,7 +54,8 @@ class ModelConfig:
         check_positive_int("num_layers", self.num_layers)
         check_in_range("dropout", self.dropout, 0.0, 1.0)
         check_schemes(self.init, self.recurrent_init or None)
-        check_in_range("forget_bias", self.forget_bias, -1e3, 1e3)
+        if self.forget_bias is not None:  # None: torch's own initialisation of b_f
+            check_in_range("forget_bias", self.forget_bias, -1e3, 1e3)
         check_choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
 
 

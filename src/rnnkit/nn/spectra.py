@@ -59,6 +59,7 @@ def weight_spectra(layer: nn.Module) -> dict[str, dict]:
     ("gates" only for gated layers), one entry per ``weight_hh_l{k}[_reverse]``.
 
     Example:
+        >>> from rnnkit.nn import LSTM
         >>> spectra = weight_spectra(LSTM(1, 4, bidirectional=True))
         >>> list(spectra), list(spectra["weight_hh_l0"]["gates"])
         (['weight_hh_l0', 'weight_hh_l0_reverse'], ['i', 'f', 'g', 'o'])
@@ -107,6 +108,7 @@ def rescale_spectral_radius_(layer: nn.Module, radius: float) -> nn.Module:
         has ρ = 0 (nothing to scale).
 
     Example:
+        >>> from rnnkit.nn import RNN
         >>> rnn = rescale_spectral_radius_(RNN(1, 6), 0.9)
         >>> round(weight_spectra(rnn)["weight_hh_l0"]["spectral_radius"], 6)
         0.9

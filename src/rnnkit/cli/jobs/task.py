@@ -34,7 +34,8 @@ NUM_SYMBOLS = 10  # the copy task's S (Arjovsky et al.)
 
 def run(job: TaskJob) -> JobResult:
     """The job; under torchrun every rank trains on its share of each batch, rank 0 scores."""
-    runtime = start_runtime(job.runtime, replace(job.network, cell=job.model),
+    cell = "rnn" if job.model == "irnn" else job.model  # the IRNN is an Elman cell
+    runtime = start_runtime(job.runtime, replace(job.network, cell=cell),
                             job.train.batch_size)
     per_epoch = steps_per_epoch(job.steps)
     cfg = replace(job.train, epochs=job.steps // per_epoch)
