@@ -12,7 +12,7 @@ from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from rnnkit.nn.constraints import apply_spectral_norm_, clamp_recurrent_spectrum_
 from rnnkit.nn.diagnostics import GradientFlowTracker, diagnose, gradient_flow
 from rnnkit.nn.init import seeded
-from rnnkit.nn.layers import GRU, LSTM, RNN, RecurrentLayer
+from rnnkit.nn.layers import GRU, LSTM, RNN
 from rnnkit.nn.models import (
     CharLM,
     ModelConfig,
@@ -21,6 +21,7 @@ from rnnkit.nn.models import (
     SequenceTagger,
     recurrent_layer,
 )
+from rnnkit.nn.recurrent import RecurrentLayer
 
 __all__ = ["GRU", "LSTM", "RNN", "CharLM", "GRUCell", "GradientFlowTracker", "LSTMCell",
            "ModelConfig", "PooledClassifier", "RNNCell", "RecurrentLayer", "SequenceRegressor",

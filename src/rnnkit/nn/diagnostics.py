@@ -44,7 +44,8 @@ from torch import Tensor, nn
 
 from rnnkit._checks import InputError, check_positive_int
 from rnnkit.nn.cells import check_input, gru_update, lstm_update, rnn_update
-from rnnkit.nn.layers import GRU, LSTM, RNN, RecurrentLayer
+from rnnkit.nn.layers import GRU, LSTM, RNN
+from rnnkit.nn.recurrent import RecurrentLayer
 from rnnkit.nn.spectra import first_radius, weight_spectra
 
 # update(x_proj_t, [h_{t-1}, (c_{t-1})]) -> [h_t, (c_t)]: one step given the input projection

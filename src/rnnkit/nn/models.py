@@ -21,7 +21,8 @@ from rnnkit._checks import InputError, check_choice, check_in_range, check_posit
 from rnnkit._fields import opt
 from rnnkit.nn.cells import NONLINEARITIES
 from rnnkit.nn.init import INPUT_SCHEMES, check_schemes
-from rnnkit.nn.layers import GRU, LSTM, RNN, RecurrentLayer
+from rnnkit.nn.layers import GRU, LSTM, RNN
+from rnnkit.nn.recurrent import RecurrentLayer
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 POOLINGS = ("last", "mean", "attention")
