@@ -118,3 +118,38 @@ def test_choose_encoding_follows_the_data():
     load = 50 + 10 * np.sin(2 * np.pi * t / 24)  # positive but seasonal
     seasonal = choose_encoding(load, index, 24)
     assert seasonal.target_kind == "sdiff" and "seasonal at m = 24" in seasonal.reason
+
+
+def test_a_negative_weekly_correlation_of_returns_is_no_season():
+    """Daily returns whose lag-5 autocorrelation is clearly negative (the lag-m test alone took
+    that for a weekly season) hold out worse with the seasonal naive forecast: prices."""
+    rng = np.random.default_rng(3)
+    e = rng.normal(0, 0.02, 1300)
+    returns = e[5:] - 0.4 * e[:-5]  # MA(5): r_5 ≈ -0.34
+    price = 100 * np.exp(np.cumsum(returns))
+    index = pd.bdate_range("2015-01-01", periods=len(price))
+    chosen = choose_encoding(price, index, 5, horizon=1, val_fraction=0.1)
+    assert chosen.target_kind == "log_return" and "price-like" in chosen.reason
+    mse = chosen.selection["mse"]
+    assert mse["snaive"] > mse["naive"] and not chosen.selection["seasonal"]
+
+
+def test_a_season_is_chosen_by_the_validation_part_and_says_so():
+    index = pd.date_range("2020-01-01", periods=24 * 60, freq="h")
+    t = np.arange(len(index))
+    load = 50 + 10 * np.sin(2 * np.pi * t / 24) + np.random.default_rng(0).normal(0, 1, len(t))
+    chosen = choose_encoding(load, index, 24, horizon=24, val_fraction=0.1)
+    assert chosen.target_kind == "sdiff" and chosen.selection["seasonal"]
+    assert chosen.selection["validation_origins"] >= 10 and "seasonal naive" in chosen.reason
+
+
+def test_the_test_part_changes_no_choice():
+    from rnnkit.forecast import Forecaster
+
+    index = pd.bdate_range("2015-01-01", periods=600)
+    frame = pd.DataFrame({"Close": _prices(1, 600)}, index=index)
+    changed = frame.copy()
+    changed.iloc[-120:, 0] = 100 + 20 * np.sin(np.arange(120))  # a test part with a "season"
+    chosen = [Forecaster(lookback=20, target="Close").check(f, test_fraction=0.2)
+              for f in (frame, changed)]
+    assert chosen[0] == chosen[1]

@@ -120,6 +120,7 @@ class Encoding:
     target_kind: str
     window_norm: str
     reason: str
+    selection: dict | None = None  # the validation errors the season was chosen by
 
 
 def calendar_features(index: pd.Index) -> tuple[str, ...]:
@@ -162,36 +163,83 @@ def is_seasonal(values: np.ndarray, season: int, z: float = 1.645) -> tuple[bool
     return bool(abs(acf[season]) > limit), float(acf[season])
 
 
-def choose_encoding(values: np.ndarray, index: pd.Index, season: int) -> Encoding:
+MIN_VALIDATION_ORIGINS = 10  # fewer, and the season is decided by the lag-m test alone
+
+
+def seasonal_on_validation(values: np.ndarray, season: int, horizon: int,
+                           val_fraction: float) -> dict | None:
+    """Which base forecast predicts the last part of the training values better: naive or
+    seasonal naive, by mean squared error over every origin and step of that part.
+
+    Math (y the training values, n of them, v = max(ceil(val_fraction n), H + m) the
+    validation rows, origins t = n - v .. n - 1 - H, steps h = 1 .. H):
+        naive:           ŷ_{t+h} = y_t
+        seasonal naive:  ŷ_{t+h} = y_{t+h-m·ceil(h/m)}
+        seasonal  <=>  MSE(seasonal naive) < MSE(naive)
+    These are the bases the targets are taken against ("diff"/"log_return" vs "sdiff"), so the
+    network starts from the one that holds out better. The values given are the training part
+    only: the test part is never read. None when m < 2 or fewer than
+    :data:`MIN_VALIDATION_ORIGINS` origins fit.
+    """
+    y = np.asarray(values, dtype=np.float64)
+    n = len(y)
+    v = max(math.ceil(val_fraction * n), horizon + season)
+    origins = np.arange(n - v, n - horizon)
+    if season < 2 or len(origins) < MIN_VALIDATION_ORIGINS or origins[0] < season:
+        return None
+    steps = np.arange(1, horizon + 1)
+    actual = y[origins[:, None] + steps]
+    naive = y[origins][:, None]
+    snaive = y[origins[:, None] + steps - season * np.ceil(steps / season).astype(int)]
+    mse = {"naive": float(np.mean((actual - naive) ** 2)),
+           "snaive": float(np.mean((actual - snaive) ** 2))}
+    return {"validation_origins": len(origins), "horizon": horizon, "season": season,
+            "mse": mse, "seasonal": mse["snaive"] < mse["naive"]}
+
+
+def choose_encoding(values: np.ndarray, index: pd.Index, season: int, horizon: int = 1,
+                    val_fraction: float = 0.1) -> Encoding:
     """The default inputs, target encoding and window normalisation a series allows.
 
     Rules (y the training part of the target, m its season):
-        y > 0 everywhere and its differences not seasonal at m (``data.is_seasonal`` at 99%,
-            so that one random walk in ten is not taken for a season as at 90%): a
-            price-like series, so log returns in and out: features ("log_return",), target
-            log(p_{t+h}/p_t), no window normalisation (the tutorial's AAPL case);
+        whether the series is seasonal at m is decided on the last part of y
+            (:func:`seasonal_on_validation`: does the seasonal naive forecast beat the naive
+            one there?); with too short a series, by the lag-m test of the differences
+            (:func:`is_seasonal` at 99%, a positive correlation only);
+        y > 0 everywhere and not seasonal: a price-like series, so log returns in and out:
+            features ("log_return",), target log(p_{t+h}/p_t), no window normalisation (the
+            tutorial's AAPL case);
         otherwise (a zero or negative value, or a season): the level, taken relative to each
             window's last value ("last" normalisation), plus the calendar inputs of
             :func:`calendar_features`; targets that work for any sign: with a season, what the
             seasonal naive forecast misses ("sdiff", p_{t+h} - p_{t+h-m·ceil(h/m)}: the
             network starts from the seasonal baseline and learns its corrections), else
             p_{t+h} - p_t ("diff").
-    ``reason`` says which rule applied and why, for the report.
+    ``reason`` says which rule applied and why, for the report; ``selection`` holds the
+    validation errors when they decided.
     """
     values = np.asarray(values, dtype=np.float64)
-    seasonal, acf = is_seasonal(values, season, z=SEASON_Z)
+    selection = seasonal_on_validation(values, season, horizon, val_fraction)
+    if selection is None:
+        test, acf = is_seasonal(values, season, z=SEASON_Z)
+        seasonal = test and acf > 0
+        evidence = f"lag-m autocorrelation of the differences {acf:+.2f}"
+    else:
+        seasonal, mse = selection["seasonal"], selection["mse"]
+        ratio = mse["snaive"] / mse["naive"] if mse["naive"] > 0 else math.inf
+        evidence = (f"on the last {selection['validation_origins']} training origins the "
+                    f"seasonal naive forecast's MSE is {ratio:.2f}x the naive one's")
     if (values > 0).all() and not seasonal:
         return Encoding(("log_return",), "log_return", "none",
-                        f"strictly positive and not seasonal at m = {season} (lag-m "
-                        f"autocorrelation of the differences {acf:+.2f}): price-like, so log "
-                        "returns in and out")
+                        f"strictly positive and not seasonal at m = {season} ({evidence}): "
+                        "price-like, so log returns in and out", selection)
     why = " and ".join(
         ([f"takes values <= 0 (minimum {values.min():g})"] if values.min() <= 0 else [])
-        + ([f"seasonal at m = {season} (lag-m autocorrelation of the differences {acf:+.2f})"]
-           if seasonal else []))
+        + ([f"seasonal at m = {season} ({evidence})"] if seasonal else []))
     calendar = calendar_features(index)
     extra = f", with the calendar inputs {', '.join(calendar)}" if calendar else ""
     out = ("the error of the seasonal naive forecast out (sdiff)" if seasonal
            else "differences to it out (diff)")
     return Encoding(("level", *calendar), "sdiff" if seasonal else "diff", "last",
-                    f"{why}: the level relative to each window's last value in{extra}; {out}")
+                    f"{why}: the level relative to each window's last value in{extra}; {out}",
+                    selection)
