@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-slow test-all lint bench clean
+.PHONY: demo test test-slow test-all lint bench notebooks clean
 
 $(BIN)/rnnkit: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(BIN)/rnnkit
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_esn.py
 	$(BIN)/python benchmarks/bench_esn_classify.py --units 500 2000
+
+# re-run the example notebooks and store them with their outputs (after a change to what they show)
+notebooks: $(BIN)/rnnkit
+	$(BIN)/python examples/regenerate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -195,8 +195,8 @@ def test_forecast_writes_every_output(forecast_run):
     assert metrics["significance"]["naive"]["verdict"] in ("beats", "loses to",
                                                            "no significant difference")
     predictions = pd.read_csv(out / "predictions.csv")
-    assert list(predictions.columns) == ["origin", "step", "date", "actual", "model", "naive",
-                                         "snaive", "drift"]
+    assert list(predictions.columns) == ["origin", "step", "date", "actual", "model", "network",
+                                         "linear", "naive", "snaive", "drift", "lo_95", "hi_95"]
     assert len(predictions) == 302
     assert predictions["date"].iloc[0] == "2019-10-21"  # row ceil(0.8 * 1510) = 1208
     assert len(pd.read_csv(out / "future.csv")) == 5
@@ -213,7 +213,7 @@ def test_predict_with_the_saved_model(forecast_run, capsys):
     code, stdout, _ = _run(["predict", "--model", str(out / "model"), "--steps", "3"], capsys)
     assert code == 0
     lines = stdout.splitlines()
-    assert lines[0] == "date,Close" and len(lines) == 4
+    assert lines[0] == "date,Close,lo_95,hi_95" and len(lines) == 4
     assert lines[1].startswith("2020-12-31")
 
 
@@ -415,7 +415,7 @@ def test_forecast_any_series_end_to_end_and_predict_remembers_its_data(tmp_path,
     future = pd.read_csv(out / "future.csv")
     assert len(future) == 3  # --future defaults to the horizon
     code, stdout, _ = _run(["predict", "--model", str(out / "model")], capsys)
-    assert code == 0 and stdout.splitlines()[0] == "date,value"  # its own data, not AAPL
+    assert code == 0 and stdout.splitlines()[0] == "date,value,lo_95,hi_95"  # its data, not AAPL
     assert stdout.splitlines()[1].startswith("2021-03-13 00:00:00")
 
 
@@ -499,7 +499,7 @@ def test_m4_files_train_one_global_model_scored_as_the_competition(tmp_path, cap
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
     assert "naive2" in stdout and "OWA" in stdout
     code, stdout, _ = _run(["predict", "--model", str(out / "model")], capsys)
-    assert code == 0 and stdout.splitlines()[0] == "step,series,value,spread"  # 3 seeds
+    assert code == 0 and stdout.splitlines()[0] == "step,series,value,spread,lo_95,hi_95"  # 3 seeds
     assert len(stdout.splitlines()) == 1 + 4 * 6
 
 

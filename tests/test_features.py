@@ -153,3 +153,15 @@ def test_the_test_part_changes_no_choice():
     chosen = [Forecaster(lookback=20, target="Close").check(f, test_fraction=0.2)
               for f in (frame, changed)]
     assert chosen[0] == chosen[1]
+
+
+def test_one_series_below_zero_rules_out_log_returns_for_the_panel():
+    from rnnkit.forecast.features import panel_encoding
+
+    index = pd.bdate_range("2015-01-01", periods=400)
+    prices = [choose_encoding(_prices(seed, 400), index, 5) for seed in range(3)]
+    signed = choose_encoding(_prices(9, 400) - 100, index, 5)
+    assert {c.target_kind for c in prices} == {"log_return"} and signed.target_kind == "diff"
+    assert panel_encoding([*prices, signed], all_positive=True).target_kind == "log_return"
+    chosen = panel_encoding([*prices, signed], all_positive=False)
+    assert chosen.target_kind == "diff" and chosen.selection["series"] == 4

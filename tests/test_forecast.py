@@ -95,8 +95,8 @@ def test_backtest_scores_everyone_on_the_same_test_targets():
         1 - result.metrics["model"]["mse"] / result.metrics["naive"]["mse"])
     assert set(result.metrics) >= {"model", "naive", "snaive", "drift", "skill", "season",
                                    "significance"}
-    assert list(p.columns) == ["origin", "step", "date", "actual", "model", "naive", "snaive",
-                               "drift"]
+    assert list(p.columns) == ["origin", "step", "date", "actual", "model", "network", "linear",
+                               "naive", "snaive", "drift", "lo_95", "hi_95"]
     json.dumps(result.metrics, allow_nan=False)  # strict JSON
 
 
@@ -130,7 +130,8 @@ def test_predict_gives_business_days_after_the_data_and_rolls_past_the_horizon()
     frame = _series()
     f = _small(horizon=2).fit(frame)
     future = f.predict(frame, steps=5)
-    assert list(future.columns) == ["Close"]
+    assert list(future.columns) == ["Close", "lo_95", "hi_95"]
+    assert future["lo_95"].iloc[2:].isna().all()  # calibrated up to the horizon only
     expected = pd.bdate_range(frame.index[-1] + pd.Timedelta(days=1), periods=5)
     assert list(future.index) == list(expected)
     direct = f.predict(frame)
@@ -147,8 +148,8 @@ def test_covariates_cannot_roll_past_the_horizon():
 
 def test_ensemble_mean_and_spread():
     frame = _series()
-    f = _small(ensemble=3).fit(frame)
-    members = [_small(_net(seed=s)).fit(frame).predict_windows(frame).mean
+    f = _small(ensemble=3, combine="none").fit(frame)
+    members = [_small(_net(seed=s), combine="none").fit(frame).predict_windows(frame).mean
                for s in range(3)]
     windows = f.predict_windows(frame)
     np.testing.assert_allclose(windows.mean, np.mean(members, axis=0), rtol=1e-6)
@@ -170,7 +171,7 @@ def test_esn_member_is_its_ridge_readout_on_the_last_window_state(tmp_path):
     """--model esn: the forecast is W_out h_L + b_out of each window, saved and reloaded."""
     frame = _series()
     f = _small(ReservoirRegressor(ReservoirConfig(units=40, ridge=1e-3)), ensemble=2,
-               features=("log_return", "ma5")).fit(frame)
+               features=("log_return", "ma5"), combine="none").fit(frame)
     esn = f.models_[0].esn_
     assert esn.washout == f.lookback - 1 and esn.units == 40 and f.models_[1].esn_.seed == 1
     windows = f.predict_windows(frame)
@@ -341,7 +342,8 @@ def test_validation_rows_choose_the_epoch_but_never_set_the_scalers():
     one_epoch = NetworkRegressor(ModelConfig(hidden_size=8), replace(FAST, epochs=1))
 
     def fit(data):
-        return _small(one_epoch, features=("level", "log_return"), scaler="minmax").fit(data)
+        return _small(one_epoch, features=("level", "log_return"), scaler="minmax",
+                      combine="none").fit(data)
 
     def edited(start, stop=None):
         copy = frame.copy()

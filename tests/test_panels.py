@@ -46,7 +46,7 @@ def test_one_model_learns_every_series_each_with_its_own_scale():
     for key, frame in panel.items():
         assert windows[key].mean.shape == (len(frame) - 24 + 1, 4)
     future = f.predict(panel)
-    assert list(future.columns) == ["series", "value"] and len(future) == 3 * 4
+    assert list(future.columns) == ["series", "value", "lo_95", "hi_95"] and len(future) == 3 * 4
     assert list(future[future["series"] == "s2"].index) == [240, 241, 242, 243]
 
 

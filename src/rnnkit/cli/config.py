@@ -134,6 +134,11 @@ class ForecastJob(Job):
                                  "id, so the first layer learns a vector per series")
     static: str = opt("", "many series: a CSV of static covariates, the series id in its "
                       "first column, then numeric columns")
+    combine: str = opt("auto", "the forecast handed out: auto = the network, a least-squares "
+                       "linear model and seasonal naive, weighted per step by their errors on "
+                       "the validation part; none = the network alone", ("auto", "none"))
+    intervals: str = opt("95", "levels in percent of the prediction intervals, comma-separated "
+                         "(e.g. 80,95), calibrated on the validation part")
     future: int = opt(0, "steps forecast beyond the end of the data; 0 = the horizon")
     folds: int = opt(0, "walk-forward backtest over this many expanding folds; 0 = skip")
     out: str = opt("runs/forecast", "output folder")
@@ -165,6 +170,9 @@ class ForecastJob(Job):
         """The flags that do nothing for the chosen ``--model``, and why."""
         return network_or_reservoir(self.model, {"epochs", "loss"},
                                     "its readout is fitted in closed form")
+
+
+CHOSEN_NOISE = -1.0  # ClassifyJob.input_noise left to --choose
 
 
 @dataclass(frozen=True)
@@ -200,11 +208,16 @@ class ClassifyJob(Job):
     pooling: str = opt("mean", "how the hidden states become one vector: last (the final "
                        "state), mean (over the sequence's steps) or attention (a learned "
                        "softmax weight per step; attention.png shows them)", POOLINGS)
-    patch: int = opt(12, "steps each recurrent step reads at once (p consecutive values: a p "
+    choose: str = opt("auto", "auto: choose --patch and --input-noise (those not given) by "
+                      "stratified 3-fold cross-validation on the training sequences only (one "
+                      "network per fold, a third of the epochs, lowest log loss); none: patch 1, "
+                      "no noise", ("auto", "none"))
+    patch: int = opt(0, "steps each recurrent step reads at once (p consecutive values: a p "
                      "times shorter sequence whose every input shows a piece of shape); 1 = "
-                     "one step at a time")
-    input_noise: float = opt(0.3, "training only: add N(0, σ²) noise to every (scaled) input, "
-                             "an augmentation for small training sets; 0 = off")
+                     "one step at a time; 0 = chosen by --choose among 1 and length/12")
+    input_noise: float = opt(-1.0, "training only: add N(0, σ²) noise to every (scaled) input, "
+                             "an augmentation for small training sets; 0 = off; -1 = chosen by "
+                             "--choose among 0 and 0.3")
     normalize: str = opt("standard", "input scaling: standard (each feature's mean and std over "
                          "the training sequences only), series (each sequence by itself), none",
                          NORMALIZATIONS)
@@ -227,13 +240,15 @@ class ClassifyJob(Job):
                        high_open=True)
         check_in_range("val_fraction", self.val_fraction, 0.0, 1.0, high_open=True)
         check_positive_int("ensemble", self.ensemble)
-        check_positive_int("patch", self.patch)
-        check_in_range("input_noise", self.input_noise, 0.0, 1e3)
+        check_non_negative_int("patch", self.patch)
+        if self.input_noise != CHOSEN_NOISE:
+            check_in_range("input_noise", self.input_noise, 0.0, 1e3)
 
     def inapplicable(self) -> tuple[set[str], str]:
         """The flags that do nothing for the chosen ``--model``, and why."""
         return network_or_reservoir(
-            self.model, {"pooling", "patch", "input_noise", "class_weight", "val_fraction"},
+            self.model, {"pooling", "patch", "input_noise", "class_weight", "val_fraction",
+                         "choose"},
             "its ridge classifier is fitted in closed form on all the training sequences")
 
 

@@ -1,6 +1,7 @@
 """rnnkit.forecast: forecasting one series or many, scored honestly.
 
-``Forecaster`` (an estimator over a window model: a network or a reservoir), the windows,
+``Forecaster`` (an estimator over a window model: a network or a reservoir, stacked with a
+least-squares linear model and seasonal naive, with conformal intervals), the windows,
 target encodings and features it learns from, the metrics and baselines every forecast is
 scored beside, backtests and walk-forward folds, panels of many series and the M4
 competition's measures. The names below load on first use, so the NumPy-only modules
@@ -13,9 +14,11 @@ from rnnkit._exports import lazy_exports
 
 _MODULES = {
     "backtesting": ["Backtest", "backtest", "training_part", "walk_forward"],
-    "forecaster": ["Forecaster", "WindowForecasts"],
-    "metrics": ["diebold_mariano", "drift_forecast", "forecast_metrics", "naive_forecast",
-                "seasonal_naive_forecast", "skill"],
+    "combine": ["Combination", "WindowForecasts", "conformal_quantile", "simplex_weights"],
+    "forecaster": ["Forecaster"],
+    "linear": ["LinearModel", "fit_linear"],
+    "metrics": ["diebold_mariano", "drift_forecast", "forecast_metrics", "interval_scores",
+                "naive_forecast", "seasonal_naive_forecast", "skill"],
     "window_models": ["NetworkRegressor", "ReservoirRegressor", "WindowModel"],
 }
 _EXPORTS = {name: f"{__name__}.{module}" for module, names in _MODULES.items() for name in names}

@@ -1,8 +1,9 @@
 """Scoring a Forecaster on the data it never saw, beside the baselines every model must beat.
 
-The test part is the last rows of the series; every forecaster, the model and the naive,
-seasonal-naive and drift baselines, is scored on the same (origin, step) targets, and a
-Diebold-Mariano test says whether a difference from a baseline is more than noise.
+The test part is the last rows of the series; every forecaster, the model (the combination
+the Forecaster hands out), the network alone, the linear model and the naive, seasonal-naive
+and drift baselines, is scored on the same (origin, step) targets, and a Diebold-Mariano test
+says whether a difference from a baseline is more than noise.
 """
 
 import math
@@ -18,6 +19,7 @@ from rnnkit.forecast.metrics import (
     diebold_mariano,
     drift_forecast,
     forecast_metrics,
+    interval_scores,
     naive_forecast,
     seasonal_naive_forecast,
     skill,
@@ -28,6 +30,8 @@ from rnnkit.forecast.targets import encode_targets
 from rnnkit.forecast.windows import Split, window_parts
 
 BASELINES = ("naive", "snaive", "drift")
+SCOREBOARD = ("model", "network", "linear", *BASELINES, "naive2")  # in the order shown
+TESTED_AGAINST = ("naive", "snaive", "linear")  # the Diebold-Mariano tests of model and network
 
 
 @dataclass
@@ -52,9 +56,12 @@ def backtest(forecaster: Forecaster, data, test_fraction: float = 0.2, refit: bo
     (the tutorial's ceil(0.8 N) split). Scored origins are those whose H targets all lie in the
     test part (:func:`~rnnkit.forecast.windows.window_parts`), the same for every forecaster.
     Metrics are in the target's units; "skill" is 1 - MSE_model / MSE_naive (> 0: lower error than
-    naive), and "significance" holds the Diebold-Mariano test of the model against each baseline
-    with its verdict at 5%. ``predictions`` has one row per (origin, step): origin, step, date,
-    actual, model, naive, snaive, drift (and spread for an ensemble).
+    naive), and "significance" holds the Diebold-Mariano test of the model against naive,
+    seasonal naive and the linear model with its verdict at 5% ("significance_network": the
+    network alone's, when the model is a combination; "combination": its weights). The model's
+    block has its intervals' coverage_<level> and msis. ``predictions`` has one row per
+    (origin, step): origin, step, date, actual, model, network (a combination's), linear,
+    naive, snaive, drift, lo_<level> and hi_<level> (and spread for an ensemble).
 
     Many series (a dict, or a long frame with the forecaster's ``id_column``): one model is
     fitted on every series' training part; each series is scored as above, and the metrics are
@@ -71,9 +78,12 @@ def backtest(forecaster: Forecaster, data, test_fraction: float = 0.2, refit: bo
     windows = forecaster.predict_panel({key: panel[key] for key in known})
     scored = {key: _score(forecaster, key, panel[key], windows[key], ends[key]) for key in known}
     if list(scored) == [""]:
-        metrics, predictions = scored[""]
-        return Backtest(metrics, predictions, forecaster)
-    return _panel_backtest(forecaster, panel, scored)
+        result = Backtest(*scored[""], forecaster)
+    else:
+        result = _panel_backtest(forecaster, panel, scored)
+    if getattr(forecaster, "combination_", None) is not None:
+        result.metrics["combination"] = forecaster.combination_.to_dict()
+    return result
 
 
 def training_part(forecaster: Forecaster, data, test_fraction: float = 0.2,
@@ -99,34 +109,50 @@ def _score(forecaster: Forecaster, key: str, frame: pd.DataFrame, windows, train
     origin_rows = windows.origin_rows[test]
     raw = frame[forecaster.target].to_numpy(float)
     # the baselines see the whole raw series up to each origin, whatever the model's inputs
-    forecasts = {"model": windows.mean[test], "naive": naive_forecast(last, h),
-                 "snaive": seasonal_naive_forecast(raw, origin_rows, h, forecaster.season_),
-                 "drift": drift_forecast(raw, origin_rows, h)}
+    forecasts = {"model": windows.mean[test]}
+    forecasts |= {} if windows.network is None else {"network": windows.network[test]}
+    forecasts |= {} if windows.linear is None else {"linear": windows.linear[test]}
+    forecasts |= {"naive": naive_forecast(last, h),
+                  "snaive": seasonal_naive_forecast(raw, origin_rows, h, forecaster.season_),
+                  "drift": drift_forecast(raw, origin_rows, h)}
     if len(origin_rows) == 1:  # the competition's setting: Naive2 from the training part
         forecasts["naive2"] = naive2_forecast(raw[: origin_rows[0] + 1], h,
                                               forecaster.season_)[None]
     scale = forecaster.mase_scales_[key]
     metrics = {who: forecast_metrics(actual, f, last, scale) for who, f in forecasts.items()}
+    for level, (lower, upper) in windows.bands.items():
+        metrics["model"] |= interval_scores(actual, lower[test], upper[test], scale, level)
     metrics["skill"] = skill(metrics["model"]["mse"], metrics["naive"]["mse"])
     metrics["season"] = forecaster.season_
-    metrics["significance"] = {}
+    for who, name in (("model", "significance"), ("network", "significance_network")):
+        if who in forecasts:
+            metrics[name] = _significance(forecasts, who, actual, h)
     n = len(origin_rows)
-    for baseline in ("naive", "snaive"):
-        if n <= h:  # the test needs more origins than the horizon over which errors overlap
-            metrics["significance"][baseline] = {
-                "statistic": None, "p_value": None, "n": n,
-                "verdict": f"not tested ({n} origins; the test needs more than {h})"}
-            continue
-        test_result = diebold_mariano(forecasts["model"] - actual, forecasts[baseline] - actual, h)
-        metrics["significance"][baseline] = test_result | {"verdict": verdict(test_result)}
     steps = np.tile(np.arange(1, h + 1), n)
     rows = np.repeat(origin_rows, h) + steps
     predictions = pd.DataFrame({"origin": frame.index[np.repeat(origin_rows, h)], "step": steps,
                                 "date": frame.index[rows], "actual": actual.ravel()}
                                | {who: f.ravel() for who, f in forecasts.items()})
+    for level, (lower, upper) in windows.bands.items():
+        predictions[f"lo_{level}"], predictions[f"hi_{level}"] = (lower[test].ravel(),
+                                                                  upper[test].ravel())
     if forecaster.ensemble > 1:
         predictions["spread"] = windows.spread[test].ravel()
     return metrics, predictions
+
+
+def _significance(forecasts: dict, who: str, actual: np.ndarray, h: int) -> dict:
+    """Diebold-Mariano tests of forecaster ``who`` against naive, snaive and linear."""
+    result, n = {}, len(actual)
+    for baseline in (b for b in TESTED_AGAINST if b in forecasts):
+        if n <= h:  # the test needs more origins than the horizon over which errors overlap
+            result[baseline] = {"statistic": None, "p_value": None, "n": n,
+                                "verdict": f"not tested ({n} origins; the test needs more "
+                                           f"than {h})"}
+            continue
+        test_result = diebold_mariano(forecasts[who] - actual, forecasts[baseline] - actual, h)
+        result[baseline] = test_result | {"verdict": verdict(test_result)}
+    return result
 
 
 SCORES = ("mse", "mae", "rmse", "mape", "smape", "mase", "directional_accuracy")
@@ -134,17 +160,21 @@ SCORES = ("mse", "mae", "rmse", "mape", "smape", "mase", "directional_accuracy")
 
 def _panel_backtest(forecaster: Forecaster, panel: dict, scored: dict) -> Backtest:
     """Many series: each one's metrics as a row, their means over series, OWA against Naive2."""
-    who = [w for w in ("model", *BASELINES, "naive2") if w in next(iter(scored.values()))[0]]
+    first = next(iter(scored.values()))[0]
+    who = [w for w in SCOREBOARD if w in first]
+    names = {w: [name for name in first[w] if name != "per_step"] for w in who}
     rows = []
     for key, (metrics, _) in scored.items():
         row = {"series": key}
         for w in who:
-            row |= {f"{w}_{name}": metrics[w][name] for name in SCORES}
-        for baseline, test in metrics["significance"].items():
-            row |= {f"p_vs_{baseline}": test["p_value"], f"vs_{baseline}": test["verdict"]}
+            row |= {f"{w}_{name}": metrics[w][name] for name in names[w]}
+        for prefix, tests in (("", "significance"), ("network_", "significance_network")):
+            for baseline, test in metrics.get(tests, {}).items():
+                row |= {f"{prefix}p_vs_{baseline}": test["p_value"],
+                        f"{prefix}vs_{baseline}": test["verdict"]}
         rows.append(row)
     per_series = pd.DataFrame(rows)
-    metrics = {w: {name: _mean(per_series[f"{w}_{name}"]) for name in SCORES} for w in who}
+    metrics = {w: {name: _mean(per_series[f"{w}_{name}"]) for name in names[w]} for w in who}
     if "naive2" in who:
         for w in who:
             metrics[w]["owa"] = owa(metrics[w]["smape"], metrics[w]["mase"],
@@ -153,8 +183,11 @@ def _panel_backtest(forecaster: Forecaster, panel: dict, scored: dict) -> Backte
     metrics["season"] = forecaster.season_
     metrics["series"] = {"scored": len(scored), "in_data": len(panel),
                          "left_out": [key for key in panel if key not in scored]}
-    tested = per_series[[c for c in per_series if c.startswith("vs_")]]
-    metrics["significance"] = {c[3:]: tested[c].value_counts().to_dict() for c in tested}
+    for prefix, name in (("vs_", "significance"), ("network_vs_", "significance_network")):
+        tested = per_series[[c for c in per_series if c.startswith(prefix)]]
+        if len(tested.columns):
+            metrics[name] = {c[len(prefix):]: tested[c].value_counts().to_dict()
+                             for c in tested}
     column = forecaster.id_column or "series"
     predictions = pd.concat([p.assign(**{column: key})[[column, *p.columns]]
                              for key, (_, p) in scored.items()], ignore_index=True)
@@ -195,7 +228,7 @@ def walk_forward(forecaster: Forecaster, data, folds: int = 3, test_fraction: fl
                         **fit_kwargs)
         per_fold.append(fold.metrics)
     summary = {}
-    for who in ("model", *BASELINES):
+    for who in (w for w in SCOREBOARD if all(w in fold for fold in per_fold)):
         summary[who] = {}
         for name in SCORES:
             values = [f[who][name] for f in per_fold]
@@ -204,4 +237,4 @@ def walk_forward(forecaster: Forecaster, data, folds: int = 3, test_fraction: fl
                                   "std": float(np.std(values)) if defined else None}
     return {"folds": per_fold, "summary": summary}
 
-__all__ = ["BASELINES", "Backtest", "backtest", "training_part", "walk_forward"]
+__all__ = ["BASELINES", "SCOREBOARD", "Backtest", "backtest", "training_part", "walk_forward"]

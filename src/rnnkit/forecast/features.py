@@ -6,6 +6,7 @@ so the same inputs can be computed at forecast time, also for dates past the dat
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -242,4 +243,23 @@ def choose_encoding(values: np.ndarray, index: pd.Index, season: int, horizon: i
            else "differences to it out (diff)")
     return Encoding(("level", *calendar), "sdiff" if seasonal else "diff", "last",
                     f"{why}: the level relative to each window's last value in{extra}; {out}",
+                    selection)
+
+
+def panel_encoding(chosen: list[Encoding], all_positive: bool) -> Encoding:
+    """One encoding for many series (one network reads them all): the most common of the
+    series' own choices among those every series can take. Log returns need every value of
+    every series positive: with one value <= 0 anywhere (``all_positive`` False), the other
+    choices are voted on. ``selection`` counts how the series were decided.
+    """
+    if len(chosen) == 1:
+        return chosen[0]
+    allowed = chosen if all_positive else [c for c in chosen if c.target_kind != "log_return"]
+    votes = Counter((c.features, c.target_kind, c.window_norm) for c in allowed)
+    key, count = votes.most_common(1)[0]
+    auto = next(c for c in allowed if (c.features, c.target_kind, c.window_norm) == key)
+    selection = {"series": len(chosen), "chosen_by": count,
+                 "decided_on_validation": sum(c.selection is not None for c in chosen),
+                 "seasonal": sum(c.target_kind == "sdiff" for c in chosen)}
+    return Encoding(*key, f"the choice for {count} of {len(chosen)} series: {auto.reason}",
                     selection)

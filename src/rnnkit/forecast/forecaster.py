@@ -17,8 +17,6 @@ The tutorial's walkthrough, done right, for any series:
 """
 
 import warnings
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +30,23 @@ from rnnkit._checks import (
     check_positive_int,
 )
 from rnnkit.base import Estimator
-from rnnkit.forecast.features import Encoding, choose_encoding, derive_features
+from rnnkit.forecast.combine import (
+    COMBINE_CHOICES,
+    WindowForecasts,
+    check_intervals,
+    fit_combination,
+    future_bands,
+    series_scale,
+    stacked,
+)
+from rnnkit.forecast.features import Encoding, choose_encoding, derive_features, panel_encoding
 from rnnkit.forecast.forecaster_files import (
     fitted_record,
     params_from_record,
     params_record,
     restore_fitted,
 )
+from rnnkit.forecast.linear import fit_linear
 from rnnkit.forecast.metrics import infer_season, mase_scale
 from rnnkit.forecast.panels import test_split, to_panel, usable
 from rnnkit.forecast.targets import (
@@ -70,7 +78,9 @@ class Forecaster(Estimator):
     Parameters are stored as given; ``fit`` builds ``models_`` (one fitted copy of ``model`` per
     ensemble member), ``encoding_`` (the features, target kind and window normalisation used,
     with the reason), ``season_``, ``series_`` (the ids learned from), and per series
-    ``input_scalers_``, ``target_scalers_``, ``mase_scales_``, ``train_ends_``, plus ``history_``.
+    ``input_scalers_``, ``target_scalers_``, ``mase_scales_``, ``train_ends_``, plus ``history_``,
+    ``linear_`` (the linear model on the fitting windows) and ``combination_`` (the stacking
+    weights and conformal half-widths, from the validation windows).
 
     Parameters
     ----------
@@ -95,6 +105,12 @@ class Forecaster(Estimator):
         the first layer learns one vector per series (its columns of W_xh: a series embedding
         added to every gate's pre-activation). ``fit(..., static=frame)`` adds static
         covariates the same way, standardised over the series.
+    combine : "auto": the forecast is the network, the linear model (``linear_``,
+        :mod:`rnnkit.forecast.linear`) and seasonal naive stacked with weights fitted on the
+        validation part (``combination_``, :mod:`rnnkit.forecast.combine`); "none": the
+        network alone.
+    intervals : levels (percent) of the split-conformal intervals calibrated on the validation
+        part; ``predict`` gives lo_<level> and hi_<level> columns.
 
     Example
     -------
@@ -104,8 +120,8 @@ class Forecaster(Estimator):
     >>> series = pd.Series(100 + np.sin(np.arange(120) / 5), index=idx, name="y")
     >>> model = NetworkRegressor(train=TrainConfig(epochs=2))
     >>> f = Forecaster(model, lookback=10, horizon=2, target="y").fit(series)
-    >>> f.predict(series).shape, f.encoding_.target_kind
-    ((2, 1), 'log_return')
+    >>> list(f.predict(series).columns), f.encoding_.target_kind
+    (['y', 'lo_95', 'hi_95'], 'log_return')
     """
 
     fitted_attribute = "num_features_in_"
@@ -116,7 +132,8 @@ class Forecaster(Estimator):
         features: tuple[str, ...] | str = AUTO, target_kind: str = AUTO,
         window_norm: str = AUTO, season: int = 0, scaler: str = "standard",
         val_fraction: float = 0.1, ensemble: int = 1, id_column: str = "",
-        series_embedding: bool = False,
+        series_embedding: bool = False, combine: str = "auto",
+        intervals: tuple[int, ...] = (95,),
     ) -> None:
         self.model = model
         self.lookback = lookback
@@ -132,6 +149,8 @@ class Forecaster(Estimator):
         self.ensemble = ensemble
         self.id_column = id_column
         self.series_embedding = series_embedding
+        self.combine = combine
+        self.intervals = intervals
 
     # -- checks ----------------------------------------------------------------------------
     def check_params(self) -> None:
@@ -143,6 +162,8 @@ class Forecaster(Estimator):
         check_choice("target_kind", self.target_kind, (*TARGET_KINDS, AUTO))
         check_choice("window_norm", self.window_norm, (*WINDOW_NORMS, AUTO))
         check_in_range("val_fraction", self.val_fraction, 0.0, 0.5, high_open=True)
+        check_choice("combine", self.combine, COMBINE_CHOICES)
+        check_intervals(self.intervals)
         if not self.features and not self.covariates:
             raise InputError("features and covariates are both empty: the model needs inputs")
 
@@ -179,19 +200,16 @@ class Forecaster(Estimator):
     def _resolve(self, panel: dict[str, pd.DataFrame]) -> None:
         """Choose the season and the encoding from the training rows; explicit values win.
 
-        With many series each gets :func:`choose_encoding`'s choice and the most common one is
-        used for all (one network reads them all).
+        With many series each gets :func:`choose_encoding`'s choice and
+        :func:`panel_encoding` picks one for all (one network reads them all).
         """
         first = next(iter(panel.values()))
         self.season_ = self.season or infer_season(first.index)
-        chosen = [choose_encoding(f[self.target].to_numpy(float), f.index, self.season_)
-                  for f in panel.values()]
-        votes = Counter((c.features, c.target_kind, c.window_norm) for c in chosen)
-        (features, kind, norm), count = votes.most_common(1)[0]
-        auto = next(c for c in chosen if (c.features, c.target_kind, c.window_norm) == (
-            features, kind, norm))
-        reason = auto.reason if len(chosen) == 1 else (
-            f"the choice for {count} of {len(chosen)} series: {auto.reason}")
+        auto = panel_encoding([choose_encoding(f[self.target].to_numpy(float), f.index,
+                                               self.season_, self.horizon, self.val_fraction)
+                               for f in panel.values()],
+                              all((f[self.target] > 0).all() for f in panel.values()))
+        features, kind, reason = auto.features, auto.target_kind, auto.reason
         features = features if self.features == AUTO else tuple(self.features)
         kind = kind if self.target_kind == AUTO else self.target_kind
         norm = self.window_norm
@@ -200,7 +218,7 @@ class Forecaster(Estimator):
         if (self.features, self.target_kind, self.window_norm) != (AUTO, AUTO, AUTO):
             same = (features, kind) == (auto.features, auto.target_kind)
             reason = "set by the caller" + ("" if same else f" (auto would have chosen: {reason})")
-        self.encoding_ = Encoding(features, kind, norm, reason)
+        self.encoding_ = Encoding(features, kind, norm, reason, auto.selection)
 
     def _inputs(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         """The model's input columns and the target, computed causally (first rows dropped)."""
@@ -270,6 +288,7 @@ class Forecaster(Estimator):
         self.series_ = list(panel)
         self.static_ = self._fit_static(static, self.series_)
         pieces = {"fit": ([], [], []), "val": ([], [], [])}
+        linear, val_windows = [], {}
         for key, frame in panel.items():
             inputs, split, parts, y = self._targets(frame)
             self.input_scalers_[key] = Scaler(self.scaler).fit(
@@ -284,6 +303,9 @@ class Forecaster(Estimator):
                     extras.append(self._extra(key))
             self.mase_scales_[key] = mase_scale(frame[self.target].to_numpy(float), self.season_)
             self.train_ends_[key] = frame.index[-1]
+            values = frame[self.target].to_numpy(float)[len(frame) - len(inputs):]
+            linear.append((values, series_scale(self, key), parts["fit"], parts["val"]))
+            val_windows[key] = parts["val"]
         columns, norm = self._level_columns(inputs), self.encoding_.window_norm
         x_fit = PanelWindows(pieces["fit"][0], columns, norm, _extras(pieces["fit"][2]))
         y_fit = np.concatenate(pieces["fit"][1])
@@ -299,13 +321,15 @@ class Forecaster(Estimator):
                                            on_epoch=on_epoch, device=device))
         self.history_ = [m.history_ for m in self.models_]
         self.num_features_in_ = x_fit.shape[-1]
+        self.linear_, self.combination_ = fit_linear(linear, self.lookback, self.horizon), None
+        self.combination_ = fit_combination(self, panel, val_windows)
         return self
 
     # -- forecasting -----------------------------------------------------------------------
-    def predict_panel(self, panel: dict[str, pd.DataFrame]) -> dict[str, "WindowForecasts"]:
+    def predict_panel(self, panel: dict[str, pd.DataFrame]) -> dict[str, WindowForecasts]:
         """Forecasts from every window of every series of ``panel`` ({id: frame}, as
         :func:`~rnnkit.forecast.panels.to_panel` makes it), all series through the networks at
-        once."""
+        once, combined (:func:`~rnnkit.forecast.combine.stacked`) as ``combine`` says."""
         self.check_fitted()
         unknown = [key for key in panel if key not in self.input_scalers_]
         if unknown:
@@ -330,10 +354,10 @@ class Forecaster(Estimator):
             decoded = np.stack([decode_targets(self.target_scalers_[key].inverse_transform(
                 s[rows]), base, kind) for s in scaled])
             first_origin = len(frame) - len(inputs) + self.lookback - 1  # the row in ``frame``
-            forecasts[key] = WindowForecasts(
+            forecasts[key] = stacked(self, key, frame, WindowForecasts(
                 last=last_values(values, self.lookback, n), mean=decoded.mean(axis=0),
                 spread=decoded.std(axis=0), origin_rows=np.arange(first_origin, len(frame)),
-                series=values)
+                series=values))
         return forecasts
 
     def predict_windows(self, data):
@@ -353,7 +377,8 @@ class Forecaster(Estimator):
         Beyond the horizon the forecast rolls forward, feeding its own predictions back as
         observed values; that needs inputs derived from the target and the calendar alone (no
         covariates). One series: a DataFrame indexed by the future times (business days for
-        weekday-only daily data) with the target's column and, for an ensemble, its spread.
+        weekday-only daily data) with the target's column, for an ensemble its spread, and the
+        intervals' lo_<level>, hi_<level> (NaN past the horizon: calibrated up to it only).
         Many: the same in long form, with the series' id as the first column.
         """
         self.check_fitted()
@@ -364,8 +389,11 @@ class Forecaster(Estimator):
         panel = {key: frame[[self.target, *self.covariates]]
                  for key, frame in to_panel(self, data).items()}
         done = {key: [] for key in panel}  # (time, value, spread) per series
+        first = None  # the forecasts from the data's own last windows
         while len(next(iter(done.values()))) < steps:
-            for key, last in self.predict_panel(panel).items():
+            forecasts = self.predict_panel(panel)
+            first = first or forecasts
+            for key, last in forecasts.items():
                 future = future_index(panel[key].index, self.horizon)
                 done[key] += list(zip(future, last.mean[-1], last.spread[-1], strict=True))
                 panel[key] = pd.concat([panel[key], pd.DataFrame({self.target: last.mean[-1]},
@@ -377,6 +405,7 @@ class Forecaster(Estimator):
             frame = pd.DataFrame({self.target: values}, index=index)
             if self.ensemble > 1:
                 frame["spread"] = spreads
+            frame = frame.join(future_bands(first[key], index))
             frames.append(frame if key == "" else frame.assign(
                 **{self.id_column or "series": key})[[self.id_column or "series",
                                                      *frame.columns]])
@@ -411,21 +440,6 @@ class Forecaster(Estimator):
             forecaster = cls(**params_from_record(config["forecaster"], model))
             restore_fitted(forecaster, config, members)
         return forecaster
-
-
-@dataclass(frozen=True)
-class WindowForecasts:
-    """Forecasts from every origin t of a series: values ``mean`` (M, H) and member ``spread``.
-
-    ``origin_rows`` are the origins' rows in the frame given to ``predict_windows``; ``last``
-    and ``series`` are the target's values at the origins and on every usable row.
-    """
-
-    last: np.ndarray
-    mean: np.ndarray
-    spread: np.ndarray
-    origin_rows: np.ndarray
-    series: np.ndarray
 
 
 def _extras(extras: list) -> list[np.ndarray] | None:

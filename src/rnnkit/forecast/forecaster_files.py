@@ -3,14 +3,18 @@
 The members' weights are written and read by :func:`rnnkit.io.files.save_members` /
 :func:`~rnnkit.io.files.load_members`; here is the rest, as JSON: the hyperparameters (the
 window model as its kind and parameters) and what ``fit`` learned besides the members (the
-encoding, season, series, static covariates, scalers, MASE scales and where training ended).
+encoding, season, series, static covariates, scalers, MASE scales and where training ended,
+the linear model and the combination with its interval half-widths). A folder saved before the
+linear model and the combination existed loads as the network alone, without intervals.
 """
 
 from dataclasses import asdict
 
 import pandas as pd
 
+from rnnkit.forecast.combine import Combination
 from rnnkit.forecast.features import Encoding
+from rnnkit.forecast.linear import LinearModel
 from rnnkit.training.scaling import Scaler
 
 
@@ -22,6 +26,7 @@ def params_record(forecaster) -> dict:
     features = forecaster.features
     record["covariates"] = list(forecaster.covariates)
     record["features"] = features if isinstance(features, str) else list(features)
+    record["intervals"] = list(forecaster.intervals)
     return record | {"model": {"kind": forecaster.model.kind,
                                "params": forecaster.model.params()}}
 
@@ -29,7 +34,9 @@ def params_record(forecaster) -> dict:
 def params_from_record(record: dict, model) -> dict:
     """The constructor's arguments back from :func:`params_record`'s output, with ``model``."""
     features = record["features"]
-    return record | {"model": model, "covariates": tuple(record["covariates"]),
+    record = {"combine": "none", "intervals": []} | record  # older folders: the network alone
+    return record | {"model": model, "intervals": tuple(record["intervals"]),
+                     "covariates": tuple(record["covariates"]),
                      "features": features if isinstance(features, str) else tuple(features)}
 
 
@@ -43,7 +50,9 @@ def fitted_record(forecaster) -> dict:
         "target_scalers": {k: v.to_dict() for k, v in forecaster.target_scalers_.items()},
         "num_features_in": forecaster.num_features_in_,
         "mase_scales": forecaster.mase_scales_,
-        "train_ends": {k: json_time(v) for k, v in forecaster.train_ends_.items()}}
+        "train_ends": {k: json_time(v) for k, v in forecaster.train_ends_.items()},
+        "linear": forecaster.linear_.to_dict(),
+        "combination": forecaster.combination_.to_dict()}
 
 
 def restore_fitted(forecaster, config: dict, members: list) -> None:
@@ -65,6 +74,9 @@ def restore_fitted(forecaster, config: dict, members: list) -> None:
     forecaster.data_ = config["data"]
     forecaster.history_ = []
     forecaster.num_features_in_ = config["num_features_in"]
+    linear, combination = config.get("linear"), config.get("combination")
+    forecaster.linear_ = None if linear is None else LinearModel.from_dict(linear)
+    forecaster.combination_ = None if combination is None else Combination.from_dict(combination)
 
 
 def json_time(time) -> str | int:

@@ -428,3 +428,32 @@ def verdict(test: dict, level: float = 0.05) -> str:
     if p < level and difference > 0:
         return "loses to"
     return "no significant difference"
+
+
+def interval_scores(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, scale: float,
+                    level: int) -> dict:
+    """Empirical coverage of the interval at ``level`` (%) and, at 95, M4's MSIS.
+
+    Math (N pairs of one series, a = 1 - level/100, [L, U] the interval, s the MASE scale):
+        coverage = mean [L <= y <= U]
+        MSIS     = 1/(N s) Σ (U - L) + (2/a)(L - y)[y < L] + (2/a)(y - U)[y > U]
+    (Makridakis et al. 2020, with the seasonal MASE scale of :func:`mase_scale`; None when
+    the scale is 0.) Shapes: (n, H) each.
+
+    Example
+    -------
+    >>> y = np.array([[1.0, 5.0]])
+    >>> interval_scores(y, np.array([[0.0, 0.0]]), np.array([[2.0, 2.0]]), 2.0, 95)
+    {'coverage_95': 0.5, 'msis': 31.0}
+    """
+    check_in_range("level", level, 0, 100, low_open=True, high_open=True)
+    actual, lower, upper = (_finite_array(name, value) for name, value in (
+        ("actual", actual), ("lower", lower), ("upper", upper)))
+    result = {f"coverage_{level}": float(np.mean((lower <= actual) & (actual <= upper)))}
+    if level == 95:
+        penalty = 200 / (100 - level)  # 2/a, exact
+        score = (upper - lower + penalty * np.clip(lower - actual, 0, None)
+                 + penalty * np.clip(actual - upper, 0, None))
+        defined = math.isfinite(scale) and scale > 0
+        result["msis"] = _finite(np.mean(score) / scale) if defined else None
+    return result

@@ -1,7 +1,9 @@
 """``rnnkit classify``: train a sequence classifier, score it beside the archive's baselines.
 
-Reads the training and test sequences (:func:`rnnkit.io.sources.load_sequences`), fits a
-:class:`~rnnkit.classify.classifier.SequenceClassifier` on the training ones only, and scores the
+Reads the training and test sequences (:func:`rnnkit.io.sources.load_sequences`), chooses the
+network's patch and input noise by cross-validation on the training ones only
+(:mod:`rnnkit.classify.selection`), fits a
+:class:`~rnnkit.classify.classifier.SequenceClassifier` on all of them, and scores the
 test ones beside the majority class and 1-nearest-neighbour with Euclidean distance (the UCR
 archive's reference baseline) on the same split. Writes model/ and metrics.json first, then
 predictions.csv, confusion.png, loss.png and, with attention pooling, attention.png.
@@ -16,7 +18,8 @@ import pandas as pd
 from rnnkit.classify import NetworkClassifier, SequenceClassifier
 from rnnkit.classify.metrics import classification_scores, majority_baseline, nn1_euclidean
 from rnnkit.classify.reservoir import ReservoirClassifier
-from rnnkit.cli.config import ClassifyJob
+from rnnkit.classify.selection import cross_validate, default_candidates
+from rnnkit.cli.config import CHOSEN_NOISE, ClassifyJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, start_runtime
 from rnnkit.io.datasets import is_bundled
@@ -33,6 +36,8 @@ from rnnkit.io.sources import load_sequences
 
 MIN_LENGTH = 2  # steps: one value is not a sequence
 ATTENTION_EXAMPLES = 6  # test sequences drawn in attention.png
+PLAIN_SETTINGS = {"patch": 1, "input_noise": 0.0}  # the network's settings with choose="none"
+SELECTION_EPOCHS_SHARE = 3  # the search trains each candidate for a third of the epochs
 
 
 def reading(job) -> dict:
@@ -64,16 +69,53 @@ def load_split(job: ClassifyJob) -> tuple[LabelledSeries, LabelledSeries, str]:
     return train, test, origin
 
 
-def build(job: ClassifyJob) -> SequenceClassifier:
-    """The unfitted classifier the flags describe."""
+def build(job: ClassifyJob, settings: dict | None = None) -> SequenceClassifier:
+    """The unfitted classifier the flags describe; a network takes ``settings`` (its patch
+    and input noise: :func:`choose_settings`)."""
     if job.model == "esn":
         params = {k: v for k, v in job_record(job.reservoir).items() if k != "washout"}
         model = ReservoirClassifier(**params, select_ridge=job.select, seed=job.train.seed)
     else:
         model = NetworkClassifier(replace(job.network, cell=job.model), job.train, job.pooling,
-                                  job.patch, job.input_noise)
+                                  **settings)
     return SequenceClassifier(model, job.normalize, job.class_weight, job.val_fraction,
                               job.ensemble)
+
+
+def given_settings(job: ClassifyJob) -> dict:
+    """The network settings the flags set (``patch``, ``input_noise``); the others are chosen."""
+    given = {"patch": job.patch} if job.patch else {}
+    return given | ({} if job.input_noise == CHOSEN_NOISE else {"input_noise": job.input_noise})
+
+
+def choose_settings(job: ClassifyJob, train: LabelledSeries, device: str
+                    ) -> tuple[dict, dict, str]:
+    """The network's patch and input noise, the ``selection`` record of metrics.json and its
+    printed line (empty when nothing was searched).
+
+    With ``choose="auto"`` the settings not given are chosen among
+    :func:`~rnnkit.classify.selection.default_candidates` by cross-validation on the training
+    sequences only (the test ones are never passed here), one network per fold and a third of
+    the epochs; with ``choose="none"``, or a class of one sequence (nothing to cross-validate),
+    they are patch 1 and no noise.
+    """
+    given = given_settings(job)
+    rarest = int(np.unique(train.labels, return_counts=True)[1].min())
+    if job.choose == "none" or rarest < 2:
+        why = "choose='none'" if job.choose == "none" else "a class has one training sequence"
+        settings = PLAIN_SETTINGS | given
+        return settings, {"by": why, "given": given, "choice": settings}, ""
+    length = int(np.median(train.lengths))
+    candidates = default_candidates(length, given)
+    if len(candidates) == 1:
+        return candidates[0], {"by": "given", "given": given, "choice": candidates[0]}, ""
+    started = time.perf_counter()
+    selection = cross_validate(build(job, candidates[0]), train, candidates,
+                               epochs=max(1, job.train.epochs // SELECTION_EPOCHS_SHARE),
+                               device=device)
+    record = selection.record() | {"given": given,
+                                   "seconds": time.perf_counter() - started}
+    return selection.choice, record, selection.line()
 
 
 def run(job: ClassifyJob) -> JobResult:
@@ -85,7 +127,9 @@ def run(job: ClassifyJob) -> JobResult:
     train, test, origin = load_split(job)
     out = prepare_out(job.out)
     started = time.perf_counter()
-    clf = build(job)
+    settings, selection, chosen = ({}, {}, "") if esn else choose_settings(job, train,
+                                                                           runtime.device)
+    clf = build(job, settings)
     bar = EpochBar(0 if esn else job.ensemble * job.train.epochs,
                    job.progress and runtime.is_main and not esn)
     clf.fit(train, checkpoint_dir=out / "checkpoints", resume=job.resume,
@@ -107,12 +151,14 @@ def run(job: ClassifyJob) -> JobResult:
     name = "esn" if esn else f"{job.model} {job.pooling}"
     result = {**scores, "classifier": name, "classes": classes, "train": _summary(train),
               "test": _summary(test) | {"from": origin}, "rare_classes": list(clf.rare_classes_),
-              "seconds": seconds, "config": job_record(job), "runtime": runtime.record(),
+              "seconds": seconds, "selection": selection, "config": job_record(job),
+              "runtime": runtime.record(),
               "history": [h.records for h in clf.history_]}
     clf.save(out / "model", data={"data": job.test_data or job.data,
                                   "part": "test"} | reading(job), run=runtime.record())
     write_json_atomic(out / "metrics.json", result)
-    lines = [_line(name, scores, train, test, origin, seconds)]
+    lines = [chosen] if chosen else []
+    lines.append(_line(name, scores, train, test, origin, seconds))
     if scores["model"]["accuracy"] < scores["nn1_euclidean"]["accuracy"]:
         lines.append("the model loses to 1-NN Euclidean on this test set")
     outputs = {

@@ -19,7 +19,7 @@ from rnnkit._checks import InputError
 from rnnkit.cli.config import DataConfig, ForecastJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, start_runtime
-from rnnkit.forecast.backtesting import backtest, training_part, walk_forward
+from rnnkit.forecast.backtesting import SCOREBOARD, backtest, training_part, walk_forward
 from rnnkit.forecast.forecaster import AUTO, Forecaster
 from rnnkit.forecast.metrics import skill
 from rnnkit.forecast.window_models import NetworkRegressor, ReservoirRegressor
@@ -51,9 +51,19 @@ def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
         target_kind=job.target_kind, window_norm=job.window_norm, season=job.season or season,
         scaler=job.scaler, val_fraction=job.val_fraction,
         ensemble=job.ensemble or (3 if many else 1), id_column=id_column,
-        series_embedding=job.series_embedding)
+        series_embedding=job.series_embedding, combine=job.combine,
+        intervals=_levels(job.intervals))
     forecaster.check_params()
     return forecaster
+
+
+def _levels(text: str) -> tuple[int, ...]:
+    """'80, 95' -> (80, 95): the interval levels of the job."""
+    try:
+        return tuple(int(level) for level in split_names(text))
+    except ValueError:
+        raise InputError(f"`intervals` are whole percentages such as 80,95; got {text!r}"
+                         ) from None
 
 
 def reading_recipe(job: ForecastJob) -> dict:
@@ -215,11 +225,12 @@ def summary(metrics: dict, target: str) -> list[str]:
              f"test part: {metrics['data']['test_origins']} origins, {target} in its own units, "
              f"season m = {metrics['season']}",
              f"{'':8}{'MAE':>11}{'RMSE':>11}{'sMAPE %':>9}{'MASE':>8}{'dir. acc':>10}"]
-    for who in ("model", "naive", "snaive", "drift"):
+    for who in (w for w in SCOREBOARD if w in metrics):
         m = metrics[who]
         mase = "-" if m["mase"] is None else f"{m['mase']:.3f}"
         lines.append(f"{who:<8}{m['mae']:>11.4g}{m['rmse']:>11.4g}{m['smape']:>9.3f}"
                      f"{mase:>8}{m['directional_accuracy']:>10.3f}")
+    lines += _combination_lines(metrics)
     for baseline, test in metrics["significance"].items():
         score = skill(metrics["model"]["mse"], metrics[baseline]["mse"])
         score = f"skill 1 - MSE/MSE_{baseline} = " + ("-" if score is None else f"{score:+.4f}")
@@ -230,7 +241,36 @@ def summary(metrics: dict, target: str) -> list[str]:
             test["verdict"], test["verdict"])
         lines.append(f"the model {said} the {baseline} forecast (Diebold-Mariano on squared "
                      f"errors, p = {test['p_value']:.3g}; {score})")
+    if "significance_network" in metrics:
+        lines.append("the network alone: " + "; ".join(
+            f"{test['verdict']} {baseline}" + ("" if test["p_value"] is None else
+                                                f" (p = {test['p_value']:.3g})")
+            for baseline, test in metrics["significance_network"].items()))
     lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
+    return lines
+
+
+# M4 Hourly's published MSIS (Makridakis et al. 2020), beside which a run on it is printed
+M4_HOURLY_MSIS = {"Naive": 71.245, "ETS": 17.487, "ES-RNN": 7.928, "ARIMA": 7.538, "best": 6.139}
+
+
+def _combination_lines(metrics: dict) -> list[str]:
+    """The combination's weights and the intervals' coverage on the test part, one line each."""
+    lines, model = [], metrics["model"]
+    combination = metrics.get("combination") or {}
+    if len(combination.get("components", ())) > 1:
+        weights = ", ".join(f"{name} {w:.2f}" for name, w in combination["mean_weights"].items())
+        lines.append(f"model = weighted {weights} (mean over steps; fitted on "
+                     f"{combination['validation']['origins']} validation origins)")
+    covered = [f"{name[9:]}% covers {value:.1%}" for name, value in model.items()
+               if name.startswith("coverage_") and value is not None]
+    if covered:
+        msis = "" if model.get("msis") is None else f"; MSIS {model['msis']:.3f}"
+        published = ""
+        if metrics["data"].get("format") == "m4" and metrics["data"].get("horizon") == 48:
+            published = " (published M4 Hourly: " + ", ".join(
+                f"{name} {value}" for name, value in M4_HOURLY_MSIS.items()) + ")"
+        lines.append(f"intervals on the test part: {', '.join(covered)}{msis}{published}")
     return lines
 
 
@@ -243,15 +283,16 @@ def panel_summary(metrics: dict) -> list[str]:
              f"{series['scored']} series, one model; means over series, season m = "
              f"{metrics['season']}{left}",
              f"{'':8}{'sMAPE %':>9}{'MASE':>8}{'OWA':>7}{'MAE':>11}"]
-    for who in ("model", "naive", "snaive", "naive2", "drift"):
-        if who not in metrics:
-            continue
+    for who in (w for w in SCOREBOARD if w in metrics):
         m = metrics[who]
         cells = [f"{m[name]:>{width}.3f}" if m.get(name) is not None else f"{'-':>{width}}"
                  for name, width in (("smape", 9), ("mase", 8), ("owa", 7))]
         lines.append(f"{who:<8}{''.join(cells)}{m['mae']:>11.4g}")
-    for baseline, counts in metrics["significance"].items():
-        said = ", ".join(f"{verdict}: {count}" for verdict, count in counts.items())
-        lines.append(f"against {baseline}, series by series (Diebold-Mariano, 5%): {said}")
+    lines += _combination_lines(metrics)
+    for who, key in (("the model", "significance"), ("the network", "significance_network")):
+        for baseline, counts in metrics.get(key, {}).items():
+            said = ", ".join(f"{verdict}: {count}" for verdict, count in counts.items())
+            lines.append(f"{who} against {baseline}, series by series (Diebold-Mariano, 5%): "
+                         f"{said}")
     lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
     return lines

@@ -16,8 +16,9 @@ def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFram
     ``predictions`` is :func:`rnnkit.forecast.backtesting.backtest`'s long form (origin, step, date,
     actual, model, naive, snaive, drift). The top panel shows the end of the training data and the
     last part of the test part (at most 400 points, or 4 seasons when longer) with the
-    one-step-ahead model, naive and seasonal-naive forecasts, then the future. With H > 1 a second
-    panel draws three whole H-step forecasts from origins spread over the test part.
+    one-step-ahead model, naive and seasonal-naive forecasts, then the future, with the model's
+    95% interval shaded where ``predictions`` / ``future`` have lo_95 and hi_95. With H > 1 a
+    second panel draws three whole H-step forecasts from origins spread over the test part.
     """
     from matplotlib.figure import Figure
 
@@ -39,6 +40,7 @@ def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFram
         ax.plot(shown["date"], shown["snaive"], color="tab:green", lw=1, ls=":",
                 label=f"seasonal naive (m = {season})")
     ax.plot(shown["date"], shown["model"], color="tab:blue", lw=1.2, label="model, 1 step ahead")
+    _band(ax, shown, shown["date"], "tab:blue", "95% interval")
     if "spread" in shown:
         ax.fill_between(shown["date"], shown["model"] - 2 * shown["spread"],
                         shown["model"] + 2 * shown["spread"], color="tab:blue", alpha=0.2,
@@ -46,6 +48,7 @@ def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFram
     if future is not None and len(future):
         ax.plot(future.index, future[target], color="tab:red", lw=1.5, marker=".",
                 label=f"forecast, next {len(future)} steps")
+        _band(ax, future, future.index, "tab:red", None)
     last_of = "" if len(one) == len(shown) else f" (last {len(shown)} of {len(one)} origins)"
     ax.set(title=title + last_of, xlabel="time", ylabel=target)
     ax.legend(loc="upper left", fontsize="small")
@@ -63,12 +66,20 @@ def _plot_path(ax, path: pd.DataFrame, target: str, steps: int, legend: bool) ->
     """One H-step forecast (model and seasonal naive) against what happened."""
     ax.plot(path["date"], path["actual"], color="black", lw=1.2, label="actual")
     ax.plot(path["date"], path["model"], color="tab:blue", lw=1.2, label="model")
+    _band(ax, path, path["date"], "tab:blue", "95% interval")
     ax.plot(path["date"], path["snaive"], color="tab:green", lw=1, ls=":", label="seasonal naive")
     ax.set(title=f"{steps} steps from {path['origin'].iloc[0]}", ylabel=target)
     ax.tick_params(axis="x", labelrotation=30, labelsize="small")
     if legend:
         ax.legend(loc="upper left", fontsize="small")
     ax.grid(alpha=0.3)
+
+
+def _band(ax, frame: pd.DataFrame, times, color: str, label: str | None) -> None:
+    """Shade the 95% interval (lo_95 .. hi_95) of ``frame`` when it has one."""
+    if "lo_95" in frame and "hi_95" in frame:
+        ax.fill_between(times, frame["lo_95"], frame["hi_95"], color=color, alpha=0.15, lw=0,
+                        label=label)
 
 
 def plot_error_by_step(path: str | Path, predictions: pd.DataFrame, season: int = 1) -> None:
@@ -79,8 +90,8 @@ def plot_error_by_step(path: str | Path, predictions: pd.DataFrame, season: int 
     """
     fig, ax = new_figure(9, 5)
     y = predictions["actual"].to_numpy()
-    for k, who in enumerate(w for w in ("model", "naive", "snaive", "naive2", "drift")
-                            if w in predictions):
+    for k, who in enumerate(w for w in ("model", "network", "linear", "naive", "snaive",
+                                        "naive2", "drift") if w in predictions):
         f = predictions[who].to_numpy()
         denominator = np.abs(y) + np.abs(f)
         smape = 200 * np.divide(np.abs(y - f), denominator, out=np.zeros_like(y),

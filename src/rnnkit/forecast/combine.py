@@ -1,0 +1,245 @@
+"""The forecast a Forecaster hands out: the network stacked with simple forecasts, and intervals.
+
+Stacking (the hybrid idea that won M4): at every origin t of the validation part (the end of
+the training data, never the test part), the components k = network, linear model
+(:mod:`rnnkit.forecast.linear`) and seasonal naive forecast ŷ^k_{t+h}; for each step h the
+weights solve
+
+    min_w Σ_t (Σ_k w_k ŷ^k_{t+h} - y_{t+h})² / s²      subject to w_k >= 0, Σ_k w_k = 1
+
+(s: the series' MASE scale, so that series of different sizes count alike), and the forecast is
+ŷ_{t+h} = Σ_k w_{h,k} ŷ^k_{t+h}. Intervals are split-conformal, normalised by the local
+scale σ_t = mean |y_i - y_{i-1}| over the origin's input window (at least 1% of s), so that
+they widen with the level and the volatility the window shows: with r = |y - ŷ| / σ_t over the
+validation origins of step h (n of them, of every series), the half-width at level α is σ_t
+times q_h, the ceil((n + 1) α)-th smallest r, so that a new error exchangeable with them falls
+inside with probability >= α.
+"""
+
+import itertools
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from rnnkit._checks import InputError
+from rnnkit.forecast.metrics import seasonal_naive_forecast
+
+COMPONENTS = ("network", "linear", "snaive")
+COMBINE_CHOICES = ("auto", "none")
+
+
+@dataclass(frozen=True)
+class WindowForecasts:
+    """Forecasts from every origin t of a series: values ``mean`` (M, H) and member ``spread``.
+
+    ``origin_rows`` are the origins' rows in the frame given to ``predict_windows``; ``last``
+    and ``series`` are the target's values at the origins and on every usable row. When the
+    forecast is a combination, ``network`` holds the network's own forecasts; ``linear`` the
+    linear model's; ``bands`` the interval (lower, upper) of ``mean`` by level (e.g. 95).
+    """
+
+    last: np.ndarray
+    mean: np.ndarray
+    spread: np.ndarray
+    origin_rows: np.ndarray
+    series: np.ndarray
+    network: np.ndarray | None = None
+    linear: np.ndarray | None = None
+    bands: dict = field(default_factory=dict)
+
+
+def simplex_weights(errors: np.ndarray) -> np.ndarray:
+    """The weights w >= 0, Σ w = 1 minimising ||E w||², for the errors E (n, K) of K forecasts.
+
+    Since Σ w = 1, E w is the error of the combined forecast. On a support S the minimum under
+    Σ w = 1 alone is w_S ∝ G_S⁻¹ 1 (G = EᵀE, plus 10⁻⁹ of its mean diagonal so that equal or
+    exactly offsetting forecasts still give one answer); the answer is the best feasible one
+    over every support (2^K - 1 of them: K is small).
+
+    Example
+    -------
+    >>> simplex_weights(np.array([[1.0, -1.0], [1.0, -1.0]]))
+    array([0.5, 0.5])
+    """
+    gram = errors.T @ errors
+    k = gram.shape[0]
+    gram = gram + (1e-9 * np.trace(gram) / k + 1e-300) * np.eye(k)
+    best = (math.inf, np.eye(k)[0])
+    for size in range(1, k + 1):
+        for support in itertools.combinations(range(k), size):
+            inverse = np.linalg.solve(gram[np.ix_(support, support)], np.ones(size))
+            total = inverse.sum()
+            if total <= 0 or (inverse / total < -1e-12).any():
+                continue
+            weights = np.zeros(k)
+            weights[list(support)] = np.clip(inverse / total, 0, None)
+            weights /= weights.sum()
+            loss = float(weights @ gram @ weights)
+            if loss < best[0] - 1e-12 * max(abs(loss), 1.0):
+                best = (loss, weights)
+    return best[1]
+
+
+def conformal_quantile(residuals: np.ndarray, level: int) -> float:
+    """The ceil((n + 1) level/100)-th smallest |residual| (the largest when that is past n).
+
+    Example
+    -------
+    >>> conformal_quantile(np.arange(1.0, 20.0), 90)
+    18.0
+    """
+    ordered = np.sort(np.abs(np.asarray(residuals, dtype=float)))
+    rank = math.ceil((len(ordered) + 1) * level / 100)
+    return float(ordered[min(rank, len(ordered)) - 1])
+
+
+@dataclass
+class Combination:
+    """Weights (H, K) of ``components`` per step, conformal half-widths q_h per level (H,) in
+    units of the local scale σ_t, and each component's validation errors (in MASE scales)."""
+
+    components: tuple[str, ...]
+    weights: np.ndarray
+    quantiles: dict[int, np.ndarray]
+    validation: dict
+
+    def combine(self, forecasts: dict[str, np.ndarray]) -> np.ndarray:
+        """Σ_k w_{h,k} ŷ^k for forecasts (M, H) by component."""
+        return sum(forecasts[name] * self.weights[:, k]
+                   for k, name in enumerate(self.components))
+
+    def bands(self, mean: np.ndarray, scale: np.ndarray) -> dict[int, tuple[np.ndarray, ...]]:
+        """(lower, upper) around ``mean`` (M, H) by level, with the local scales σ_t (M,)."""
+        return {level: (mean - scale[:, None] * q, mean + scale[:, None] * q)
+                for level, q in self.quantiles.items()}
+
+    def to_dict(self) -> dict:
+        """As JSON: the weights per step and their mean, half-widths, validation errors."""
+        return {"components": list(self.components),
+                "weights": [dict(zip(self.components, map(float, row), strict=True))
+                            for row in self.weights],
+                "mean_weights": dict(zip(self.components,
+                                         map(float, self.weights.mean(axis=0)), strict=True)),
+                "quantiles": {str(level): q.tolist() for level, q in self.quantiles.items()},
+                "validation": self.validation}
+
+    @classmethod
+    def from_dict(cls, record: dict) -> "Combination":
+        names = tuple(record["components"])
+        return cls(names, np.array([[row[n] for n in names] for row in record["weights"]]),
+                   {int(level): np.asarray(q, dtype=float)
+                    for level, q in record["quantiles"].items()}, record["validation"])
+
+
+def series_scale(forecaster, key: str) -> float:
+    """The series' MASE scale (its training rows' seasonal naive error), or 1 when it is 0."""
+    scale = float(forecaster.mase_scales_[key])
+    return scale if math.isfinite(scale) and scale > 0 else 1.0
+
+
+def local_scale(values: np.ndarray, lookback: int, floor: float) -> np.ndarray:
+    """σ_t = max(mean |y_i - y_{i-1}| over each input window of ``values``, ``floor``): (N-L+1,).
+
+    Example
+    -------
+    >>> local_scale(np.array([0.0, 1.0, 3.0, 3.0]), lookback=3, floor=0.1)
+    array([1.5, 1. ])
+    """
+    steps = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(values)))])
+    window = (steps[lookback - 1:] - steps[: len(steps) - lookback + 1]) / max(lookback - 1, 1)
+    return np.maximum(window, floor)
+
+
+def _local(forecaster, key: str, windows: WindowForecasts) -> np.ndarray:
+    return local_scale(windows.series, forecaster.lookback, 0.01 * series_scale(forecaster, key))
+
+
+def _components(forecaster, key: str, frame, windows: WindowForecasts) -> dict:
+    """Each component's forecasts (M, H) from every window of one series."""
+    raw = frame[forecaster.target].to_numpy(float)
+    return {"network": windows.mean,
+            "linear": forecaster.linear_.predict(windows.series, series_scale(forecaster, key)),
+            "snaive": seasonal_naive_forecast(raw, windows.origin_rows, forecaster.horizon,
+                                              forecaster.season_)}
+
+
+def stacked(forecaster, key: str, frame, windows: WindowForecasts) -> WindowForecasts:
+    """``windows`` (the network's) as the Forecaster hands them out: with the linear model's
+    forecasts and, once fitted, the combination and its intervals. A model saved before
+    either existed gives the network alone."""
+    if getattr(forecaster, "linear_", None) is None:
+        return windows
+    parts = _components(forecaster, key, frame, windows)
+    combination = forecaster.combination_
+    if combination is None:
+        return replace(windows, linear=parts["linear"])
+    mean = combination.combine(parts)
+    return replace(windows, mean=mean, linear=parts["linear"],
+                   network=windows.mean if len(combination.components) > 1 else None,
+                   bands=combination.bands(mean, _local(forecaster, key, windows)))
+
+
+def future_bands(windows: WindowForecasts, index: pd.Index) -> pd.DataFrame:
+    """The intervals (lo_<level>, hi_<level>) from the last window of ``windows`` at the future
+    times ``index``: the first H of them; NaN past the horizon, where nothing was calibrated."""
+    columns = {f"{side}_{level}": band[-1] for level, bands in windows.bands.items()
+               for side, band in zip(("lo", "hi"), bands, strict=True)}
+    horizon = len(windows.mean[-1])
+    return pd.DataFrame(columns, index=index[:horizon]).reindex(index)
+
+
+def fit_combination(forecaster, panel: dict, val_windows: dict[str, slice]) -> Combination:
+    """The weights and conformal half-widths from the validation windows of every series.
+
+    ``panel`` holds the training frames, ``val_windows`` each series' validation windows;
+    nothing past the training part is read. With ``combine="none"`` the network alone is
+    weighted (1) and calibrated; without validation windows there are no intervals.
+    """
+    names = COMPONENTS if forecaster.combine == "auto" else ("network",)
+    windows = forecaster.predict_panel(panel)  # the network alone: no combination yet
+    errors, local, horizon = [], [], forecaster.horizon
+    for key, frame in panel.items():
+        val = val_windows[key]
+        if val.stop <= val.start:
+            continue
+        parts = _components(forecaster, key, frame, windows[key])
+        actual = sliding_window_view(windows[key].series[forecaster.lookback:], horizon)[val]
+        scale = series_scale(forecaster, key)
+        errors.append(np.stack([(parts[n][val] - actual) / scale for n in names], axis=-1))
+        local.append(_local(forecaster, key, windows[key])[val] / scale)
+    if not errors:
+        weights = np.zeros((horizon, len(names)))
+        weights[:, 0] = 1.0
+        return Combination(names, weights, {}, {})
+    errors = np.concatenate(errors)  # (n, H, K)
+    weights = np.stack([simplex_weights(errors[:, h]) for h in range(horizon)])
+    residuals = np.einsum("nhk,hk->nh", errors, weights)
+    normalised = residuals / np.concatenate(local)[:, None]  # (y - ŷ) / σ_t
+    quantiles = {level: np.array([conformal_quantile(normalised[:, h], level)
+                                  for h in range(horizon)]) for level in forecaster.intervals}
+    validation = {name: _errors(errors[..., k]) for k, name in enumerate(names)}
+    if len(names) > 1:
+        validation["combined"] = _errors(residuals)
+    return Combination(names, weights, quantiles, validation | {"origins": len(errors)})
+
+
+def _errors(scaled: np.ndarray) -> dict:
+    """MAE and MSE of errors in MASE-scale units."""
+    return {"mae": float(np.mean(np.abs(scaled))), "mse": float(np.mean(scaled**2))}
+
+
+def check_intervals(levels) -> tuple[int, ...]:
+    """The interval levels as sorted distinct ints in 1 .. 99 (percent)."""
+    levels = tuple(sorted({int(level) for level in levels}))
+    bad = [level for level in levels if not 0 < level < 100]
+    if bad:
+        raise InputError(f"`intervals` are levels in percent, 1 .. 99; got {bad[0]}")
+    return levels
+
+
+__all__ = ["COMBINE_CHOICES", "COMPONENTS", "Combination", "WindowForecasts", "check_intervals",
+           "conformal_quantile", "fit_combination", "future_bands", "local_scale", "series_scale",
+           "simplex_weights", "stacked"]
