@@ -180,3 +180,17 @@ def test_explicit_levels_are_checked():
         _small(intervals=(100,)).check_params()
     with pytest.raises(InputError, match="combine"):
         _small(combine="mean").check_params()
+
+
+def test_absolute_error_weights_lie_on_the_simplex_and_find_the_exact_component():
+    from rnnkit.forecast.combine import simplex_grid, simplex_weights_mae
+
+    grid = simplex_grid(3)
+    assert len(grid) == 231 and np.allclose(grid.sum(axis=1), 1) and (grid >= 0).all()
+    rng = np.random.default_rng(0)
+    errors = rng.normal(size=(500, 3))
+    errors[:, 2] = 0.0  # the third forecast is the truth
+    np.testing.assert_array_equal(simplex_weights_mae(errors), [0.0, 0.0, 1.0])
+    # two forecasts erring in opposite directions: the absolute error is least at half each
+    opposite = np.stack([np.ones(100), -np.ones(100), 3 * np.ones(100)], axis=1)
+    np.testing.assert_allclose(simplex_weights_mae(opposite), [0.5, 0.5, 0.0])

@@ -83,6 +83,28 @@ def simplex_weights(errors: np.ndarray) -> np.ndarray:
     return best[1]
 
 
+SIMPLEX_STEP = 0.05  # the grid of weights searched when the criterion is the absolute error
+
+
+def simplex_grid(k: int, step: float = SIMPLEX_STEP) -> np.ndarray:
+    """Every w >= 0 with Σ w = 1 on a grid of ``step``: (P, k), P = C(1/step + k - 1, k - 1).
+
+    >>> simplex_grid(2, 0.5).tolist()
+    [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]
+    """
+    n = round(1 / step)
+    points = [np.diff([0, *cuts, n + k]) - 1  # stars and bars: k - 1 bars among n + k - 1
+              for cuts in itertools.combinations(range(1, n + k), k - 1)]
+    return np.array(points, dtype=np.float64)[::-1] / n  # the first component's corner first
+
+
+def simplex_weights_mae(errors: np.ndarray, step: float = SIMPLEX_STEP) -> np.ndarray:
+    """The weights on the simplex grid minimising mean |E w| (the absolute error of the
+    combined forecast: the criterion of M4's sMAPE and MASE), ties to the first."""
+    grid = simplex_grid(errors.shape[1], step)
+    return grid[int(np.argmin(np.abs(errors @ grid.T).mean(axis=0)))]
+
+
 def conformal_quantile(residuals: np.ndarray, level: int) -> float:
     """The ceil((n + 1) level/100)-th smallest |residual| (the largest when that is past n).
 
@@ -215,7 +237,9 @@ def fit_combination(forecaster, panel: dict, val_windows: dict[str, slice]) -> C
         weights[:, 0] = 1.0
         return Combination(names, weights, {}, {})
     errors = np.concatenate(errors)  # (n, H, K)
-    weights = np.stack([simplex_weights(errors[:, h]) for h in range(horizon)])
+    # many series are scored by absolute errors (M4's sMAPE, MASE), as they train on MAE
+    solve = simplex_weights_mae if len(panel) > 1 else simplex_weights
+    weights = np.stack([solve(errors[:, h]) for h in range(horizon)])
     residuals = np.einsum("nhk,hk->nh", errors, weights)
     normalised = residuals / np.concatenate(local)[:, None]  # (y - ŷ) / σ_t
     quantiles = {level: np.array([conformal_quantile(normalised[:, h], level)
