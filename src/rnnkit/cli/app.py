@@ -9,6 +9,7 @@ a library message names are printed as the command's flags.
 """
 
 import argparse
+import functools
 import os
 import re
 import signal
@@ -133,9 +134,11 @@ def _echo(text: str) -> None:
     print(text, end="", flush=True)
 
 
-def _warn(message, category, filename, lineno, file=None, line=None) -> None:
-    """A warning as one line, like the errors (no source line, no file name)."""
-    print(f"rnnkit: warning: {message}", file=sys.stderr)
+def _warn(message, category, filename, lineno, file=None, line=None,
+          parameters: frozenset[str] = frozenset()) -> None:
+    """A warning as one line, like the errors (no source line, no file name), the parameters
+    it names printed as the command's flags."""
+    print(f"rnnkit: warning: {as_flags(str(message), parameters)}", file=sys.stderr)
 
 
 def _interrupt(signum: int, frame) -> None:
@@ -175,6 +178,7 @@ def _run(words: tuple[str, ...], flags_given: list[str]) -> int:
     parameters = {f.name for f, _ in flags.flat_fields(command.job)} | {"config"}
     if command.tunes:
         parameters |= {f.name for f, _ in flags.flat_fields(config.TuneJob)}
+    warnings.showwarning = functools.partial(_warn, parameters=frozenset(parameters))
     notes: list[str] = []
     try:
         job = flags.job_from_args(command.job, args, notes=notes)

@@ -241,7 +241,7 @@ class Forecaster(Estimator):
         inputs, series = self._inputs(frame)
         _check_series(series, self.target)
         split = chronological_split(len(inputs), test_fraction=0.0,
-                                    val_fraction=self.val_fraction)
+                                    val_fraction=self.val_fraction, min_val_rows=self.horizon)
         parts = window_parts(split, self.lookback, self.horizon)
         y = encode_targets(series.to_numpy(float), self.lookback, self.horizon,
                            self.encoding_.target_kind, self.season_)

@@ -34,7 +34,6 @@ def test_split(n_rows: int, key: str, test_fraction: float, test_size: int | dic
     return end
 
 
-
 def to_panel(forecaster, data) -> dict[str, pd.DataFrame]:
     """The series of ``data`` by id: a dict of frames, a long frame split on the forecaster's
     ``id_column``, or one series (DataFrame / Series) under the id ""."""
@@ -69,3 +68,30 @@ def usable(forecaster, panel: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
                       f"{', '.join(short[:5])}{' ...' if len(short) > 5 else ''}",
                       stacklevel=3)
     return {key: frame for key, frame in panel.items() if key not in short}
+
+
+MIN_LOOKBACK = 4  # below this a window shows too little to learn from: such series are left out
+
+
+def fitting_lookback(panel: dict[str, pd.DataFrame], lookback: int, horizon: int,
+                     val_fraction: float, test_fraction: float = 0.2,
+                     test_size: int | dict = 0) -> tuple[int, str | None]:
+    """The largest lookback <= ``lookback`` with which every series' fitting part holds a
+    window (lookback + horizon rows, and the 2 rows derived inputs may drop), and the series
+    that set it; (``lookback``, None) when all fit already.
+
+    Math (series k, n_k rows): train_k = its training rows (:func:`test_split`),
+    v_k = max(round(val_fraction train_k), H) its validation rows, so the fitting part has
+    f_k = train_k - v_k rows and L = min(lookback, min_k f_k - H - 2). A series too short even
+    for L = MIN_LOOKBACK keeps the lookback at MIN_LOOKBACK and is left out when fitting
+    (:func:`usable` says how many, in one warning).
+    """
+    fit_rows = {}
+    for key, frame in panel.items():
+        train = test_split(len(frame), key, test_fraction, test_size)
+        fit_rows[key] = train - (max(round(train * val_fraction), horizon) if val_fraction else 0)
+    shortest = min(fit_rows, key=fit_rows.get)
+    fits = fit_rows[shortest] - horizon - 2
+    if fits >= lookback:
+        return lookback, None
+    return max(fits, MIN_LOOKBACK), shortest

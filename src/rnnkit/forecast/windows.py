@@ -19,6 +19,7 @@ from rnnkit._checks import (
     InputError,
     check_choice,
     check_in_range,
+    check_non_negative_int,
     check_positive_int,
     check_shape,
 )
@@ -98,14 +99,16 @@ class Split:
 
 
 def chronological_split(
-    n_rows: int, test_fraction: float = 0.2, val_fraction: float = 0.1
+    n_rows: int, test_fraction: float = 0.2, val_fraction: float = 0.1, min_val_rows: int = 0
 ) -> Split:
     """Split rows in time order: fit, validation, then the last ``test_fraction`` as test.
 
     Math:
         train_end = ceil(n_rows (1 - test_fraction))       the tutorial's int(np.ceil(len * .8))
-        fit_end   = train_end - round(train_end val_fraction)
-    ``val_fraction`` is a fraction of the training part. Either fraction may be 0: no
+        fit_end   = train_end - max(round(train_end val_fraction), min_val_rows)
+    ``val_fraction`` is a fraction of the training part, and with ``val_fraction`` > 0 the
+    validation part holds at least ``min_val_rows`` rows (a horizon: one window, as M4
+    practice holds out the last horizon of every series). Either fraction may be 0: no
     validation rows, or no test part at all (train_end = n_rows, to fit on every row).
 
     Raises
@@ -123,7 +126,9 @@ def chronological_split(
     check_in_range("val_fraction", val_fraction, 0.0, 1.0, high_open=True)
     # round first: 10 * (1 - 0.7) is 3.0000000000000004 in floating point, whose ceil is 4
     train_end = math.ceil(round(n_rows * (1 - test_fraction), 9))
-    fit_end = train_end - round(train_end * val_fraction)
+    check_non_negative_int("min_val_rows", min_val_rows)
+    val_rows = max(round(train_end * val_fraction), min_val_rows) if val_fraction > 0 else 0
+    fit_end = train_end - val_rows
     if test_fraction > 0 and train_end == n_rows:
         raise InputError(f"n_rows={n_rows} with test_fraction={test_fraction} leaves no test rows")
     if fit_end < 1:

@@ -10,6 +10,7 @@ error_by_step.png and series.png.
 """
 
 import time
+import warnings
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, 
 from rnnkit.forecast.backtesting import SCOREBOARD, backtest, training_part, walk_forward
 from rnnkit.forecast.forecaster import AUTO, Forecaster
 from rnnkit.forecast.metrics import skill
+from rnnkit.forecast.panels import fitting_lookback
 from rnnkit.forecast.window_models import NetworkRegressor, ReservoirRegressor
 from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
@@ -111,6 +113,15 @@ def checked_forecaster(job: ForecastJob, data, record: dict) -> Forecaster:
     forecaster = build_forecaster(job, record.get("horizon") or 1, season,
                                   "value" if record.get("format") == "m4" else "",
                                   job.source.id_column if many else "", many)
+    if many and not job.lookback:  # the default lookback, lowered so that every series fits
+        lookback, shortest = fitting_lookback(data, forecaster.lookback, forecaster.horizon,
+                                              job.val_fraction, job.test_fraction,
+                                              record["test_size"])
+        if shortest is not None:
+            warnings.warn(f"lookback {forecaster.lookback} lowered to {lookback} so that the "
+                          f"shortest series ({shortest}, {len(data[shortest])} rows) has a "
+                          "window to fit on; set `lookback` to choose it", stacklevel=2)
+            forecaster.set_params(lookback=lookback)
     forecaster.check(data, job.test_fraction, job.future or forecaster.horizon,
                      test_size=record["test_size"])
     return forecaster
