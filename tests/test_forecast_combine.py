@@ -93,7 +93,7 @@ def test_fitted_weights_sum_to_one_per_step_and_test_values_change_nothing():
     a = backtest(_small(horizon=3), frame).forecaster
     b = backtest(_small(horizon=3), edited).forecaster
     weights = a.combination_.weights
-    assert weights.shape == (3, 3) and (weights >= 0).all()
+    assert weights.shape == (3, 4) and (weights >= 0).all()
     np.testing.assert_allclose(weights.sum(axis=1), 1.0)
     assert a.combination_.to_dict() == b.combination_.to_dict()  # weights and quantiles
     np.testing.assert_array_equal(a.linear_.weights, b.linear_.weights)

@@ -2,7 +2,8 @@
 
 Stacking (the hybrid idea that won M4): at every origin t of the validation part (the end of
 the training data, never the test part), the components k = network, linear model
-(:mod:`rnnkit.forecast.linear`) and seasonal naive forecast ŷ^k_{t+h}; for each step h the
+(:mod:`rnnkit.forecast.linear`), seasonal naive and naive forecasts ŷ^k_{t+h} (so that the
+combination can always fall back to a simple forecast); for each step h the
 weights solve
 
     min_w Σ_t (Σ_k w_k ŷ^k_{t+h} - y_{t+h})² / s²      subject to w_k >= 0, Σ_k w_k = 1
@@ -25,9 +26,9 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from rnnkit._checks import InputError
-from rnnkit.forecast.metrics import seasonal_naive_forecast
+from rnnkit.forecast.metrics import naive_forecast, seasonal_naive_forecast
 
-COMPONENTS = ("network", "linear", "snaive")
+COMPONENTS = ("network", "linear", "snaive", "naive")
 COMBINE_CHOICES = ("auto", "none")
 
 
@@ -185,7 +186,8 @@ def _components(forecaster, key: str, frame, windows: WindowForecasts) -> dict:
     return {"network": windows.mean,
             "linear": forecaster.linear_.predict(windows.series, series_scale(forecaster, key)),
             "snaive": seasonal_naive_forecast(raw, windows.origin_rows, forecaster.horizon,
-                                              forecaster.season_)}
+                                              forecaster.season_),
+            "naive": naive_forecast(windows.last, forecaster.horizon)}
 
 
 def stacked(forecaster, key: str, frame, windows: WindowForecasts) -> WindowForecasts:
