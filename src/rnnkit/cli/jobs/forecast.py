@@ -228,11 +228,15 @@ def _extent(data) -> dict:
     return {"rows": len(data), "first": str(data.index[0]), "last": str(data.index[-1])}
 
 
+def _encoding_line(encoding: dict) -> str:
+    return (f"inputs {', '.join(encoding['features'])}; target {encoding['target_kind']}; "
+            f"window normalisation {encoding['window_norm']}: {encoding['reason']}")
+
+
 def summary(metrics: dict, target: str) -> list[str]:
     """The printout: what was chosen, the test errors beside the baselines, the verdicts."""
     encoding = metrics["encoding"]
-    lines = [f"inputs {', '.join(encoding['features'])}; target {encoding['target_kind']}; "
-             f"window normalisation {encoding['window_norm']}: {encoding['reason']}",
+    lines = [_encoding_line(encoding),
              f"test part: {metrics['data']['test_origins']} origins, {target} in its own units, "
              f"season m = {metrics['season']}",
              f"{'':8}{'MAE':>11}{'RMSE':>11}{'sMAPE %':>9}{'MASE':>8}{'dir. acc':>10}"]
@@ -289,8 +293,7 @@ def panel_summary(metrics: dict) -> list[str]:
     """The printout for many series: means over series beside the benchmarks (OWA for M4)."""
     encoding, series = metrics["encoding"], metrics["series"]
     left = f", {len(series['left_out'])} too short left out" if series["left_out"] else ""
-    lines = [f"inputs {', '.join(encoding['features'])}; target {encoding['target_kind']}; "
-             f"window normalisation {encoding['window_norm']}: {encoding['reason']}",
+    lines = [_encoding_line(encoding),
              f"{series['scored']} series, one model; means over series, season m = "
              f"{metrics['season']}{left}",
              f"{'':8}{'sMAPE %':>9}{'MASE':>8}{'OWA':>7}{'MAE':>11}"]
