@@ -10,14 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnkit.nn.models import (
-    CharLM,
-    ModelConfig,
-    PooledClassifier,
-    SequenceRegressor,
-    SequenceTagger,
-    recurrent_layer,
-)
+from rnnkit import nn as rnnkit_nn
 from rnnkit.reservoir import ESN, ReservoirConfig
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "rnnkit"
@@ -161,11 +154,12 @@ def _keywords(function) -> set[str]:
     return set(inspect.signature(function).parameters)
 
 
-@pytest.mark.parametrize("target", [SequenceRegressor, SequenceTagger, CharLM, PooledClassifier,
-                                    recurrent_layer])
+@pytest.mark.parametrize("target", [rnnkit_nn.SequenceRegressor, rnnkit_nn.SequenceTagger,
+                                    rnnkit_nn.CharLM, rnnkit_nn.PooledClassifier,
+                                    rnnkit_nn.recurrent_layer])
 def test_model_config_fields_are_the_keywords_of_what_it_builds(target):
     """No silent drift: every ModelConfig field is a keyword of every model it feeds."""
-    missing = {f.name for f in fields(ModelConfig)} - _keywords(target)
+    missing = {f.name for f in fields(rnnkit_nn.ModelConfig)} - _keywords(target)
     assert not missing, f"{target.__name__} lacks {missing}"
 
 

@@ -42,7 +42,6 @@ from rnnkit.io.tables import read_panel, read_series
 
 DataSource = PathLike | pd.DataFrame | pd.Series  # a file, a bundled name, or a frame
 FORMATS = ("auto", "table", "m4")  # what ``format`` may say of a series file
-LAYOUTS = ("table", "panel", "m4")  # what series_layout decides
 Series = pd.DataFrame | dict[str, pd.DataFrame]  # one series, or a panel {id: frame}
 
 
