@@ -194,3 +194,26 @@ def test_absolute_error_weights_lie_on_the_simplex_and_find_the_exact_component(
     # two forecasts erring in opposite directions: the absolute error is least at half each
     opposite = np.stack([np.ones(100), -np.ones(100), 3 * np.ones(100)], axis=1)
     np.testing.assert_allclose(simplex_weights_mae(opposite), [0.5, 0.5, 0.0])
+
+
+def test_forecasts_from_later_origins_equal_the_tail_of_every_origins_forecasts():
+    """predict_panel(origins_from=...) computes fewer windows, never other numbers: every
+    component, the combination and its bands equal those from all windows at the same origins."""
+    rng = np.random.default_rng(5)
+    panel = {key: _walk(300, seed=k).assign(y=lambda f, k=k: f["y"] + 3 * np.sin(
+        np.arange(300) * 2 * np.pi / 7) + rng.normal(0, 0.1, 300)) for k, key in enumerate("ab")}
+    f = _small(horizon=3, id_column="id", ensemble=2).fit(panel)
+    every = f.predict_panel(panel)
+    later = f.predict_panel(panel, {"a": 250, "b": 0})
+    for key, start in (("a", 250), ("b", 0)):
+        keep = every[key].origin_rows >= start
+        assert later[key].origin_rows.tolist() == every[key].origin_rows[keep].tolist()
+        for name in ("mean", "spread", "last", "network", "linear"):
+            np.testing.assert_allclose(getattr(later[key], name),
+                                       getattr(every[key], name)[keep], rtol=1e-6, atol=1e-9)
+        for level, (lower, upper) in every[key].bands.items():
+            np.testing.assert_allclose(later[key].bands[level][0], lower[keep], rtol=1e-6)
+            np.testing.assert_allclose(later[key].bands[level][1], upper[keep], rtol=1e-6)
+    assert len(later["a"].origin_rows) == 300 - 250
+    past_the_end = f.predict_panel(panel, {"a": 10**6})["a"]
+    assert past_the_end.origin_rows.tolist() == [299]

@@ -75,7 +75,9 @@ def backtest(forecaster: Forecaster, data, test_fraction: float = 0.2, refit: bo
     if refit:
         forecaster.fit(training_part(forecaster, data, test_fraction, test_size), **fit_kwargs)
     known = [key for key in panel if key in forecaster.series_]
-    windows = forecaster.predict_panel({key: panel[key] for key in known})
+    # the first origin whose targets all lie in the test part is the last training row
+    windows = forecaster.predict_panel({key: panel[key] for key in known},
+                                       {key: ends[key] - 1 for key in known})
     scored = {key: _score(forecaster, key, panel[key], windows[key], ends[key]) for key in known}
     if list(scored) == [""]:
         result = Backtest(*scored[""], forecaster)
@@ -103,8 +105,9 @@ def _score(forecaster: Forecaster, key: str, frame: pd.DataFrame, windows, train
     h, lookback = forecaster.horizon, forecaster.lookback
     usable = len(windows.series)  # rows left after the derived features' first ones
     train_end = train_end - (len(frame) - usable)
-    test = window_parts(Split(usable, train_end, train_end), lookback, h)["test"]
-    actual = encode_targets(windows.series, lookback, h, "level")[test]  # p_{t+1} .. p_{t+h}
+    every = window_parts(Split(usable, train_end, train_end), lookback, h)["test"]
+    actual = encode_targets(windows.series, lookback, h, "level")[every]  # p_{t+1} .. p_{t+h}
+    test = slice(every.start - windows.first, every.stop - windows.first)  # of those predicted
     last = windows.last[test]
     origin_rows = windows.origin_rows[test]
     raw = frame[forecaster.target].to_numpy(float)

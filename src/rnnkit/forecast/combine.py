@@ -34,10 +34,11 @@ COMBINE_CHOICES = ("auto", "none")
 
 @dataclass(frozen=True)
 class WindowForecasts:
-    """Forecasts from every origin t of a series: values ``mean`` (M, H) and member ``spread``.
+    """Forecasts from origins t of a series: values ``mean`` (M, H) and member ``spread``.
 
     ``origin_rows`` are the origins' rows in the frame given to ``predict_windows``; ``last``
-    and ``series`` are the target's values at the origins and on every usable row. When the
+    and ``series`` are the target's values at the origins and on every usable row; the
+    origins are the series' windows from ``first`` on (the earlier ones were not asked). When the
     forecast is a combination, ``network`` holds the network's own forecasts; ``linear`` the
     linear model's; ``bands`` the interval (lower, upper) of ``mean`` by level (e.g. 95).
     """
@@ -50,6 +51,12 @@ class WindowForecasts:
     network: np.ndarray | None = None
     linear: np.ndarray | None = None
     bands: dict = field(default_factory=dict)
+    first: int = 0
+
+    @property
+    def windowed(self) -> np.ndarray:
+        """The usable rows the forecast windows read: ``series`` from window ``first`` on."""
+        return self.series[self.first:]
 
 
 def simplex_weights(errors: np.ndarray) -> np.ndarray:
@@ -177,14 +184,15 @@ def local_scale(values: np.ndarray, lookback: int, floor: float) -> np.ndarray:
 
 
 def _local(forecaster, key: str, windows: WindowForecasts) -> np.ndarray:
-    return local_scale(windows.series, forecaster.lookback, 0.01 * series_scale(forecaster, key))
+    return local_scale(windows.windowed, forecaster.lookback,
+                       0.01 * series_scale(forecaster, key))
 
 
 def _components(forecaster, key: str, frame, windows: WindowForecasts) -> dict:
     """Each component's forecasts (M, H) from every window of one series."""
     raw = frame[forecaster.target].to_numpy(float)
     return {"network": windows.mean,
-            "linear": forecaster.linear_.predict(windows.series, series_scale(forecaster, key)),
+            "linear": forecaster.linear_.predict(windows.windowed, series_scale(forecaster, key)),
             "snaive": seasonal_naive_forecast(raw, windows.origin_rows, forecaster.horizon,
                                               forecaster.season_),
             "naive": naive_forecast(windows.last, forecaster.horizon)}
@@ -215,22 +223,27 @@ def future_bands(windows: WindowForecasts, index: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index[:horizon]).reindex(index)
 
 
-def fit_combination(forecaster, panel: dict, val_windows: dict[str, slice]) -> Combination:
-    """The weights and conformal half-widths from the validation windows of every series.
+def fit_combination(forecaster, panel: dict, val_origins: dict[str, slice]) -> Combination:
+    """The weights and conformal half-widths from the validation origins of every series.
 
-    ``panel`` holds the training frames, ``val_windows`` each series' validation windows;
-    nothing past the training part is read. With ``combine="none"`` the network alone is
-    weighted (1) and calibrated; without validation windows there are no intervals.
+    ``panel`` holds the training frames, ``val_origins`` the rows of each series' validation
+    origins (their targets all lie in its validation part); nothing past the training part is
+    read. With ``combine="none"`` the network alone is weighted (1) and calibrated; without
+    validation origins there are no intervals.
     """
     names = COMPONENTS if forecaster.combine == "auto" else ("network",)
-    windows = forecaster.predict_panel(panel)  # the network alone: no combination yet
+    # the network alone (no combination yet), from the first validation origin on
+    windows = forecaster.predict_panel(panel, {key: s.start for key, s in val_origins.items()})
     errors, local, horizon = [], [], forecaster.horizon
     for key, frame in panel.items():
-        val = val_windows[key]
-        if val.stop <= val.start:
+        rows = val_origins[key]
+        if rows.stop <= rows.start:
             continue
+        start = windows[key].origin_rows[0]
+        val = slice(rows.start - start, rows.stop - start)
         parts = _components(forecaster, key, frame, windows[key])
-        actual = sliding_window_view(windows[key].series[forecaster.lookback:], horizon)[val]
+        raw = frame[forecaster.target].to_numpy(float)
+        actual = sliding_window_view(raw[1:], horizon)[rows]  # y_{t+1} .. y_{t+H}, origin t
         scale = series_scale(forecaster, key)
         errors.append(np.stack([(parts[n][val] - actual) / scale for n in names], axis=-1))
         local.append(_local(forecaster, key, windows[key])[val] / scale)

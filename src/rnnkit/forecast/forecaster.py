@@ -288,7 +288,7 @@ class Forecaster(Estimator):
         self.series_ = list(panel)
         self.static_ = self._fit_static(static, self.series_)
         pieces = {"fit": ([], [], []), "val": ([], [], [])}
-        linear, val_windows = [], {}
+        linear, val_origins = [], {}
         for key, frame in panel.items():
             inputs, split, parts, y = self._targets(frame)
             self.input_scalers_[key] = Scaler(self.scaler).fit(
@@ -305,7 +305,8 @@ class Forecaster(Estimator):
             self.train_ends_[key] = frame.index[-1]
             values = frame[self.target].to_numpy(float)[len(frame) - len(inputs):]
             linear.append((values, series_scale(self, key), parts["fit"], parts["val"]))
-            val_windows[key] = parts["val"]
+            origin = len(frame) - len(inputs) + self.lookback - 1  # window 0's row in frame
+            val_origins[key] = slice(origin + parts["val"].start, origin + parts["val"].stop)
         columns, norm = self._level_columns(inputs), self.encoding_.window_norm
         x_fit = PanelWindows(pieces["fit"][0], columns, norm, _extras(pieces["fit"][2]))
         y_fit = np.concatenate(pieces["fit"][1])
@@ -322,14 +323,20 @@ class Forecaster(Estimator):
         self.history_ = [m.history_ for m in self.models_]
         self.num_features_in_ = x_fit.shape[-1]
         self.linear_, self.combination_ = fit_linear(linear, self.lookback, self.horizon), None
-        self.combination_ = fit_combination(self, panel, val_windows)
+        self.combination_ = fit_combination(self, panel, val_origins)
         return self
 
     # -- forecasting -----------------------------------------------------------------------
-    def predict_panel(self, panel: dict[str, pd.DataFrame]) -> dict[str, WindowForecasts]:
-        """Forecasts from every window of every series of ``panel`` ({id: frame}, as
+    def predict_panel(self, panel: dict[str, pd.DataFrame],
+                      origins_from: dict[str, int] | None = None) -> dict[str, WindowForecasts]:
+        """Forecasts from the windows of every series of ``panel`` ({id: frame}, as
         :func:`~rnnkit.forecast.panels.to_panel` makes it), all series through the networks at
-        once, combined (:func:`~rnnkit.forecast.combine.stacked`) as ``combine`` says."""
+        once, combined (:func:`~rnnkit.forecast.combine.stacked`) as ``combine`` says.
+
+        ``origins_from`` {id: row}: forecast only from origins at that row of the series' frame
+        or later (at least the last one); by default from every window. Scoring a test part or
+        forecasting the future reads a few windows, not the whole history.
+        """
         self.check_fitted()
         unknown = [key for key in panel if key not in self.input_scalers_]
         if unknown:
@@ -341,23 +348,26 @@ class Forecaster(Estimator):
             if len(inputs) < self.lookback:
                 raise InputError(f"need at least lookback={self.lookback} usable rows"
                                  f"{' of ' + key if key else ''}, got {len(inputs)}")
-            prepared[key] = (frame, inputs, series.to_numpy(float))
-            pieces.append(self._scaled_windows(key, inputs))
+            windows = self._scaled_windows(key, inputs)
+            first_origin = len(frame) - len(inputs) + self.lookback - 1  # window 0's, in frame
+            skip = min(max((origins_from or {}).get(key, 0) - first_origin, 0), len(windows) - 1)
+            prepared[key] = (frame, series.to_numpy(float), first_origin, skip)
+            pieces.append(windows[skip:])
         x = PanelWindows(pieces, self._level_columns(inputs), self.encoding_.window_norm,
                          _extras([self._extra(key) for key in prepared]))
         scaled = [m.predict(x) for m in self.models_]  # (M_all, H) per member
         kind, forecasts = self.encoding_.target_kind, {}
-        for k, (key, (frame, inputs, values)) in enumerate(prepared.items()):
+        for k, (key, (frame, values, first_origin, skip)) in enumerate(prepared.items()):
             rows = slice(int(x.offsets[k]), int(x.offsets[k + 1]))
-            n = rows.stop - rows.start
+            n = skip + rows.stop - rows.start  # the series' windows, the skipped ones included
             base = target_base(values, self.lookback, n, self.horizon, kind, self.season_)
             decoded = np.stack([decode_targets(self.target_scalers_[key].inverse_transform(
-                s[rows]), base, kind) for s in scaled])
-            first_origin = len(frame) - len(inputs) + self.lookback - 1  # the row in ``frame``
+                s[rows]), base[skip:], kind) for s in scaled])
             forecasts[key] = stacked(self, key, frame, WindowForecasts(
-                last=last_values(values, self.lookback, n), mean=decoded.mean(axis=0),
-                spread=decoded.std(axis=0), origin_rows=np.arange(first_origin, len(frame)),
-                series=values))
+                last=last_values(values, self.lookback, n)[skip:], mean=decoded.mean(axis=0),
+                spread=decoded.std(axis=0),
+                origin_rows=np.arange(first_origin + skip, len(frame)), series=values,
+                first=skip))
         return forecasts
 
     def predict_windows(self, data):
@@ -391,7 +401,7 @@ class Forecaster(Estimator):
         done = {key: [] for key in panel}  # (time, value, spread) per series
         first = None  # the forecasts from the data's own last windows
         while len(next(iter(done.values()))) < steps:
-            forecasts = self.predict_panel(panel)
+            forecasts = self.predict_panel(panel, {key: len(f) - 1 for key, f in panel.items()})
             first = first or forecasts
             for key, last in forecasts.items():
                 future = future_index(panel[key].index, self.horizon)
