@@ -90,7 +90,7 @@ def _tables() -> dict[str, tuple[str | bytes, str]]:
         "blank.csv": ("\n \n\n", "blank lines only"),
         "header_only.csv": ("Date,Close\n", "a header and no data rows"),
         "one_row.csv": (_csv(rows[:1]), "a header and one data row"),
-        "too_few_rows.csv": (_csv(rows[:12]), "12 rows (the default lookback is 60)"),
+        "too_few_rows.csv": (_csv(rows[:12]), "12 rows (fewer than a lookback of 20 needs)"),
         "no_date_column.csv": (_csv([[v, "1"] for _, v in rows], ("Close", "Volume")),
                                "no column of dates (Close, Volume)"),
         "no_numeric_column.csv": (_csv([[d, "AAPL"] for d, _ in rows], ("Date", "Name")),

@@ -204,8 +204,12 @@ def test_forecast_writes_every_output(forecast_run):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "model" / "weights.safetensors").exists()
     assert not list(out.rglob("*.tmp"))
-    history = (out / "checkpoints" / "m0" / "history.jsonl").read_text().splitlines()
-    assert len(history) == 3
+    selection = metrics["selection"]  # 2 lookbacks with MSE, the better one with MAE
+    assert [c["lookback"] for c in selection["candidates"]][:2] == [20, 60]
+    assert len(selection["candidates"]) == 3 and selection["chosen"]["ensemble"] == 1
+    histories = sorted((out / "checkpoints").glob("*/m0/history.jsonl"))
+    assert len(histories) == 3
+    assert all(len(h.read_text().splitlines()) == 3 for h in histories)
 
 
 def test_predict_with_the_saved_model(forecast_run, capsys):
@@ -224,8 +228,9 @@ def test_resume_continues_from_the_last_epoch(forecast_run, capsys):
     code, _, _ = _run(["forecast", "--epochs", "5", "--hidden-size", "8", "--no-progress",
                        "--out", str(out), "--resume"], capsys)
     assert code == 0
-    history = (out / "checkpoints" / "m0" / "history.jsonl").read_text().splitlines()
-    assert [json.loads(line)["epoch"] for line in history] == [1, 2, 3, 4, 5]
+    for history in (out / "checkpoints").glob("*/m0/history.jsonl"):  # every candidate's
+        epochs = [json.loads(line)["epoch"] for line in history.read_text().splitlines()]
+        assert epochs == [1, 2, 3, 4, 5]
 
 
 def test_predict_refuses_what_is_not_a_forecaster(forecast_run, tmp_path, capsys):
@@ -260,8 +265,8 @@ def _csv(path, rows):
         (lambda p: p / "missing.csv", [], "missing.csv"),
         (lambda p: _csv(p / "bad.csv", [("2020-01-01", "1"), ("2020-01-02", "n/a")]), [],
          "bad.csv line 3: 'Close' is 'n/a'"),
-        (lambda p: _csv(p / "short.csv", [(f"2020-01-{d:02d}", d) for d in range(1, 20)]), [],
-         "fewer than lookback=60"),
+        (lambda p: _csv(p / "short.csv", [(f"2020-01-{d:02d}", d) for d in range(1, 7)]), [],
+         "fewer than lookback=4"),  # even the lowest lookback does not fit
         (lambda p: _csv(p / "flat.csv", [(str(d.date()), 5) for d in
                                          __import__("pandas").bdate_range("2020-01-01",
                                                                           periods=200)]),
@@ -498,8 +503,13 @@ def test_m4_files_train_one_global_model_scored_as_the_competition(tmp_path, cap
     for png in ("error_by_step.png", "series.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
     assert "naive2" in stdout and "OWA" in stdout
+    selection = metrics["selection"]  # 3 seeds when they beat 1 on validation, else 1
+    spread = "spread," if selection["chosen"]["ensemble"] == 3 else ""
+    assert set(selection["ensemble"]) == {"1", "3"}
+    assert (selection["chosen"]["ensemble"] == 3) == (selection["ensemble"]["3"]
+                                                      < selection["ensemble"]["1"])
     code, stdout, _ = _run(["predict", "--model", str(out / "model")], capsys)
-    assert code == 0 and stdout.splitlines()[0] == "step,series,value,spread,lo_95,hi_95"  # 3 seeds
+    assert code == 0 and stdout.splitlines()[0] == f"step,series,value,{spread}lo_95,hi_95"
     assert len(stdout.splitlines()) == 1 + 4 * 6
 
 

@@ -47,7 +47,7 @@ FORECAST = {
     "blank.csv": "blank.csv has no data rows$",
     "header_only.csv": "header_only.csv has no data rows$",
     "one_row.csv": "rows",  # the next three: the forecaster's own checks, in its words
-    "too_few_rows.csv": "lookback=60",
+    "too_few_rows.csv": "lookback=20",
     "no_date_column.csv": "has no date column: .* pass ",
     "no_numeric_column.csv": "has no column 'Close'; available: 'Date', 'Name'$",
     "mixed_date_formats.csv": "line 3: 'Date' is '01/02/2020', a date in another format than "
@@ -83,7 +83,8 @@ ESN = FORECAST | {"one_row.csv": "leaves no training or no held-out values of th
 # usable files that read exactly as clean.csv: a forecast of them is clean.csv's forecast
 READ_AS_CLEAN = ["unsorted_dates.csv", "duplicate_rows.csv", "utf8_bom.csv", "utf16_bom.csv",
                  "semicolons.csv", "tabs.tsv", "gzipped.csv.gz", "empty_other_column.csv"]
-QUICK = {"forecast": ["--epochs", "1", "--hidden-size", "8"], "esn": ["--units", "50",
+QUICK = {"forecast": ["--epochs", "1", "--hidden-size", "8", "--lookback", "20", "--loss", "mse"],
+         "esn": ["--units", "50",
                                                                       "--no-select"]}
 SCORES = ("model", "naive", "drift")  # of a forecast
 TEXT = {  # what `rnnkit text train --corpus FILE` does with each corpus

@@ -117,19 +117,20 @@ class ForecastJob(Job):
                      ("lstm", "gru", "rnn", "esn"))
     select: bool = opt(True, "with --model esn: choose the ridge λ (1e-8 .. 1e2) by the "
                        "validation part's MSE; --no-select keeps --ridge")
-    lookback: int = opt(0, "input window length; 0 = 60 (the tutorial's 60 days) for one "
-                        "series, 7 seasons (at least 60) for many")
+    lookback: int = opt(0, "input window length; 0 = chosen on the validation part between "
+                        "3 seasons (at least 20) and 7 (at least 60: the tutorial's 60 days)")
     horizon: int = opt(0, "steps predicted at once (H > 1: direct multi-step); 0 = the M4 "
                        "test file's width, else 1")
     scaler: str = opt("standard", "input scaling, fitted on training rows only",
                       ("standard", "minmax"))
-    loss: str = opt("auto", "training loss; auto = mse for one series, mae for many (the "
-                    "scale-free errors of M4 reward the median)", ("auto", "mse", "mae", "huber"))
+    loss: str = opt("auto", "training loss; auto = mse or mae, chosen on the validation part",
+                    ("auto", "mse", "mae", "huber"))
     test_fraction: float = opt(0.2, "last part of the rows held out for testing (tutorial: 0.2)")
     val_fraction: float = opt(0.1, "end of the training part used for validation and early "
                               "stopping")
     ensemble: int = opt(0, "models trained with consecutive seeds; the forecast is their mean;"
-                        " 0 = 1 for one series, 3 for many")
+                        " 0 = 1 for one series, for many 3 if that lowers the validation error "
+                        "(else 1)")
     series_embedding: bool = opt(False, "many series: give every window its series' one-hot "
                                  "id, so the first layer learns a vector per series")
     static: str = opt("", "many series: a CSV of static covariates, the series id in its "

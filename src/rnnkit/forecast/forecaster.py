@@ -270,7 +270,7 @@ class Forecaster(Estimator):
 
     def fit(self, data, *, static: pd.DataFrame | None = None,
             checkpoint_dir: str | Path | None = None, resume: bool = False,
-            on_epoch=None, device: str = "cpu") -> "Forecaster":
+            on_epoch=None, device: str = "cpu", trained: list | None = None) -> "Forecaster":
         """Train on ``data`` (the training part only), validating on its last rows.
 
         ``data``: one series (DataFrame / Series), a dict {id: frame}, or a long frame with
@@ -278,7 +278,9 @@ class Forecaster(Estimator):
         scalers, fitted on its own rows before its validation slice (inputs) and on its fitting
         windows' targets; nothing else of ``data`` is used to fit them. ``static``: a frame of
         numeric static covariates indexed by series id (see ``series_embedding``). ``device``:
-        where the networks train and stay (``to`` moves them).
+        where the networks train and stay (``to`` moves them). ``trained``: the first ensemble
+        members already fitted by a Forecaster of the same parameters on the same ``data``
+        (e.g. a one-member fit grown into an ensemble); they are kept, the rest are trained.
         """
         self.check_params()
         panel = usable(self, to_panel(self, data))
@@ -313,8 +315,8 @@ class Forecaster(Estimator):
         validation = (PanelWindows(pieces["val"][0], columns, norm, _extras(pieces["val"][2])),
                       np.concatenate(pieces["val"][1])) if pieces["val"][0] else None
         record = {"forecaster": params_record(self)}
-        self.models_ = []
-        for k in range(self.ensemble):
+        self.models_ = list(trained or [])[: self.ensemble]
+        for k in range(len(self.models_), self.ensemble):
             directory = None if checkpoint_dir is None else Path(checkpoint_dir) / f"m{k}"
             member = self.model.reseeded(self.model.seed + k)
             self.models_.append(member.fit(x_fit, y_fit, validation, record=record,

@@ -24,6 +24,7 @@ from rnnkit.forecast.backtesting import SCOREBOARD, backtest, training_part, wal
 from rnnkit.forecast.forecaster import AUTO, Forecaster
 from rnnkit.forecast.metrics import skill
 from rnnkit.forecast.panels import fitting_lookback
+from rnnkit.forecast.selection import select_settings
 from rnnkit.forecast.window_models import NetworkRegressor, ReservoirRegressor
 from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
@@ -37,10 +38,11 @@ def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
     """The Forecaster the job describes: ``--model`` picks the window model, its flags shape it.
 
     What the job leaves at 0 or auto is decided by the data: ``horizon`` and ``season`` (an M4
-    file's own), and for ``many`` series the defaults that measured best on M4 Hourly
-    (README): a lookback of 7 seasons, the MAE loss, an ensemble of 3 seeds.
+    file's own); the lookback, loss and ensemble set here (7 seasons and at least 60; MAE and
+    3 members for ``many`` series, MSE and 1 for one) are where :func:`candidate_settings`
+    starts choosing on the validation part.
     """
-    lookback = job.lookback or (max(60, 7 * (job.season or season)) if many else 60)
+    lookback = job.lookback or max(60, 7 * (job.season or season))
     loss = job.loss if job.loss != AUTO else ("mae" if many else "mse")
     if job.model == "esn":
         model = ReservoirRegressor(job.reservoir, seed=job.train.seed, select_ridge=job.select)
@@ -57,6 +59,26 @@ def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
         intervals=_levels(job.intervals))
     forecaster.check_params()
     return forecaster
+
+
+def candidate_settings(job: ForecastJob, forecaster: Forecaster
+                       ) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The lookbacks and losses :func:`~rnnkit.forecast.selection.select_settings` chooses
+    among: what the job sets, else a short and a long window (max(20, 3m) and max(60, 7m)
+    for the season m, at most the lookback the data allows) and both losses, the usual
+    one first (MAE for many series, MSE for one)."""
+    if job.val_fraction == 0:  # nothing to choose by
+        return (forecaster.lookback,), (getattr(forecaster.model, "loss", ""),)
+    if job.lookback:
+        lookbacks = (job.lookback,)
+    else:
+        lookbacks = tuple(sorted({min(max(20, 3 * forecaster.season), forecaster.lookback),
+                                  forecaster.lookback}))
+    if job.model == "esn":
+        return lookbacks, ("",)
+    if job.loss != AUTO:
+        return lookbacks, (job.loss,)
+    return lookbacks, (forecaster.model.loss, "mse" if forecaster.model.loss == "mae" else "mae")
 
 
 def _levels(text: str) -> tuple[int, ...]:
@@ -109,21 +131,26 @@ def read_data(job: ForecastJob) -> tuple[dict | object, dict]:
 def checked_forecaster(job: ForecastJob, data, record: dict) -> Forecaster:
     """The job's Forecaster for ``data``, with every check made before training."""
     many = isinstance(data, dict)
-    season = record.get("season") or (_season(data) if many else 0)
+    panel = data if many else {"": data}
+    season = record.get("season") or _season(panel)
     forecaster = build_forecaster(job, record.get("horizon") or 1, season,
                                   "value" if record.get("format") == "m4" else "",
                                   job.source.id_column if many else "", many)
-    if many and not job.lookback:  # the default lookback, lowered so that every series fits
-        lookback, shortest = fitting_lookback(data, forecaster.lookback, forecaster.horizon,
+    lowered = None
+    if not job.lookback:  # the default lookback, lowered so that every series fits
+        lookback, shortest = fitting_lookback(panel, forecaster.lookback, forecaster.horizon,
                                               job.val_fraction, job.test_fraction,
                                               record["test_size"])
         if shortest is not None:
-            warnings.warn(f"lookback {forecaster.lookback} lowered to {lookback} so that the "
-                          f"shortest series ({shortest}, {len(data[shortest])} rows) has a "
-                          "window to fit on; set `lookback` to choose it", stacklevel=2)
+            which = f"the shortest series ({shortest}, " if many else "the series ("
+            lowered = (f"lookback {forecaster.lookback} lowered to {lookback} so that "
+                       f"{which}{len(panel[shortest])} rows) has a window to fit on; set "
+                       "`lookback` to choose it")
             forecaster.set_params(lookback=lookback)
     forecaster.check(data, job.test_fraction, job.future or forecaster.horizon,
                      test_size=record["test_size"])
+    if lowered:  # said once it is known to help
+        warnings.warn(lowered, stacklevel=2)
     return forecaster
 
 
@@ -155,12 +182,16 @@ def run(job: ForecastJob) -> JobResult:
     fit_options = {"device": runtime.device} | (
         {"static": read_static(job.static)} if job.static else {})
     out = prepare_out(job.out)
-    bar = EpochBar(forecaster.model.train.epochs * forecaster.ensemble if job.model != "esn" else 1,
+    lookbacks, losses = candidate_settings(job, forecaster)
+    fits = len(lookbacks) + len(losses) - 1 + forecaster.ensemble - 1  # the most it trains
+    bar = EpochBar(forecaster.model.train.epochs * fits if job.model != "esn" else fits,
                    job.progress and runtime.is_main)
     started = time.perf_counter()
-    forecaster.fit(training_part(forecaster, data, job.test_fraction, test_size),
-                   checkpoint_dir=out / "checkpoints", resume=job.resume, on_epoch=bar.update,
-                   **fit_options)
+    forecaster, selection = select_settings(
+        forecaster, training_part(forecaster, data, job.test_fraction, test_size), lookbacks,
+        losses, choose_ensemble=not job.ensemble and job.val_fraction > 0,
+        checkpoint_dir=out / "checkpoints",
+        resume=job.resume, on_epoch=bar.update, **fit_options)
     bar.close()
     folds = walk_forward(forecaster, data, job.folds, job.test_fraction,
                          **fit_options) if job.folds else None  # every rank: its fits train
@@ -172,7 +203,7 @@ def run(job: ForecastJob) -> JobResult:
     future = forecaster.predict(known, future_steps)
     predictions = result.predictions
     metrics = result.metrics | {
-        "encoding": asdict(forecaster.encoding_), "seconds": seconds,
+        "encoding": asdict(forecaster.encoding_), "selection": selection, "seconds": seconds,
         "data": record | _extent(data) | {"test_origins": len(predictions[["origin"] + (
             [predictions.columns[0]] if many else [])].drop_duplicates())},
         "config": job_record(job), "runtime": runtime.record()}
@@ -215,7 +246,7 @@ def _loss_label(forecaster: Forecaster) -> str:
 
 
 def _season(panel: dict) -> int:
-    """The season of a panel's spacing (its first series'), for the lookback it implies."""
+    """The season of a panel's spacing (its first series'), for the lookbacks it implies."""
     from rnnkit.forecast.metrics import infer_season
 
     return infer_season(next(iter(panel.values())).index)
@@ -233,10 +264,15 @@ def _encoding_line(encoding: dict) -> str:
             f"window normalisation {encoding['window_norm']}: {encoding['reason']}")
 
 
+def _selection_line(metrics: dict) -> list[str]:
+    selection = metrics.get("selection")
+    return [f"settings: {selection['summary']}"] if selection else []
+
+
 def summary(metrics: dict, target: str) -> list[str]:
     """The printout: what was chosen, the test errors beside the baselines, the verdicts."""
     encoding = metrics["encoding"]
-    lines = [_encoding_line(encoding),
+    lines = [_encoding_line(encoding), *_selection_line(metrics),
              f"test part: {metrics['data']['test_origins']} origins, {target} in its own units, "
              f"season m = {metrics['season']}",
              f"{'':8}{'MAE':>11}{'RMSE':>11}{'sMAPE %':>9}{'MASE':>8}{'dir. acc':>10}"]
@@ -293,7 +329,7 @@ def panel_summary(metrics: dict) -> list[str]:
     """The printout for many series: means over series beside the benchmarks (OWA for M4)."""
     encoding, series = metrics["encoding"], metrics["series"]
     left = f", {len(series['left_out'])} too short left out" if series["left_out"] else ""
-    lines = [_encoding_line(encoding),
+    lines = [_encoding_line(encoding), *_selection_line(metrics),
              f"{series['scored']} series, one model; means over series, season m = "
              f"{metrics['season']}{left}",
              f"{'':8}{'sMAPE %':>9}{'MASE':>8}{'OWA':>7}{'MAE':>11}"]
