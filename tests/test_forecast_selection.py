@@ -8,7 +8,6 @@ import pytest
 
 from rnnkit.cli import main
 from rnnkit.forecast import Forecaster, NetworkRegressor
-from rnnkit.forecast.backtesting import training_part
 from rnnkit.forecast.selection import select_settings, validation_error
 from rnnkit.nn.models import ModelConfig
 from rnnkit.training.loop import TrainConfig

@@ -79,12 +79,26 @@ def test_backtest_scores_each_series_and_averages_over_series():
     json.dumps(m, allow_nan=False)
 
 
-def test_short_series_are_left_out_with_a_warning():
-    panel = _panel() | {"tiny": pd.DataFrame({"value": np.arange(10.0)})}
-    with pytest.warns(UserWarning, match="1 of 4 series are too short"):
+def test_series_too_short_to_learn_from_are_forecast_by_seasonal_naive_and_scored():
+    """Every series gets a forecast: one too short for lookback + horizon falls back to the
+    seasonal naive forecast (model, network and linear alike), is scored with the others, and
+    is counted; one too short even to score is left out and listed."""
+    t = np.arange(30)
+    short = pd.DataFrame({"value": 5 + np.sin(2 * np.pi * t / 24) + 0.01 * t})
+    panel = _panel() | {"short": short, "tiny": pd.DataFrame({"value": np.arange(10.0)})}
+    with pytest.warns(UserWarning, match="2 of 5 series are too short") as caught:
         result = backtest(_forecaster(), panel)
-    assert result.metrics["series"]["left_out"] == ["tiny"]
-    assert result.metrics["series"]["scored"] == 3
+    assert len(caught) == 1  # one line for all of them
+    series = result.metrics["series"]
+    assert series["fallback"] == {"forecast": "snaive", "count": 1, "series": ["short"]}
+    assert series["left_out"] == ["tiny"] and series["scored"] == 4  # 2 test rows < horizon 4
+    rows = result.predictions[result.predictions["series"] == "short"]
+    assert len(rows) == 3 * 4  # origins 23 .. 25 (6 test rows), 4 steps each
+    for who in ("model", "network", "linear"):
+        np.testing.assert_array_equal(rows[who], rows["snaive"])
+    assert (rows["lo_95"] < rows["model"]).all() and (rows["model"] < rows["hi_95"]).all()
+    future = result.forecaster.predict(panel)
+    assert set(future["series"]) == {"s0", "s1", "s2", "short", "tiny"}
 
 
 def test_save_load_and_walk_forward_with_many_series(tmp_path):

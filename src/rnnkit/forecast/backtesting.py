@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from rnnkit._checks import InputError, check_positive_int
 from rnnkit.forecast.forecaster import Forecaster
@@ -26,8 +27,6 @@ from rnnkit.forecast.metrics import (
     verdict,
 )
 from rnnkit.forecast.panels import test_split, to_panel
-from rnnkit.forecast.targets import encode_targets
-from rnnkit.forecast.windows import Split, window_parts
 
 BASELINES = ("naive", "snaive", "drift")
 SCOREBOARD = ("model", "network", "linear", *BASELINES, "naive2")  # in the order shown
@@ -74,11 +73,12 @@ def backtest(forecaster: Forecaster, data, test_fraction: float = 0.2, refit: bo
             for key, frame in panel.items()}
     if refit:
         forecaster.fit(training_part(forecaster, data, test_fraction, test_size), **fit_kwargs)
-    known = [key for key in panel if key in forecaster.series_]
+    known = [key for key in panel if key in forecaster.series_ + forecaster.fallback_]
     # the first origin whose targets all lie in the test part is the last training row
     windows = forecaster.predict_panel({key: panel[key] for key in known},
                                        {key: ends[key] - 1 for key in known})
-    scored = {key: _score(forecaster, key, panel[key], windows[key], ends[key]) for key in known}
+    scored = {key: _score(forecaster, key, panel[key], windows[key], ends[key]) for key in known
+              if len(panel[key]) - ends[key] >= forecaster.horizon}  # else: no test origin
     if list(scored) == [""]:
         result = Backtest(*scored[""], forecaster)
     else:
@@ -101,16 +101,17 @@ def training_part(forecaster: Forecaster, data, test_fraction: float = 0.2,
 
 
 def _score(forecaster: Forecaster, key: str, frame: pd.DataFrame, windows, train_end: int):
-    """One series' metrics (model and baselines, significance) and its long-form predictions."""
-    h, lookback = forecaster.horizon, forecaster.lookback
-    usable = len(windows.series)  # rows left after the derived features' first ones
-    train_end = train_end - (len(frame) - usable)
-    every = window_parts(Split(usable, train_end, train_end), lookback, h)["test"]
-    actual = encode_targets(windows.series, lookback, h, "level")[every]  # p_{t+1} .. p_{t+h}
-    test = slice(every.start - windows.first, every.stop - windows.first)  # of those predicted
-    last = windows.last[test]
-    origin_rows = windows.origin_rows[test]
+    """One series' metrics (model and baselines, significance) and its long-form predictions.
+
+    The scored origins t are those whose targets t+1 .. t+H all lie in the test part (rows
+    ``train_end`` on): train_end - 1 <= t <= N - 1 - H.
+    """
+    h, rows = forecaster.horizon, windows.origin_rows
+    test = (rows >= train_end - 1) & (rows <= len(frame) - 1 - h)
+    origin_rows = rows[test]
     raw = frame[forecaster.target].to_numpy(float)
+    actual = sliding_window_view(raw[1:], h)[origin_rows]  # p_{t+1} .. p_{t+h}
+    last = windows.last[test]
     # the baselines see the whole raw series up to each origin, whatever the model's inputs
     forecasts = {"model": windows.mean[test]}
     forecasts |= {} if windows.network is None else {"network": windows.network[test]}
@@ -184,8 +185,11 @@ def _panel_backtest(forecaster: Forecaster, panel: dict, scored: dict) -> Backte
                                     metrics["naive2"]["smape"], metrics["naive2"]["mase"])
     metrics["skill"] = skill(metrics["model"]["mse"], metrics["naive"]["mse"])
     metrics["season"] = forecaster.season_
+    fallback = [key for key in scored if key in forecaster.fallback_]
     metrics["series"] = {"scored": len(scored), "in_data": len(panel),
-                         "left_out": [key for key in panel if key not in scored]}
+                         "left_out": [key for key in panel if key not in scored],
+                         "fallback": {"forecast": "snaive", "count": len(fallback),
+                                      "series": fallback}}
     for prefix, name in (("vs_", "significance"), ("network_vs_", "significance_network")):
         tested = per_series[[c for c in per_series if c.startswith(prefix)]]
         if len(tested.columns):

@@ -22,7 +22,6 @@ import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from rnnkit._checks import InputError
@@ -214,13 +213,21 @@ def stacked(forecaster, key: str, frame, windows: WindowForecasts) -> WindowFore
                    bands=combination.bands(mean, _local(forecaster, key, windows)))
 
 
-def future_bands(windows: WindowForecasts, index: pd.Index) -> pd.DataFrame:
-    """The intervals (lo_<level>, hi_<level>) from the last window of ``windows`` at the future
-    times ``index``: the first H of them; NaN past the horizon, where nothing was calibrated."""
-    columns = {f"{side}_{level}": band[-1] for level, bands in windows.bands.items()
-               for side, band in zip(("lo", "hi"), bands, strict=True)}
-    horizon = len(windows.mean[-1])
-    return pd.DataFrame(columns, index=index[:horizon]).reindex(index)
+def fallback_forecasts(forecaster, key: str, frame, origins_from: int = 0) -> WindowForecasts:
+    """A series too short to learn from (``fallback_``): the seasonal naive forecast from its
+    origins at ``origins_from`` and later, handed out as the model's, the network's and the
+    linear model's, with the combination's intervals on the local scale σ_t of its last
+    min(lookback, t + 1) rows."""
+    raw = frame[forecaster.target].to_numpy(float)
+    rows = np.arange(min(max(origins_from, 0), len(raw) - 1), len(raw))
+    mean = seasonal_naive_forecast(raw, rows, forecaster.horizon, forecaster.season_)
+    combination = forecaster.combination_
+    width = min(forecaster.lookback, int(rows[0]) + 1)
+    scale = local_scale(raw[rows[0] - width + 1:], width, 0.01 * series_scale(forecaster, key))
+    return WindowForecasts(
+        last=raw[rows], mean=mean, spread=np.zeros_like(mean), origin_rows=rows, series=raw,
+        network=mean if combination is not None and len(combination.components) > 1 else None,
+        linear=mean, bands={} if combination is None else combination.bands(mean, scale))
 
 
 def fit_combination(forecaster, panel: dict, val_origins: dict[str, slice]) -> Combination:
@@ -280,5 +287,5 @@ def check_intervals(levels) -> tuple[int, ...]:
 
 
 __all__ = ["COMBINE_CHOICES", "COMPONENTS", "Combination", "WindowForecasts", "check_intervals",
-           "conformal_quantile", "fit_combination", "future_bands", "local_scale", "series_scale",
-           "simplex_weights", "stacked"]
+           "conformal_quantile", "fallback_forecasts", "fit_combination",
+           "local_scale", "series_scale", "simplex_weights", "stacked"]

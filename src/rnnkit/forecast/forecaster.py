@@ -34,8 +34,8 @@ from rnnkit.forecast.combine import (
     COMBINE_CHOICES,
     WindowForecasts,
     check_intervals,
+    fallback_forecasts,
     fit_combination,
-    future_bands,
     series_scale,
     stacked,
 )
@@ -46,6 +46,7 @@ from rnnkit.forecast.forecaster_files import (
     params_record,
     restore_fitted,
 )
+from rnnkit.forecast.future import roll_forward
 from rnnkit.forecast.linear import fit_linear
 from rnnkit.forecast.metrics import infer_season, mase_scale
 from rnnkit.forecast.panels import test_split, to_panel, usable
@@ -62,7 +63,6 @@ from rnnkit.forecast.windows import (
     PanelWindows,
     Split,
     chronological_split,
-    future_index,
     input_windows,
     window_parts,
 )
@@ -78,7 +78,8 @@ class Forecaster(Estimator):
     Parameters are stored as given; ``fit`` builds ``models_`` (one fitted copy of ``model`` per
     ensemble member), ``encoding_`` (the features, target kind and window normalisation used,
     with the reason), ``season_``, ``series_`` (the ids learned from), and per series
-    ``input_scalers_``, ``target_scalers_``, ``mase_scales_``, ``train_ends_``, plus ``history_``,
+    ``input_scalers_``, ``target_scalers_``, ``mase_scales_``, ``train_ends_``, ``fallback_``
+    (the series too short for a window, forecast by seasonal naive), plus ``history_``,
     ``linear_`` (the linear model on the fitting windows) and ``combination_`` (the stacking
     weights and conformal half-widths, from the validation windows).
 
@@ -283,11 +284,15 @@ class Forecaster(Estimator):
         (e.g. a one-member fit grown into an ensemble); they are kept, the rest are trained.
         """
         self.check_params()
-        panel = usable(self, to_panel(self, data))
+        every = to_panel(self, data)
+        panel = usable(self, every)
         self._resolve(panel)
         self.input_scalers_, self.target_scalers_ = {}, {}
-        self.mase_scales_, self.train_ends_ = {}, {}
         self.series_ = list(panel)
+        self.fallback_ = [key for key in every if key not in panel]
+        self.mase_scales_ = {key: mase_scale(every[key][self.target].to_numpy(float),
+                                             self.season_) for key in self.fallback_}
+        self.train_ends_ = {key: every[key].index[-1] for key in self.fallback_}
         self.static_ = self._fit_static(static, self.series_)
         pieces = {"fit": ([], [], []), "val": ([], [], [])}
         linear, val_origins = [], {}
@@ -340,25 +345,33 @@ class Forecaster(Estimator):
         forecasting the future reads a few windows, not the whole history.
         """
         self.check_fitted()
-        unknown = [key for key in panel if key not in self.input_scalers_]
+        fallback = getattr(self, "fallback_", [])
+        unknown = [key for key in panel if key not in self.input_scalers_ and key not in fallback]
         if unknown:
             raise InputError(f"series {', '.join(unknown[:5])} were not in the training data; "
                              f"this model knows {len(self.input_scalers_)} series")
+        origins_from = origins_from or {}
+        forecasts = {key: fallback_forecasts(self, key, frame, origins_from.get(key, 0))
+                     for key, frame in panel.items() if key in fallback}
         prepared, pieces = {}, []
         for key, frame in panel.items():
+            if key in fallback:
+                continue
             inputs, series = self._inputs(frame)
             if len(inputs) < self.lookback:
                 raise InputError(f"need at least lookback={self.lookback} usable rows"
                                  f"{' of ' + key if key else ''}, got {len(inputs)}")
             windows = self._scaled_windows(key, inputs)
             first_origin = len(frame) - len(inputs) + self.lookback - 1  # window 0's, in frame
-            skip = min(max((origins_from or {}).get(key, 0) - first_origin, 0), len(windows) - 1)
+            skip = min(max(origins_from.get(key, 0) - first_origin, 0), len(windows) - 1)
             prepared[key] = (frame, series.to_numpy(float), first_origin, skip)
             pieces.append(windows[skip:])
+        if not prepared:
+            return forecasts
         x = PanelWindows(pieces, self._level_columns(inputs), self.encoding_.window_norm,
                          _extras([self._extra(key) for key in prepared]))
         scaled = [m.predict(x) for m in self.models_]  # (M_all, H) per member
-        kind, forecasts = self.encoding_.target_kind, {}
+        kind = self.encoding_.target_kind
         for k, (key, (frame, values, first_origin, skip)) in enumerate(prepared.items()):
             rows = slice(int(x.offsets[k]), int(x.offsets[k + 1]))
             n = skip + rows.stop - rows.start  # the series' windows, the skipped ones included
@@ -370,7 +383,7 @@ class Forecaster(Estimator):
                 spread=decoded.std(axis=0),
                 origin_rows=np.arange(first_origin + skip, len(frame)), series=values,
                 first=skip))
-        return forecasts
+        return {key: forecasts[key] for key in panel}
 
     def predict_windows(self, data):
         """Forecast from every window of ``data``, the last one (ending at its last row) included.
@@ -394,34 +407,7 @@ class Forecaster(Estimator):
         Many: the same in long form, with the series' id as the first column.
         """
         self.check_fitted()
-        steps = self.horizon if steps is None else check_positive_int("steps", steps)
-        if steps > self.horizon and self.covariates:
-            raise InputError(f"steps ({steps}) > horizon ({self.horizon}) needs future values "
-                             f"of the covariates; raise `horizon` instead")
-        panel = {key: frame[[self.target, *self.covariates]]
-                 for key, frame in to_panel(self, data).items()}
-        done = {key: [] for key in panel}  # (time, value, spread) per series
-        first = None  # the forecasts from the data's own last windows
-        while len(next(iter(done.values()))) < steps:
-            forecasts = self.predict_panel(panel, {key: len(f) - 1 for key, f in panel.items()})
-            first = first or forecasts
-            for key, last in forecasts.items():
-                future = future_index(panel[key].index, self.horizon)
-                done[key] += list(zip(future, last.mean[-1], last.spread[-1], strict=True))
-                panel[key] = pd.concat([panel[key], pd.DataFrame({self.target: last.mean[-1]},
-                                                                 index=future)])
-        frames = []
-        for key, rows in done.items():
-            times, values, spreads = zip(*rows[:steps], strict=True)
-            index = pd.Index(times, name=panel[key].index.name)
-            frame = pd.DataFrame({self.target: values}, index=index)
-            if self.ensemble > 1:
-                frame["spread"] = spreads
-            frame = frame.join(future_bands(first[key], index))
-            frames.append(frame if key == "" else frame.assign(
-                **{self.id_column or "series": key})[[self.id_column or "series",
-                                                     *frame.columns]])
-        return frames[0] if list(done) == [""] else pd.concat(frames)
+        return roll_forward(self, to_panel(self, data), self.horizon if steps is None else steps)
 
     # -- persistence -----------------------------------------------------------------------
     def to(self, device: str) -> "Forecaster":

@@ -49,7 +49,7 @@ def fitted_record(forecaster) -> dict:
         "input_scalers": {k: v.to_dict() for k, v in forecaster.input_scalers_.items()},
         "target_scalers": {k: v.to_dict() for k, v in forecaster.target_scalers_.items()},
         "num_features_in": forecaster.num_features_in_,
-        "mase_scales": forecaster.mase_scales_,
+        "mase_scales": forecaster.mase_scales_, "fallback": forecaster.fallback_,
         "train_ends": {k: json_time(v) for k, v in forecaster.train_ends_.items()},
         "linear": forecaster.linear_.to_dict(),
         "combination": forecaster.combination_.to_dict()}
@@ -69,6 +69,7 @@ def restore_fitted(forecaster, config: dict, members: list) -> None:
     forecaster.target_scalers_ = {k: Scaler.from_dict(v)
                                   for k, v in config["target_scalers"].items()}
     forecaster.mase_scales_ = config["mase_scales"]
+    forecaster.fallback_ = config.get("fallback", [])
     forecaster.train_ends_ = {k: pd.Timestamp(v) if isinstance(v, str) else v
                               for k, v in config["train_ends"].items()}
     forecaster.data_ = config["data"]

@@ -53,8 +53,9 @@ def to_panel(forecaster, data) -> dict[str, pd.DataFrame]:
     return panel
 
 def usable(forecaster, panel: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The series long enough for a fitting window; with many, the others are left out with a
-    warning (one series too short is an error, raised by window_parts)."""
+    """The series long enough for a fitting window; with many, the others are left out of the
+    fitting with a warning (the Forecaster's ``fallback_``), and one series too short is an
+    error (raised by window_parts)."""
     if len(panel) == 1:
         return panel
     need = forecaster.lookback + forecaster.horizon
@@ -64,13 +65,14 @@ def usable(forecaster, panel: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
                          f"({forecaster.horizon}) + 2 rows")
     if short:
         warnings.warn(f"{len(short)} of {len(panel)} series are too short for lookback "
-                      f"{forecaster.lookback} + horizon {forecaster.horizon} and are left out: "
+                      f"{forecaster.lookback} + horizon {forecaster.horizon}; the model does "
+                      f"not learn from them and forecasts them by seasonal naive: "
                       f"{', '.join(short[:5])}{' ...' if len(short) > 5 else ''}",
                       stacklevel=3)
     return {key: frame for key, frame in panel.items() if key not in short}
 
 
-MIN_LOOKBACK = 4  # below this a window shows too little to learn from: such series are left out
+MIN_LOOKBACK = 4  # below this a window shows too little to learn from: such series fall back
 
 
 def fitting_lookback(panel: dict[str, pd.DataFrame], lookback: int, horizon: int,

@@ -199,8 +199,7 @@ def run(job: ForecastJob) -> JobResult:
         return JobResult({}, [])
     result = backtest(forecaster, data, job.test_fraction, refit=False, test_size=test_size)
     seconds = time.perf_counter() - started
-    known = {key: data[key] for key in forecaster.series_} if many else data  # not left out
-    future = forecaster.predict(known, future_steps)
+    future = forecaster.predict(data, future_steps)
     predictions = result.predictions
     metrics = result.metrics | {
         "encoding": asdict(forecaster.encoding_), "selection": selection, "seconds": seconds,
@@ -328,7 +327,9 @@ def _combination_lines(metrics: dict) -> list[str]:
 def panel_summary(metrics: dict) -> list[str]:
     """The printout for many series: means over series beside the benchmarks (OWA for M4)."""
     encoding, series = metrics["encoding"], metrics["series"]
-    left = f", {len(series['left_out'])} too short left out" if series["left_out"] else ""
+    fallback = series["fallback"]["count"]
+    left = (f", {fallback} too short to learn from forecast by seasonal naive" if fallback
+            else "")
     lines = [_encoding_line(encoding), *_selection_line(metrics),
              f"{series['scored']} series, one model; means over series, season m = "
              f"{metrics['season']}{left}",
