@@ -42,7 +42,7 @@ from _common import pin_threads, same_work
 from bench_global import LOCAL
 
 from rnnkit.cli.config import DataConfig, ForecastJob
-from rnnkit.cli.jobs.forecast import build_forecaster
+from rnnkit.cli.jobs.forecast import build_forecaster, checked_forecaster, fit_selected
 from rnnkit.forecast.backtesting import backtest
 from rnnkit.forecast.metrics import (
     forecast_metrics,
@@ -62,7 +62,9 @@ def _job(target: str, seed: int, **flags) -> ForecastJob:
 
 def _run(frame: pd.DataFrame, job: ForecastJob, test_fraction: float) -> dict:
     started = time.perf_counter()
-    result = backtest(build_forecaster(job), frame, test_fraction)
+    job = replace(job, test_fraction=test_fraction)
+    fitted, _ = fit_selected(job, checked_forecaster(job, frame, {"test_size": 0}), frame)
+    result = backtest(fitted, frame, test_fraction, refit=False)
     m = result.metrics
     return {"seconds": time.perf_counter() - started, "encoding": result.forecaster.encoding_,
             **{who: m[who] for who in ("model", "naive", "snaive", "drift")},
@@ -116,7 +118,8 @@ def m4(train_path: str, test_path: str, sample: int, lookback: int) -> dict:
     series = _m4_series(train_path, test_path)
     if lookback == LOCAL["lookback"]:  # the side of the README's global-against-local rows
         same_work("the settings of the global-against-local comparison", local_runs=
-                  local_settings(_job("value", 0, lookback=lookback, horizon=48, season=24)),
+                  local_settings(_job("value", 0, lookback=lookback, horizon=48, season=24,
+                                      loss="mse")),
                   global_run=LOCAL)
     baselines = {"naive": [], "snaive": []}
     for _, history, future in series:  # every series: the published table's population
@@ -139,7 +142,7 @@ def m4(train_path: str, test_path: str, sample: int, lookback: int) -> dict:
         name, history, future = series[k]
         values = np.concatenate([history, future])
         frame = pd.DataFrame({"value": values}, index=pd.RangeIndex(len(values), name="step"))
-        r = _run(frame, _job("value", 0, lookback=lookback, horizon=48, season=24),
+        r = _run(frame, _job("value", 0, lookback=lookback, horizon=48, season=24, loss="mse"),
                  48 / len(values))
         rows.append({"series": name, **{f"{who}_{key}": r[who][key]
                                         for who in ("model", "naive", "snaive")
@@ -246,8 +249,7 @@ def main() -> None:
     args = parser.parse_args()
     pin_threads(args.threads)
     warm = _job("Close", 0)
-    backtest(build_forecaster(replace(warm, train=replace(warm.train, epochs=1))),
-             load_aapl()[["Close"]])
+    _run(load_aapl()[["Close"]], replace(warm, train=replace(warm.train, epochs=1)), 0.2)
     results = {}  # (after an untimed warm-up fit: imports, allocator, oneDNN primitives)
     if "aapl" in args.only:
         results["aapl"] = aapl(args.seeds)

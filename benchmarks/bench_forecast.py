@@ -28,7 +28,7 @@ from _common import pin_threads, rounds, same_work
 from torch import nn
 
 from rnnkit.cli.config import ForecastJob
-from rnnkit.cli.jobs.forecast import build_forecaster
+from rnnkit.cli.jobs.forecast import checked_forecaster, fit_selected
 from rnnkit.forecast.backtesting import backtest
 from rnnkit.forecast.metrics import skill
 from rnnkit.forecast.windows import make_windows
@@ -108,14 +108,19 @@ def speed(close: np.ndarray, epochs: int, repeats: int) -> dict:
     return {"per_epoch": per_epoch, "work": work, "epochs": epochs, "repeats": repeats}
 
 
+def default_fit(job: ForecastJob, frame):
+    """`rnnkit forecast`'s fit (settings chosen on validation) and its backtest."""
+    forecaster, _ = fit_selected(job, checked_forecaster(job, frame, {"test_size": 0}), frame)
+    return backtest(forecaster, frame, job.test_fraction, refit=False)
+
+
 def accuracy(frame, seeds: int) -> list[dict]:
     job = ForecastJob()  # `rnnkit forecast`'s defaults
-    backtest(build_forecaster(replace(job, train=replace(job.train, epochs=1))), frame)  # warm-up
+    default_fit(replace(job, train=replace(job.train, epochs=1)), frame)  # warm-up
     rows = []
     for seed in range(seeds):
         start = time.perf_counter()
-        result = backtest(build_forecaster(replace(job, train=replace(job.train, seed=seed))),
-                          frame)
+        result = default_fit(replace(job, train=replace(job.train, seed=seed)), frame)
         seconds = time.perf_counter() - start
         m = result.metrics
         rows.append({"seed": seed, "mae": m["model"]["mae"], "naive_mae": m["naive"]["mae"],

@@ -108,10 +108,13 @@ def select_settings(forecaster: Forecaster, data, lookbacks: tuple[int, ...],
         else:
             ensemble = 1
     record["chosen"]["ensemble"] = ensemble
-    record["summary"] = (f"{chosen}, ensemble {ensemble}: the lowest validation "
-                         f"{criterion.upper()} of {len(tried)} candidates"
-                         + (f" and an ensemble of {forecaster.ensemble}"
-                            if forecaster.ensemble > 1 and choose_ensemble else ""))
+    members = "one member" if ensemble == 1 else f"an ensemble of {ensemble}"
+    record["summary"] = (f"{chosen}, {members}: validation {criterion.upper()} "
+                         f"{validation_error(result):.4g}; the lowest of {len(tried)} "
+                         "candidates")
+    if "ensemble" in record:
+        record["summary"] += (f", and of 1 member ({single:.4g}) against "
+                              f"{forecaster.ensemble} ({validation_error(full):.4g})")
     return result, record
 
 

@@ -7,18 +7,19 @@ each). A run cannot see the others, so its default is chosen from what it can kn
     threads = clamp(⌊work / WORK_PER_THREAD⌋, 1, ⌊cores / local processes⌋)
 
 where ``work`` is the multiply-adds of one time step of the model over one batch (its
-recurrent matrices, :func:`recurrent_work`), ``cores`` those this process may run on (its CPU
-affinity and cgroup quota) and "local processes" the processes torchrun starts on this machine
-(``LOCAL_WORLD_SIZE``). A model too small to gain from a second thread gets one, so two such
-runs side by side cost what one does; it never depends on the current load. ``--threads N``
-overrides it. The same number limits NumPy's and SciPy's BLAS threads.
+recurrent matrices, :func:`recurrent_work`; the largest batch the job computes, which a
+forecast learns from its data: :func:`widen_threads`), ``cores`` those this process may run
+on (its CPU affinity and cgroup quota) and "local processes" the processes torchrun starts on
+this machine (``LOCAL_WORLD_SIZE``). A model too small to gain from a second thread gets
+one, so two such runs side by side cost what one does; it never depends on the current load.
+``--threads N`` overrides it. The same number limits NumPy's and SciPy's BLAS threads.
 
 Under ``torchrun`` (``WORLD_SIZE`` > 1) :func:`start` joins the process group: gloo on the
 CPU, NCCL on CUDA, one GPU per local rank. Only rank 0 writes files and prints.
 """
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rnnkit._checks import InputError, check_choice, check_non_negative_int
@@ -110,6 +111,21 @@ def default_threads(work: float, cores: int | None = None, processes: int | None
     """
     share = max(1, (cores or available_cores()) // (processes or local_processes()))
     return max(1, min(share, int(work // WORK_PER_THREAD)))
+
+
+def widen_threads(runtime: Runtime, config: RuntimeConfig, work: float) -> Runtime:
+    """``runtime`` with the threads the policy gives ``work`` when that is more than it has.
+
+    For a job that learns the size of its largest batch only from its data (e.g. a validation
+    pass over thousands of windows at once, where a second thread pays although a training
+    step does not): ``work`` is that batch's multiply-adds per time step. ``--threads`` (in
+    ``config``) wins; threads are never taken away.
+    """
+    threads = default_threads(work)
+    if config.threads or threads <= runtime.threads:
+        return runtime
+    set_threads(threads)
+    return replace(runtime, threads=threads)
 
 
 def resolve_device(name: str) -> str:

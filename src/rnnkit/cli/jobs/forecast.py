@@ -23,14 +23,14 @@ from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, 
 from rnnkit.forecast.backtesting import SCOREBOARD, backtest, training_part, walk_forward
 from rnnkit.forecast.forecaster import AUTO, Forecaster
 from rnnkit.forecast.metrics import skill
-from rnnkit.forecast.panels import fitting_lookback
+from rnnkit.forecast.panels import fitting_lookback, test_split
 from rnnkit.forecast.selection import select_settings
-from rnnkit.forecast.window_models import NetworkRegressor, ReservoirRegressor
+from rnnkit.forecast.window_models import PREDICT_BATCH, NetworkRegressor, ReservoirRegressor
 from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
 from rnnkit.io.sources import load_series
 from rnnkit.io.static import read_static
-from rnnkit.training.runtime import Runtime
+from rnnkit.training.runtime import Runtime, recurrent_work, widen_threads
 
 
 def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
@@ -79,6 +79,33 @@ def candidate_settings(job: ForecastJob, forecaster: Forecaster
     if job.loss != AUTO:
         return lookbacks, (job.loss,)
     return lookbacks, (forecaster.model.loss, "mse" if forecaster.model.loss == "mae" else "mae")
+
+
+def fit_selected(job: ForecastJob, forecaster: Forecaster, data, test_size: int | dict = 0,
+                 **fit_kwargs) -> tuple[Forecaster, dict | None]:
+    """Fit as the job does: on the training part of ``data`` only, the settings the job leaves
+    open chosen on its validation part (:func:`candidate_settings`,
+    :func:`~rnnkit.forecast.selection.select_settings`); the fitted Forecaster and the record
+    of the choice."""
+    lookbacks, losses = candidate_settings(job, forecaster)
+    return select_settings(forecaster,
+                           training_part(forecaster, data, job.test_fraction, test_size),
+                           lookbacks, losses,
+                           choose_ensemble=not job.ensemble and job.val_fraction > 0,
+                           **fit_kwargs)
+
+
+def validation_batch(forecaster: Forecaster, data, job: ForecastJob,
+                     test_size: int | dict) -> int:
+    """The windows of the largest batch the job computes: its validation windows (every
+    series' v - H + 1, v = max(val_fraction of its training rows, H)), at most one
+    prediction batch, and at least a training batch."""
+    panel = data if isinstance(data, dict) else {"": data}
+    horizon, windows = forecaster.horizon, 0
+    for key, frame in panel.items():
+        train = test_split(len(frame), key, job.test_fraction, test_size)
+        windows += max(max(round(train * job.val_fraction), horizon) - horizon + 1, 0)
+    return max(min(windows, PREDICT_BATCH), job.train.batch_size)
 
 
 def _levels(text: str) -> tuple[int, ...]:
@@ -179,6 +206,11 @@ def run(job: ForecastJob) -> JobResult:
     forecaster = checked_forecaster(job, data, record)
     future_steps = job.future or forecaster.horizon
     test_size = record.pop("test_size")
+    if job.model != "esn":
+        runtime = widen_threads(runtime, job.runtime, recurrent_work(
+            job.model, job.network.hidden_size, validation_batch(forecaster, data, job,
+                                                                 test_size),
+            job.network.num_layers, bidirectional=job.network.bidirectional))
     fit_options = {"device": runtime.device} | (
         {"static": read_static(job.static)} if job.static else {})
     out = prepare_out(job.out)
@@ -187,11 +219,9 @@ def run(job: ForecastJob) -> JobResult:
     bar = EpochBar(forecaster.model.train.epochs * fits if job.model != "esn" else fits,
                    job.progress and runtime.is_main)
     started = time.perf_counter()
-    forecaster, selection = select_settings(
-        forecaster, training_part(forecaster, data, job.test_fraction, test_size), lookbacks,
-        losses, choose_ensemble=not job.ensemble and job.val_fraction > 0,
-        checkpoint_dir=out / "checkpoints",
-        resume=job.resume, on_epoch=bar.update, **fit_options)
+    forecaster, selection = fit_selected(job, forecaster, data, test_size,
+                                         checkpoint_dir=out / "checkpoints", resume=job.resume,
+                                         on_epoch=bar.update, **fit_options)
     bar.close()
     folds = walk_forward(forecaster, data, job.folds, job.test_fraction,
                          **fit_options) if job.folds else None  # every rank: its fits train
