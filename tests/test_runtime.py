@@ -17,6 +17,7 @@ from rnnkit.training.runtime import (
     recurrent_work,
     resolve_device,
     start,
+    widen_threads,
 )
 
 
@@ -58,6 +59,34 @@ def test_start_sets_the_threads_it_reports():
     assert runtime.record() == {"device": runtime.device, "threads": 1, "world_size": 1,
                                 "backend": None}
     assert start(RuntimeConfig(), work=1e12).threads == default_threads(1e12)
+
+
+def test_widening_follows_the_largest_batch_and_never_overrides_threads(monkeypatch):
+    monkeypatch.setattr("rnnkit.training.runtime.available_cores", lambda: 2)
+    small = start(RuntimeConfig(), work=recurrent_work("lstm", 32, 64))
+    assert small.threads == 1
+    assert widen_threads(small, RuntimeConfig(), recurrent_work("lstm", 32, 120)).threads == 1
+    wide = widen_threads(small, RuntimeConfig(), recurrent_work("lstm", 32, 4096))
+    assert wide.threads == 2 == torch.get_num_threads()
+    assert widen_threads(wide, RuntimeConfig(), 0.0) is wide  # never fewer
+    pinned = start(RuntimeConfig(threads=1))
+    assert widen_threads(pinned, RuntimeConfig(threads=1), 1e12).threads == 1
+
+
+def test_a_forecast_job_sizes_its_largest_batch_from_its_data():
+    import numpy as np
+    import pandas as pd
+
+    from rnnkit.cli.config import ForecastJob
+    from rnnkit.cli.jobs.forecast import build_forecaster, validation_batch
+    from rnnkit.forecast.window_models import PREDICT_BATCH
+
+    job = ForecastJob()
+    one = pd.DataFrame({"Close": np.arange(1510.0)})  # AAPL's length: 121 validation rows
+    assert validation_batch(build_forecaster(job), one, job, 0) == 121  # v - H + 1, H = 1
+    panel = {f"s{k}": pd.DataFrame({"value": np.arange(1000.0)}) for k in range(414)}
+    many = build_forecaster(job, horizon=48, season=24, target="value", many=True)
+    assert validation_batch(many, panel, job, 48) == PREDICT_BATCH  # 414 x 48 windows, capped
 
 
 def test_auto_device_is_one_that_exists():

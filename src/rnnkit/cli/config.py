@@ -69,6 +69,19 @@ class DataConfig:
     format: str = opt("auto", "the file's layout: auto (detect), table (a time column and value "
                       "columns, long or wide), m4 (an id, then each series' values)",
                       ("auto", "table", "m4"))
+    dayfirst: bool = opt(False, "read dates such as 03.04.2022 day first (3 April); without it "
+                         "the order is decided from the dates (a day above 12 settles it)")
+    date_format: str = opt("", "the dates' format in strftime codes, e.g. %d/%m/%Y %H:%M; empty "
+                           "= detect it")
+    gaps: str = opt("interpolate", "missing times of a regular series: interpolate (levels, "
+                    "linearly), zero (counts), ffill (the last value) or error (refuse)",
+                    ("interpolate", "zero", "ffill", "error"))
+
+    def reading(self) -> dict:
+        """How to read the data, as :func:`rnnkit.io.sources.load_series`'s keywords."""
+        return {name: getattr(self, name) for name in (
+            "date_column", "sep", "decimal", "id_column", "series", "test_data", "format",
+            "dayfirst", "date_format", "gaps")}
 
 
 # What `rnnkit tune` varies by default, per job; `--space FILE.toml` changes it

@@ -91,7 +91,7 @@ def add_job_arguments(parser: argparse.ArgumentParser, job_cls: type,
             groups[heading] = parser.add_argument_group(
                 heading, GROUPS.get(heading, "this command's own settings"))
         group, flag = groups[heading], "--" + f.name.replace("_", "-")
-        text = help_text(f, default)
+        text = help_text(f, default).replace("%", "%%")  # argparse formats help with %
         if f.metadata.get("positional"):
             group.add_argument(f.name, nargs="?", default=None, help=text,
                                choices=f.metadata.get("choices"))

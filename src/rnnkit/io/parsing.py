@@ -184,8 +184,10 @@ def _integers(cells: pd.Series) -> np.ndarray | None:
     return None
 
 
-def parse_time(path: PathLike, cells: pd.Series, unit: str) -> pd.Index:
-    """The time column as a DatetimeIndex "date" or an int64 index "step" (rules: read_series)."""
+def parse_time(path: PathLike, cells: pd.Series, unit: str, dayfirst: bool = False,
+               date_format: str = "") -> pd.Index:
+    """The time column as a DatetimeIndex "date" or an int64 index "step" (rules: read_series;
+    ``dayfirst``, ``date_format``: how dates are written, :func:`parse_dates`)."""
     present = cells.dropna()
     ints = _integers(present)
     if ints is None and len(present) and not (pd.api.types.is_string_dtype(cells.dtype)
@@ -193,7 +195,8 @@ def parse_time(path: PathLike, cells: pd.Series, unit: str) -> pd.Index:
         raise InputError(f"{path}: the time column {cells.name!r} holds {cells.dtype} values "
                          f"such as {present.iloc[0]}, neither dates nor integer steps")
     if ints is None or not len(ints):
-        return pd.DatetimeIndex(parse_dates(path, cells, unit), name="date")
+        return pd.DatetimeIndex(parse_dates(path, cells, unit, dayfirst, date_format),
+                                name="date")
     if len(present) < len(cells):
         k = int(cells.isna().to_numpy().argmax())
         raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is empty")
@@ -210,7 +213,8 @@ def parse_time(path: PathLike, cells: pd.Series, unit: str) -> pd.Index:
     return pd.Index(ints, dtype="int64", name="step")
 
 
-def parse_dates(path: PathLike, cells: pd.Series, unit: str) -> pd.Series:
+def parse_dates(path: PathLike, cells: pd.Series, unit: str, dayfirst: bool = False,
+                date_format: str = "") -> pd.Series:
     """The column as datetimes (in one format, else ISO 8601); raise at the first cell that is
     empty, not a date, or a date in another format."""
     dates = as_datetime(cells)

@@ -90,6 +90,7 @@ def series_layout(data: DataSource, format: str = "auto", id_column: str = "",
 def load_series(data: DataSource, columns: list[str] | None = None, *, date_column: str = "",
                 sep: str = "", decimal: str = "", id_column: str = "",
                 series: str | Sequence[str] = "", test_data: PathLike = "", format: str = "auto",
+                dayfirst: bool = False, date_format: str = "", gaps: str = "interpolate",
                 many: bool = True) -> tuple[Series, dict]:
     """The series ``data`` holds, and a JSON-ready record of where they came from.
 
@@ -100,7 +101,7 @@ def load_series(data: DataSource, columns: list[str] | None = None, *, date_colu
         DatetimeIndex, or an index named like a time, is its time column).
     columns
         The value columns to keep, in this order; None: every numeric one.
-    date_column, sep, decimal, id_column, series
+    date_column, sep, decimal, id_column, series, dayfirst, date_format, gaps
         How a table is read (:func:`~rnnkit.io.tables.read_series`), "" meaning detect or
         unused; ``series``: one id (a table), or several (a sequence, or ids separated by
         commas) or none with ``id_column`` (a panel).
@@ -132,14 +133,15 @@ def load_series(data: DataSource, columns: list[str] | None = None, *, date_colu
     if layout == "m4":
         return _m4(str(data), str(test_data))
     names = _series_names(series)
+    times = {"dayfirst": dayfirst, "date_format": date_format, "gaps": gaps}
     if layout == "panel" and many:
-        return _panel(data, date_column, columns, id_column, names, sep, decimal)
+        return _panel(data, date_column, columns, id_column, names, sep, decimal, times)
     if _dataset(data, "series") is not None:
         return _bundled_table(bundled(data), columns, id_column, series)
     one = series if isinstance(series, str) else (names[0] if names else "")
     frame, report = read_series(data, date_column or None, columns, sep=sep or None,
                                 decimal=decimal or None, id_column=id_column or None,
-                                series=one or None)
+                                series=one or None, **times)
     return frame, {"source": _record_name(data), "cleaning": report.to_dict()}
 
 
@@ -213,11 +215,14 @@ def _bundled_frame(dataset: Dataset) -> pd.DataFrame:
 
 
 def _panel(data: DataSource, date_column: str, columns: list[str] | None, id_column: str,
-           names: list[str], sep: str, decimal: str) -> tuple[dict[str, pd.DataFrame], dict]:
+           names: list[str], sep: str, decimal: str,
+           times: dict) -> tuple[dict[str, pd.DataFrame], dict]:
     """Every series of a long-format file (or those ``names``): {id: frame}, and a record that
-    counts the series and what cleaning changed in all of them."""
+    counts the series and what cleaning changed in all of them (``times``: how times are
+    read, :func:`~rnnkit.io.tables.read_series`)."""
     panel = read_panel(data, date_column or None, columns, id_column=id_column,
-                       series=names or None, sep=sep or None, decimal=decimal or None)
+                       series=names or None, sep=sep or None, decimal=decimal or None,
+                       **times)
     reports = [report.to_dict() for _, report in panel.values()]
     return {key: frame for key, (frame, _) in panel.items()}, {
         "source": _record_name(data), "format": "long", "id_column": id_column,

@@ -80,7 +80,8 @@ class CleaningReport:
 def read_series(
     path: PathLike | pd.DataFrame, date_column: str | None = None,
     columns: list[str] | None = None, *, sep: str | None = None, decimal: str | None = None,
-    id_column: str | None = None, series: str | None = None,
+    id_column: str | None = None, series: str | None = None, dayfirst: bool = False,
+    date_format: str = "", gaps: str = "interpolate",
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Read a time series file into a float64 frame indexed by time, sorted and gap-filled.
 
@@ -111,6 +112,12 @@ def read_series(
         For a long-format file (one row per time and series): the column naming each row's
         series, and the id to keep (compared as stripped text). Only that series' rows are
         read, before any other step. Both or neither.
+    dayfirst, date_format
+        How dates are written: ``dayfirst`` reads 03.04.2022 as 3 April (without it the order
+        is decided from the dates); ``date_format`` gives the strftime format outright.
+    gaps
+        What fills the missing times of a regular series: "interpolate", "zero", "ffill" or
+        "error" (:mod:`rnnkit.io.gaps`).
 
     Returns
     -------
@@ -170,13 +177,15 @@ def read_series(
     path = source_name(path)
     if id_column is not None:
         raw = _one_series(path, raw, id_column, series)
-    return _series_from_raw(path, raw, unit, how, date_column, columns, id_column, series)
+    times = {"dayfirst": dayfirst, "date_format": date_format, "gaps": gaps}
+    return _series_from_raw(path, raw, unit, how, date_column, columns, id_column, series, times)
 
 
 def read_panel(
     path: PathLike | pd.DataFrame, date_column: str | None = None,
     columns: list[str] | None = None, *, id_column: str, series: list[str] | None = None,
-    sep: str | None = None, decimal: str | None = None,
+    sep: str | None = None, decimal: str | None = None, dayfirst: bool = False,
+    date_format: str = "", gaps: str = "interpolate",
 ) -> dict[str, tuple[pd.DataFrame, CleaningReport]]:
     """Every series of a long-format file (or those in ``series``), each read as by
     :func:`read_series` with that ``series``: {id: (frame, report)} in the file's order.
@@ -196,22 +205,25 @@ def read_panel(
     wanted = list(dict.fromkeys(ids[ids != ""])) if series is None else [str(s).strip()
                                                                          for s in series]
     groups = dict(iter(raw.groupby(ids.to_numpy(), sort=False)))
+    times = {"dayfirst": dayfirst, "date_format": date_format, "gaps": gaps}
     panel = {}
     for name in wanted:
         if name not in groups:
             _one_series(path, raw, id_column, name)  # raises, listing the ids there are
         panel[name] = _series_from_raw(path, groups[name], unit, how, date_column, columns,
-                                       id_column, name)
+                                       id_column, name, times)
     return panel
 
 
 def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
                      date_column: str | None, columns: list[str] | None,
-                     id_column: str | None, series: str | None,
+                     id_column: str | None, series: str | None, times: dict,
                      ) -> tuple[pd.DataFrame, CleaningReport]:
-    """The cleaned frame and report of one series' raw rows (the rest of read_series)."""
+    """The cleaned frame and report of one series' raw rows (the rest of read_series);
+    ``times``: read_series' dayfirst, date_format and gaps."""
+    order = {"dayfirst": times["dayfirst"], "date_format": times["date_format"]}
     if date_column is None:
-        date_column = _find_date_column(path, raw, skip=id_column)
+        date_column = _find_date_column(path, raw, skip=id_column, **order)
     for name in [date_column, *(columns or [])]:
         check_column(path, raw, name)
     if id_column is not None and id_column in (columns or []):
@@ -222,7 +234,7 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
                    and is_numeric(raw[c], how["decimal"])]
         if not columns:
             raise InputError(f"{path} has no numeric column besides the dates in {date_column!r}")
-    time = parse_time(path, raw[date_column], unit)
+    time = parse_time(path, raw[date_column], unit, **order)
     values = {c: parse_numbers(path, raw[c], unit, how["decimal"]) for c in columns}
     grouped = any(is_grouped(raw[c], how["decimal"]).any() for c in columns)
     word = "date" if isinstance(time, pd.DatetimeIndex) else "step"
@@ -298,9 +310,10 @@ def _refuse_long_format(path: PathLike, raw: pd.DataFrame, time: pd.Index, unit:
 
 
 
-def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None) -> str:
+def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None,
+                      dayfirst: bool = False, date_format: str = "") -> str:
     """The first column named like a time (DATE_NAMES, the first four first), else the first
-    text column that parses as dates."""
+    text column that parses as dates (written as ``dayfirst``, ``date_format`` say)."""
     names = {c: str(c).lower() for c in raw.columns if c != skip}
     for name, lower in names.items():  # today's four names, in file order
         if lower in DATE_NAMES[:4]:

@@ -34,9 +34,7 @@ def _series(job: EsnJob):
 
         return mackey_glass(job.length, discard=500), None, {
             "source": "mackey-glass", "tau": 17, "values": job.length}
-    frame, record = load_series(source.data, [source.target], date_column=source.date_column,
-                                sep=source.sep, decimal=source.decimal,
-                                id_column=source.id_column, series=source.series, many=False)
+    frame, record = load_series(source.data, [source.target], **source.reading(), many=False)
     return frame[source.target].to_numpy(float), frame.index, record
 
 

@@ -133,10 +133,7 @@ def load_data(source: DataConfig, columns: list[str], horizon: int = 0
     The record's "horizon" and "season" (M4 files) are the data's own; "test_size" the rows
     each series holds out (M4: its test values, else ``horizon``), else 0 (the test fraction).
     """
-    data, record = load_series(source.data, columns, date_column=source.date_column,
-                               sep=source.sep, decimal=source.decimal,
-                               id_column=source.id_column, series=source.series,
-                               test_data=source.test_data, format=source.format)
+    data, record = load_series(source.data, columns, **source.reading())
     m4 = record.get("format") == "m4"
     return data, record | {"test_size": (record["horizon"] or horizon) if m4 else 0}
 
