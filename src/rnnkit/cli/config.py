@@ -58,7 +58,8 @@ class DataConfig:
                     "file (.gz too), or for esn 'mackey-glass' (generated)")
     date_column: str = opt("", "time column of the file (dates, epoch seconds or integer "
                            "steps); empty = detect it")
-    target: str = opt("Close", "column to forecast")
+    target: str = opt("", "column to forecast; empty = the only numeric column (Close when "
+                      "there are several and one is Close)")
     sep: str = opt("", "field separator of a CSV file; empty = detect it (, ; tab |)")
     decimal: str = opt("", "decimal mark of a CSV file; empty = detect it ('.' or ',')")
     id_column: str = opt("", "the column naming each series of a long-format file (e.g. Name); "

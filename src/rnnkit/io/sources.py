@@ -100,7 +100,8 @@ def load_series(data: DataSource, columns: list[str] | None = None, *, date_colu
         A bundled name ("aapl", "m4-hourly"), a CSV or Parquet file, or a pandas frame (its
         DatetimeIndex, or an index named like a time, is its time column).
     columns
-        The value columns to keep, in this order; None: every numeric one.
+        The value columns to keep, in this order; None: every numeric one. A first name ""
+        leaves the target to the data (:func:`obvious_target`); the record's "target" names it.
     date_column, sep, decimal, id_column, series, dayfirst, date_format, gaps
         How a table is read (:func:`~rnnkit.io.tables.read_series`), "" meaning detect or
         unused; ``series``: one id (a table), or several (a sequence, or ids separated by
@@ -126,6 +127,20 @@ def load_series(data: DataSource, columns: list[str] | None = None, *, date_colu
         One line: the source is unknown, of another kind, or its file is refused by its
         reader (which names the file, line and column).
     """
+    if columns and not columns[0]:  # the target left to the data
+        found, record = load_series(data, None, date_column=date_column, sep=sep,
+                                    decimal=decimal, id_column=id_column, series=series,
+                                    test_data=test_data, format=format, dayfirst=dayfirst,
+                                    date_format=date_format, gaps=gaps, many=many)
+        if record.get("format") == "m4":
+            return found, record
+        target = obvious_target(next(iter(found.values())) if isinstance(found, dict)
+                                else found, _record_name(data), columns[1:])
+        keep = [target, *columns[1:]]
+        if isinstance(found, dict):
+            return {key: frame[keep] for key, frame in found.items()}, record | {
+                "target": target}
+        return found[keep], record | {"target": target}
     layout = series_layout(data, format, id_column, series)
     if not many and layout == "m4":
         raise InputError(f"`data` {source_name(data)} holds many series (the M4 competition's "
@@ -143,6 +158,20 @@ def load_series(data: DataSource, columns: list[str] | None = None, *, date_colu
                                 decimal=decimal or None, id_column=id_column or None,
                                 series=one or None, **times)
     return frame, {"source": _record_name(data), "cleaning": report.to_dict()}
+
+
+def obvious_target(frame: pd.DataFrame, source: str, others: Sequence[str] = ()) -> str:
+    """The column to forecast when none is named: the only numeric column besides ``others``
+    (the covariates), else "Close" when there is one (a price file), else an error listing
+    them."""
+    candidates = [c for c in frame.columns if c not in others]
+    if len(candidates) == 1:
+        return candidates[0]
+    if "Close" in candidates:
+        return "Close"
+    listed = ", ".join(repr(c) for c in candidates[:8]) + (" ..." if len(candidates) > 8 else "")
+    raise InputError(f"{source} has {len(candidates)} numeric columns ({listed}): name the one "
+                     "to forecast with `target`")
 
 
 def load_sequences(data: DataSource, part: str = "train", **options) -> LabelledSeries:

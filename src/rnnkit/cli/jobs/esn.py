@@ -35,7 +35,7 @@ def _series(job: EsnJob):
         return mackey_glass(job.length, discard=500), None, {
             "source": "mackey-glass", "tau": 17, "values": job.length}
     frame, record = load_series(source.data, [source.target], **source.reading(), many=False)
-    return frame[source.target].to_numpy(float), frame.index, record
+    return frame.iloc[:, 0].to_numpy(float), frame.index, record  # the target, first
 
 
 def run(job: EsnJob) -> JobResult:

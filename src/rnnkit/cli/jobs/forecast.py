@@ -28,7 +28,7 @@ from rnnkit.forecast.selection import select_settings
 from rnnkit.forecast.window_models import PREDICT_BATCH, NetworkRegressor, ReservoirRegressor
 from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
-from rnnkit.io.sources import load_series
+from rnnkit.io.sources import load_series, obvious_target
 from rnnkit.io.static import read_static
 from rnnkit.training.runtime import Runtime, recurrent_work, widen_threads
 
@@ -157,8 +157,10 @@ def checked_forecaster(job: ForecastJob, data, record: dict) -> Forecaster:
     many = isinstance(data, dict)
     panel = data if many else {"": data}
     season = record.get("season") or _season(panel)
-    forecaster = build_forecaster(job, record.get("horizon") or 1, season,
-                                  "value" if record.get("format") == "m4" else "",
+    target = ("value" if record.get("format") == "m4" else record.get("target")
+              or job.source.target or obvious_target(next(iter(panel.values())),
+                                                     job.source.data, split_names(job.covariates)))
+    forecaster = build_forecaster(job, record.get("horizon") or 1, season, target,
                                   job.source.id_column if many else "", many)
     lowered = None
     if not job.lookback:  # the default lookback, lowered so that every series fits
