@@ -134,7 +134,8 @@ class ForecastJob(Job):
     lookback: int = opt(0, "input window length; 0 = chosen on the validation part between "
                         "3 seasons (at least 20) and 7 (at least 60: the tutorial's 60 days)")
     horizon: int = opt(0, "steps predicted at once (H > 1: direct multi-step); 0 = the M4 "
-                       "test file's width, else 1")
+                       "test file's width, else one season when the training data's validation "
+                       "part shows one (seasonal naive beats naive a season ahead), else 1")
     scaler: str = opt("standard", "input scaling, fitted on training rows only",
                       ("standard", "minmax"))
     loss: str = opt("auto", "training loss; auto = mse or mae, chosen on the validation part",

@@ -167,6 +167,21 @@ def is_seasonal(values: np.ndarray, season: int, z: float = 1.645) -> tuple[bool
 MIN_VALIDATION_ORIGINS = 10  # fewer, and the season is decided by the lag-m test alone
 
 
+def seasonal_horizon(training: list[np.ndarray], season: int, val_fraction: float) -> int:
+    """The horizon a series asks for when none is given: one season m when seasonal naive
+    forecasts a season ahead better than naive on the validation part of most series'
+    training values (:func:`seasonal_on_validation` with H = m), else 1.
+
+    >>> t = np.arange(400)
+    >>> seasonal_horizon([np.sin(2 * np.pi * t / 7)], 7, 0.1), seasonal_horizon([t * 1.0], 7, 0.1)
+    (7, 1)
+    """
+    votes = [seasonal_on_validation(values, season, season, val_fraction)
+             for values in training]
+    seasonal = sum(bool(vote and vote["seasonal"]) for vote in votes)
+    return season if season > 1 and 2 * seasonal > len(votes) else 1
+
+
 def seasonal_on_validation(values: np.ndarray, season: int, horizon: int,
                            val_fraction: float) -> dict | None:
     """Which base forecast predicts the last part of the training values better: naive or

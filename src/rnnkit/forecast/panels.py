@@ -10,14 +10,24 @@ import pandas as pd
 
 from rnnkit._checks import InputError
 from rnnkit.forecast.windows import chronological_split
+from rnnkit.io.parsing import DATE_NAMES
+from rnnkit.io.tables import read_series
 
 
 def as_frame(data: pd.DataFrame | pd.Series, target: str) -> pd.DataFrame:
-    """``data`` as a DataFrame holding the column ``target`` (a Series becomes one column)."""
+    """``data`` as a DataFrame holding the column ``target`` (a Series becomes one column).
+
+    A frame as ``pd.read_csv`` returns it (row numbers for index, the times in a column of
+    datetimes or named date, datetime, timestamp or time) is indexed by that column as a file
+    is (:func:`rnnkit.io.tables.read_series`: parsed, sorted, gaps filled)."""
     if isinstance(data, pd.Series):
         data = data.to_frame(target if data.name is None else data.name)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame or Series, got {type(data).__name__}")
+    if isinstance(data.index, pd.RangeIndex) and any(
+            pd.api.types.is_datetime64_any_dtype(data[c]) or str(c).lower() in DATE_NAMES[:4]
+            for c in data.columns):
+        data = read_series(data)[0]
     if target not in data.columns:
         raise InputError(f"target column {target!r} not found; columns: {list(data.columns)}")
     return data
@@ -40,12 +50,14 @@ def to_panel(forecaster, data) -> dict[str, pd.DataFrame]:
     if isinstance(data, dict):
         panel = {str(key): as_frame(frame, forecaster.target) for key, frame in data.items()}
     elif forecaster.id_column:
-        frame = as_frame(data, forecaster.target)
-        if forecaster.id_column not in frame.columns:
+        if not isinstance(data, pd.DataFrame) or forecaster.id_column not in data.columns:
             raise InputError(f"id_column {forecaster.id_column!r} not found; columns: "
-                             f"{list(frame.columns)}")
-        panel = {str(key): rows.drop(columns=forecaster.id_column)
-                 for key, rows in frame.groupby(forecaster.id_column, sort=False)}
+                             f"{list(getattr(data, 'columns', []))}")
+        row_numbers = isinstance(data.index, pd.RangeIndex)  # each series' own, then
+        panel = {str(key): as_frame(rows.drop(columns=forecaster.id_column).reset_index(
+                     drop=True) if row_numbers else rows.drop(columns=forecaster.id_column),
+                                    forecaster.target)
+                 for key, rows in data.groupby(forecaster.id_column, sort=False)}
     else:
         return {"": as_frame(data, forecaster.target)}
     if not panel:

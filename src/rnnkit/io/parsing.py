@@ -8,6 +8,7 @@ that is none. NumPy and pandas only (no torch).
 """
 
 import io
+import re
 import warnings
 from pathlib import Path
 
@@ -187,14 +188,15 @@ def _integers(cells: pd.Series) -> np.ndarray | None:
 def parse_time(path: PathLike, cells: pd.Series, unit: str, dayfirst: bool = False,
                date_format: str = "") -> pd.Index:
     """The time column as a DatetimeIndex "date" or an int64 index "step" (rules: read_series;
-    ``dayfirst``, ``date_format``: how dates are written, :func:`parse_dates`)."""
+    ``dayfirst``, ``date_format``: how dates are written, :func:`read_dates`). With
+    ``date_format`` every cell is a date in it, integers too (20200131 with ``%Y%m%d``)."""
     present = cells.dropna()
     ints = _integers(present)
     if ints is None and len(present) and not (pd.api.types.is_string_dtype(cells.dtype)
                                               or pd.api.types.is_datetime64_any_dtype(cells)):
         raise InputError(f"{path}: the time column {cells.name!r} holds {cells.dtype} values "
                          f"such as {present.iloc[0]}, neither dates nor integer steps")
-    if ints is None or not len(ints):
+    if date_format or ints is None or not len(ints):
         return pd.DatetimeIndex(parse_dates(path, cells, unit, dayfirst, date_format),
                                 name="date")
     if len(present) < len(cells):
@@ -215,19 +217,160 @@ def parse_time(path: PathLike, cells: pd.Series, unit: str, dayfirst: bool = Fal
 
 def parse_dates(path: PathLike, cells: pd.Series, unit: str, dayfirst: bool = False,
                 date_format: str = "") -> pd.Series:
-    """The column as datetimes (in one format, else ISO 8601); raise at the first cell that is
-    empty, not a date, or a date in another format."""
-    dates = as_datetime(cells)
-    if dates.isna().any() and not cells.isna().any():
-        iso = as_datetime(cells, format="ISO8601")
-        dates = iso if iso.notna().all() else dates
+    """The column as datetimes read by :func:`read_dates`; raise at the first cell that is
+    empty, not a date, or a date in another format, and when the dates read both day first and
+    month first and their order does not settle which."""
+    dates, formats = read_dates(cells, dayfirst, date_format)
+    if len(formats) == 2:
+        day, month = (as_datetime(cells, format=f) for f in formats)
+        example = cells.iloc[int((day != month).to_numpy().argmax())]
+        raise InputError(f"{path}: the dates in {cells.name!r} read both day first and month "
+                         f"first (e.g. {example!r}); pass `dayfirst` or `date_format`")
     bad = dates.isna().to_numpy()
     if bad.any():
-        k, first = int(bad.argmax()), int(np.argmax(~bad))
-        cell = cells.iloc[k]
-        what = "empty" if pd.isna(cell) else f"{cell!r}, not a date"
-        if not (pd.isna(cell) or bad.all() or as_datetime(cells.iloc[k:k + 1]).isna().all()):
-            what = (f"{cell!r}, a date in another format than {cells.iloc[first]!r} on {unit} "
-                    f"{cells.index[first]}: write every date in one format")
-        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is {what}")
+        k = int(bad.argmax())
+        why = _why_not_a_date(cells, k, bad, unit, dayfirst, date_format, formats)
+        raise InputError(f"{path} {unit} {cells.index[k]}: {cells.name!r} is {why}")
     return dates
+
+
+def read_dates(cells: pd.Series, dayfirst: bool = False,
+               date_format: str = "") -> tuple[pd.Series, tuple[str, ...]]:
+    """The cells as datetimes, NaT where a cell is empty or not a date in the format chosen, and
+    the strftime formats that read them.
+
+    - ``date_format`` given: every cell in exactly that format; returns (date_format,).
+    - A numeric day/month date first (03.04.2022, 3/4/22, 03-04-2022 14:30, 4/3/2022 2:30 PM;
+      :func:`day_month_formats`): with ``dayfirst`` the day-first format, returned alone;
+      without it both orders are tried on every cell. One reads every cell: that one. Both
+      read every cell to the same dates (day == month throughout): the day-first one. Both,
+      to different dates: the order whose times run in file order wins, by
+      (increasing, monotonic one way at least (newest first), evenly spaced: pandas infers
+      a frequency such as D, B, h or MS); a tie returns both formats, day first first, with
+      the day-first dates. Neither: the one that reads further before its first NaT.
+    - Anything else (ISO 8601, 20200131, Apr 3 2022): pandas' own reading from the first
+      cell's format, else ISO 8601 throughout (``2020-01-01`` beside ``2020-01-01 10:00``);
+      returns ().
+
+    Raises
+    ------
+    InputError
+        ``date_format`` is no strftime format.
+
+    Example
+    -------
+    >>> dates, formats = read_dates(pd.Series(["01.02.2022", "13.02.2022"]))
+    >>> [str(d.date()) for d in dates], formats
+    (['2022-02-01', '2022-02-13'], ('%d.%m.%Y',))
+    """
+    if pd.api.types.is_datetime64_any_dtype(cells):  # a Parquet or frame column of datetimes
+        return as_datetime(cells), ()
+    if date_format:
+        return _in_format(cells, date_format), (date_format,)
+    present = cells.dropna()
+    formats = day_month_formats(present.iloc[0]) if len(present) else None
+    if formats is None:
+        dates = as_datetime(cells)
+        if dates.isna().any() and not cells.isna().any():
+            iso = as_datetime(cells, format="ISO8601")
+            dates = iso if iso.notna().all() else dates
+        return dates, ()
+    if dayfirst:
+        return as_datetime(cells, format=formats[0]), formats[:1]
+    readings = {f: as_datetime(cells, format=f) for f in formats}  # day first, month first
+    complete = [f for f, dates in readings.items() if dates.notna().all()]
+    if len(complete) == 2:
+        day, month = readings.values()
+        if (day == month).all():
+            return day, formats[:1]
+        order = {f: _in_file_order(dates) for f, dates in readings.items()}
+        if order[formats[0]] == order[formats[1]]:
+            return day, formats
+        complete = [max(formats, key=order.__getitem__)]
+    if not complete:  # report the first bad cell of the reading that gets further
+        complete = [max(formats, key=lambda f: _first_nat(readings[f]))]
+    return readings[complete[0]], (complete[0],)
+
+
+_DAY_MONTH = re.compile(  # 03.04.2022, 3/4/22, 03-04-2022 14:30:05.5, 4/3/2022 2:30 PM
+    r"\d{1,2}(?P<sep>[./-])\d{1,2}(?P=sep)(?P<year>\d{4}|\d{2})"
+    r"(?: (?P<time>\d{1,2}:\d{2})(?P<seconds>:\d{2})?(?P<fraction>\.\d{1,9})?"
+    r"(?P<ampm> ?[AaPp][Mm])?)?")
+
+
+def day_month_formats(cell: object) -> tuple[str, str] | None:
+    """The day-first and month-first strftime formats of a date written with numbers for day
+    and month (its separator, 2- or 4-digit year and time fields); None for any other cell.
+
+    >>> day_month_formats("03.04.22 14:30")
+    ('%d.%m.%y %H:%M', '%m.%d.%y %H:%M')
+    >>> day_month_formats("4/3/2022 2:30 PM"), day_month_formats("2022-04-03")
+    (('%d/%m/%Y %I:%M %p', '%m/%d/%Y %I:%M %p'), None)
+    """
+    match = _DAY_MONTH.fullmatch(cell) if isinstance(cell, str) else None
+    if match is None:
+        return None
+    sep, year, ampm = match["sep"], "%Y" if len(match["year"]) == 4 else "%y", match["ampm"]
+    time = ""
+    if match["time"]:
+        time = (f" {'%I' if ampm else '%H'}:%M{':%S' if match['seconds'] else ''}"
+                f"{'.%f' if match['fraction'] else ''}{(ampm[:-2] + '%p') if ampm else ''}")
+    return f"%d{sep}%m{sep}{year}{time}", f"%m{sep}%d{sep}{year}{time}"
+
+
+def reads_as_dates(cells: pd.Series, dayfirst: bool = False, date_format: str = "") -> bool:
+    """True if every cell is a date by :func:`read_dates` (dates that read both day first and
+    month first count: they are dates, in an order still to settle)."""
+    return bool(len(cells)) and bool(read_dates(cells, dayfirst, date_format)[0].notna().all())
+
+
+def _in_format(cells: pd.Series, date_format: str) -> pd.Series:
+    """The cells as datetimes in ``date_format`` exactly (NaT where a cell is not)."""
+    if "%" not in date_format:
+        raise InputError(f"`date_format` {date_format!r} has no strftime code: write it with "
+                         "codes such as %d.%m.%Y or %m/%d/%Y %H:%M")
+    text = cells if pd.api.types.is_string_dtype(cells) else cells.astype("string")
+    try:
+        return as_datetime(text, format=date_format)
+    except ValueError as e:  # a bad directive ('%Q') or a stray '%'
+        raise InputError(f"`date_format` {date_format!r} is no strftime format ({e}): write "
+                         "it with codes such as %d.%m.%Y or %m/%d/%Y %H:%M") from None
+
+
+def _in_file_order(dates: pd.Series) -> tuple[bool, bool, bool]:
+    """(increasing, monotonic either way, evenly spaced): how well the times follow the rows;
+    strictly, so a repeated time is in no order. Evenly spaced: pandas infers a frequency."""
+    index = pd.DatetimeIndex(dates)
+    increasing = index.is_unique and index.is_monotonic_increasing
+    monotonic = increasing or (index.is_unique and index.is_monotonic_decreasing)
+    regular = monotonic and len(index) >= 3 and pd.infer_freq(index.sort_values()) is not None
+    return increasing, monotonic, regular
+
+
+def _first_nat(dates: pd.Series) -> int:
+    """The position of the first NaT (len(dates) if none)."""
+    bad = dates.isna().to_numpy()
+    return int(bad.argmax()) if bad.any() else len(bad)
+
+
+def _why_not_a_date(cells: pd.Series, k: int, bad: np.ndarray, unit: str, dayfirst: bool,
+                    date_format: str, formats: tuple[str, ...]) -> str:
+    """What is wrong with cell ``k``, which :func:`read_dates` left NaT (``bad``: every such
+    cell; ``formats``: what read the rest), as a message ends."""
+    cell = cells.iloc[k]
+    if pd.isna(cell):
+        return "empty"
+    if date_format:
+        return f"{cell!r}, not a date in `date_format` {date_format!r}"
+    if dayfirst and formats:
+        month_first = day_month_formats(cells.dropna().iloc[0])[1]
+        if as_datetime(cells.iloc[k:k + 1], format=month_first).notna().all():
+            return (f"{cell!r}, a date that reads only month first, not day first as "
+                    "`dayfirst` says: fix it, or leave `dayfirst` out if the dates are written "
+                    "month first")
+    if bad.all() or as_datetime(cells.iloc[k:k + 1]).isna().all():
+        return f"{cell!r}, not a date"
+    first = int(np.argmax(~bad))
+    hint = " (pass `date_format` if the dates are written in one format)" if formats else ""
+    return (f"{cell!r}, a date in another format than {cells.iloc[first]!r} on {unit} "
+            f"{cells.index[first]}: write every date in one format{hint}")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._checks import InputError, check_choice
+from rnnkit.io.gaps import regular_axis
 from rnnkit.io.parsing import (
     DATE_NAMES,
     check_column,
@@ -51,6 +52,10 @@ class CleaningReport:
     thousands
         The thousands mark some value cells were written with ("," as in 1,234.5, or "." as
         in 1.234,5), or "".
+    inserted, spacing, gaps
+        The missing times inserted to make the time axis regular, the spacing of its times
+        ("1D", "1h", "B", "MS", "1 step"; "" for a single row), and how the inserted rows were
+        filled ("interpolate", "zero" or "ffill"): :func:`rnnkit.io.gaps.regular_axis`.
     """
 
     rows_read: int
@@ -63,6 +68,9 @@ class CleaningReport:
     compression: str = ""
     series: str | None = None
     thousands: str = ""
+    inserted: int = 0
+    spacing: str = ""
+    gaps: str = "interpolate"
 
     def to_dict(self) -> dict:
         """The report as a JSON-ready dict (a copy).
@@ -248,11 +256,13 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
         _refuse_long_format(path, raw[~exact], frame.index, unit, [date_column, *columns],
                             how["decimal"])
     frame, repeated, filled, leading = _clean(path, frame, word)
+    lines = pd.Series(raw.index[~exact], index=time[~exact])  # where each time is in the file
+    frame, inserted, spacing = regular_axis(path, frame, times["gaps"], lines, unit)
     report = CleaningReport(rows_read=len(raw), duplicates_dropped=int(exact.sum()) + repeated,
                             filled=filled, leading_dropped=leading,
                             series=None if series is None else str(series).strip(),
                             thousands=("," if how["decimal"] == "." else ".") if grouped else "",
-                            **how)
+                            inserted=inserted, spacing=spacing, gaps=times["gaps"], **how)
     return frame, report
 
 

@@ -21,6 +21,7 @@ from rnnkit.cli.config import DataConfig, ForecastJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, start_runtime
 from rnnkit.forecast.backtesting import SCOREBOARD, backtest, training_part, walk_forward
+from rnnkit.forecast.features import seasonal_horizon
 from rnnkit.forecast.forecaster import AUTO, Forecaster
 from rnnkit.forecast.metrics import skill
 from rnnkit.forecast.panels import fitting_lookback, test_split
@@ -160,7 +161,11 @@ def checked_forecaster(job: ForecastJob, data, record: dict) -> Forecaster:
     target = ("value" if record.get("format") == "m4" else record.get("target")
               or job.source.target or obvious_target(next(iter(panel.values())),
                                                      job.source.data, split_names(job.covariates)))
-    forecaster = build_forecaster(job, record.get("horizon") or 1, season, target,
+    horizon = record.get("horizon") or job.horizon or seasonal_horizon(
+        [frame[target].to_numpy(float)[: test_split(len(frame), key, job.test_fraction,
+                                                    record["test_size"])]
+         for key, frame in panel.items()], season, job.val_fraction)
+    forecaster = build_forecaster(job, horizon, season, target,
                                   job.source.id_column if many else "", many)
     lowered = None
     if not job.lookback:  # the default lookback, lowered so that every series fits

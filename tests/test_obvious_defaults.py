@@ -1,0 +1,86 @@
+"""Files and frames as people keep them, forecast with no flags beyond `--data`: the target is
+the only numeric column, the season and the horizon come from the data, frames with a date
+column read as files do (issue: real files and frames)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnkit._checks import InputError
+from rnnkit.cli import main
+from rnnkit.forecast import Forecaster, NetworkRegressor
+from rnnkit.io.sources import obvious_target
+from rnnkit.training.loop import TrainConfig
+
+QUICK = ["--epochs", "1", "--hidden-size", "8", "--no-progress", "--threads", "1"]
+
+
+def _sales(n=300, seed=0) -> pd.DataFrame:
+    """Daily sales with a weekly season (weekends busy), as a CSV export has them."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2022-01-03", periods=n, freq="D")
+    sales = 100 + 30 * (days.dayofweek >= 5) + rng.normal(0, 3, n)
+    return pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "sales": sales.round(1)})
+
+
+def _temperature(days=30, seed=1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    hours = pd.date_range("2022-06-01", periods=24 * days, freq="h")
+    values = 20 + 5 * np.sin(2 * np.pi * (hours.hour - 9) / 24) + rng.normal(0, 0.3, len(hours))
+    return pd.DataFrame({"timestamp": hours.strftime("%Y-%m-%d %H:%M"), "temp": values})
+
+
+@pytest.mark.parametrize(("make", "season"), [(_sales, 7), (_temperature, 24)])
+def test_a_file_with_one_numeric_column_needs_only_data(tmp_path, make, season):
+    path = tmp_path / "series.csv"
+    make().to_csv(path, index=False)
+    out = tmp_path / "out"
+    assert main(["forecast", "--data", str(path), *QUICK, "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["season"] == season
+    assert metrics["encoding"]["selection"]["seasonal"] is True
+    future = pd.read_csv(out / "future.csv")
+    assert len(future) == season  # the horizon: one season, the data shows one
+    assert pd.to_datetime(future.iloc[:, 0]).diff().dropna().nunique() == 1
+    predictions = pd.read_csv(out / "predictions.csv", parse_dates=["date"])
+    frame = make().set_index(pd.to_datetime(make().iloc[:, 0])).iloc[:, 1]
+    first = predictions[predictions["step"] == 1].iloc[0]
+    # the seasonal naive forecast is the value one season earlier in time
+    assert first["snaive"] == pytest.approx(frame.shift(season).loc[first["date"]])
+
+
+def test_the_target_is_the_only_numeric_column_else_the_error_lists_them():
+    one = pd.DataFrame({"sales": [1.0, 2.0]})
+    assert obvious_target(one, "f.csv") == "sales"
+    prices = pd.DataFrame({"Open": [1.0], "Close": [2.0], "Volume": [3.0]})
+    assert obvious_target(prices, "f.csv") == "Close"
+    assert obvious_target(pd.DataFrame({"a": [1.0], "promo": [0.0]}), "f.csv", ["promo"]) == "a"
+    with pytest.raises(InputError, match=r"f.csv has 2 numeric columns \('a', 'b'\): name the "
+                                         "one to forecast with `target`"):
+        obvious_target(pd.DataFrame({"a": [1.0], "b": [2.0]}), "f.csv")
+
+
+def test_two_numeric_columns_are_one_line_naming_them(tmp_path, capsys):
+    path = tmp_path / "two.csv"
+    _sales().assign(price=5.0).to_csv(path, index=False)
+    assert main(["forecast", "--data", str(path), *QUICK, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "2 numeric columns ('sales', 'price')" in err and "--target" in err
+    assert err.count("\n") == 1
+
+
+def test_a_frame_with_a_date_column_is_indexed_by_it():
+    """What pd.read_csv returns: row numbers, the dates in a column (text or datetimes)."""
+    frame = _sales(200)
+    net = NetworkRegressor(train=TrainConfig(epochs=1))
+    f = Forecaster(net, lookback=14, horizon=7, target="sales").fit(frame)
+    assert f.season_ == 7  # the daily spacing, not row numbers
+    future = f.predict(frame)
+    assert future.index[0] == pd.Timestamp("2022-07-22")  # the day after the last date
+    as_dates = frame.assign(date=pd.to_datetime(frame["date"]))
+    pd.testing.assert_frame_equal(f.predict(as_dates), future)
+    long = pd.concat([frame.assign(store=s) for s in ("a", "b")], ignore_index=True)
+    g = Forecaster(net, lookback=14, horizon=7, target="sales", id_column="store").fit(long)
+    assert g.season_ == 7 and set(g.predict(long)["store"]) == {"a", "b"}
