@@ -11,6 +11,7 @@ import pytest
 from rnnkit._checks import InputError
 from rnnkit.cli import main
 from rnnkit.forecast import Forecaster, NetworkRegressor
+from rnnkit.io.files import written_decimals
 from rnnkit.io.sources import obvious_target
 from rnnkit.training.loop import TrainConfig
 
@@ -21,7 +22,7 @@ def _sales(n=300, seed=0) -> pd.DataFrame:
     """Daily sales with a weekly season (weekends busy), as a CSV export has them."""
     rng = np.random.default_rng(seed)
     days = pd.date_range("2022-01-03", periods=n, freq="D")
-    sales = 100 + 30 * (days.dayofweek >= 5) + rng.normal(0, 3, n)
+    sales = 100 + 30 * (days.day_of_week >= 5) + rng.normal(0, 3, n)
     return pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "sales": sales.round(1)})
 
 
@@ -45,6 +46,9 @@ def test_a_file_with_one_numeric_column_needs_only_data(tmp_path, make, season):
     assert len(future) == season  # the horizon: one season, the data shows one
     assert pd.to_datetime(future.iloc[:, 0]).diff().dropna().nunique() == 1
     predictions = pd.read_csv(out / "predictions.csv", parse_dates=["date"])
+    decimals = written_decimals(make().iloc[:, 1])
+    for column in ("model", "network", "linear", "lo_95", "hi_95"):
+        assert np.allclose(predictions[column], predictions[column].round(decimals), atol=1e-12)
     frame = make().set_index(pd.to_datetime(make().iloc[:, 0])).iloc[:, 1]
     first = predictions[predictions["step"] == 1].iloc[0]
     # the seasonal naive forecast is the value one season earlier in time
@@ -84,3 +88,11 @@ def test_a_frame_with_a_date_column_is_indexed_by_it():
     long = pd.concat([frame.assign(store=s) for s in ("a", "b")], ignore_index=True)
     g = Forecaster(net, lookback=14, horizon=7, target="sales", id_column="store").fit(long)
     assert g.season_ == 7 and set(g.predict(long)["store"]) == {"a", "b"}
+
+
+def test_no_progress_bar_lands_in_a_log_file(tmp_path, capsys):
+    path = tmp_path / "sales.csv"
+    _sales(200).to_csv(path, index=False)
+    flags = [f for f in QUICK if f != "--no-progress"]
+    assert main(["forecast", "--data", str(path), *flags, "--out", str(tmp_path / "o")]) == 0
+    assert "\r" not in capsys.readouterr().err  # stderr is not a terminal here

@@ -90,6 +90,24 @@ def write_text_atomic(path: PathLike, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def written_decimals(values, most: int = 6) -> int:
+    """The decimals a series is written with: the fewest d <= ``most`` such that every value
+    equals itself rounded to d places (to 1e-9 of its size), so that a forecast written beside
+    it is not more precise than the data.
+
+    >>> written_decimals([1.5, 2.25, 3.0]), written_decimals([133.720001]), written_decimals([7.0])
+    (2, 6, 0)
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    for d in range(most + 1):
+        if np.all(np.abs(np.round(values, d) - values) <= 1e-9 * np.maximum(1, np.abs(values))):
+            return d
+    return most
+
+
 def write_json_atomic(path: PathLike, obj: object) -> None:
     """Write ``obj`` as strict JSON (indent 2, keys in their order) to ``path`` atomically.
 

@@ -25,9 +25,10 @@ from rnnkit.io.parsing import (
     parse_numbers,
     parse_time,
     read_raw,
+    reads_as_dates,
     source_name,
 )
-from rnnkit.io.sniff import PathLike, as_datetime, is_grouped
+from rnnkit.io.sniff import PathLike, is_grouped
 
 
 @dataclass(frozen=True)
@@ -323,7 +324,9 @@ def _refuse_long_format(path: PathLike, raw: pd.DataFrame, time: pd.Index, unit:
 def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None,
                       dayfirst: bool = False, date_format: str = "") -> str:
     """The first column named like a time (DATE_NAMES, the first four first), else the first
-    text column that parses as dates (written as ``dayfirst``, ``date_format`` say)."""
+    non-numeric column without empty cells whose every cell is a date by
+    :func:`~rnnkit.io.parsing.read_dates` (so dd.mm.yyyy or mm/dd/yyyy too, written as
+    ``dayfirst`` and ``date_format`` say)."""
     names = {c: str(c).lower() for c in raw.columns if c != skip}
     for name, lower in names.items():  # today's four names, in file order
         if lower in DATE_NAMES[:4]:
@@ -336,7 +339,7 @@ def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None,
         cells = raw[name]
         if is_numeric(cells) or cells.isna().any():
             continue
-        if as_datetime(cells).notna().all():
+        if reads_as_dates(cells, dayfirst, date_format):
             return name
     names = ", ".join(DATE_NAMES)
     raise InputError(f"{path} has no date column: none is named {names}, and none parses as "

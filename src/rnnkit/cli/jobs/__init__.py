@@ -38,6 +38,7 @@ class EpochBar:
     def __init__(self, total: int, enabled: bool, tokens_per_sample: int = 0) -> None:
         from tqdm import tqdm
 
+        enabled = enabled and sys.stderr.isatty()  # no carriage returns in a log file
         self.bar = tqdm(total=total, unit="epoch", disable=not enabled, file=sys.stderr,
                         dynamic_ncols=True)
         self.tokens_per_sample = tokens_per_sample

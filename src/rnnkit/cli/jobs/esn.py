@@ -79,8 +79,8 @@ def _search(job: EsnJob, series, train_end: int, params: dict, out) -> dict:
     z = standardize(series, train_end)[0][:train_end]
     val_start = int(0.8 * (train_end - 1))
     total = job.search or math.prod(len(v) for v in READOUT_GRID.values())
-    bar = tqdm(total=total, unit="trial", disable=not (job.progress and job.search),
-               file=sys.stderr)  # the grid takes seconds: no bar
+    shown = job.progress and job.search and sys.stderr.isatty()  # the grid takes seconds
+    bar = tqdm(total=total, unit="trial", disable=not shown, file=sys.stderr)
     if job.search:
         table = random_search(z[:-1], z[1:], val_start, job.search, search_seed=job.seed,
                               on_trial=lambda row: bar.update(1), **params)

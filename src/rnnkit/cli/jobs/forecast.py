@@ -27,7 +27,12 @@ from rnnkit.forecast.metrics import skill
 from rnnkit.forecast.panels import fitting_lookback, test_split
 from rnnkit.forecast.selection import select_settings
 from rnnkit.forecast.window_models import PREDICT_BATCH, NetworkRegressor, ReservoirRegressor
-from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
+from rnnkit.io.files import (
+    prepare_out,
+    write_json_atomic,
+    write_text_atomic,
+    written_decimals,
+)
 from rnnkit.io.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
 from rnnkit.io.sources import load_series, obvious_target
 from rnnkit.io.static import read_static
@@ -246,8 +251,10 @@ def run(job: ForecastJob) -> JobResult:
                             "stopped_early": h.stopped_early} for h in forecaster.history_]
     target = forecaster.target
     forecaster.save(out / "model", data=reading_recipe(job), run=runtime.record())
-    write_text_atomic(out / "predictions.csv", predictions.to_csv(index=False))
-    write_text_atomic(out / "future.csv", future.to_csv())
+    decimals = written_decimals(np.concatenate([frame[target].to_numpy(float) for frame in (
+        data.values() if many else [data])]))  # forecasts as precise as the data, no more
+    write_text_atomic(out / "predictions.csv", predictions.round(decimals).to_csv(index=False))
+    write_text_atomic(out / "future.csv", future.round(decimals).to_csv())
     write_json_atomic(out / "metrics.json", metrics)
     written = ["metrics.json", "predictions.csv", "future.csv", "model/"]
     if many:
