@@ -96,3 +96,28 @@ def test_no_progress_bar_lands_in_a_log_file(tmp_path, capsys):
     flags = [f for f in QUICK if f != "--no-progress"]
     assert main(["forecast", "--data", str(path), *flags, "--out", str(tmp_path / "o")]) == 0
     assert "\r" not in capsys.readouterr().err  # stderr is not a terminal here
+
+
+def test_many_series_plots_show_something_at_horizon_one(monkeypatch):
+    """Every line of series.png and error_by_step.png has two points or a marker, with
+    readable (concise) date ticks."""
+    import matplotlib.dates as mdates
+
+    from rnnkit.io.plots import forecast as plots
+
+    figures = []
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path: figures.append(fig))
+    times = pd.date_range("2022-01-01", periods=30, freq="h")
+    predictions = pd.concat([pd.DataFrame({
+        "series": key, "origin": times[:-1], "step": 1, "date": times[1:],
+        "actual": np.arange(29.0), "model": np.arange(29.0) + 0.1, "snaive": 1.0, "naive": 2.0,
+        "lo_95": -1.0, "hi_95": 40.0}) for key in "abc"], ignore_index=True)
+    per_series = pd.DataFrame({"series": list("abc"), "model_smape": [1.0, 2.0, 3.0]})
+    plots.plot_series_examples("s.png", predictions, per_series, "y")
+    plots.plot_error_by_step("e.png", predictions, 24)
+    for fig in figures:
+        for ax in fig.axes:
+            assert ax.lines and all(len(line.get_xdata()) >= 2 or line.get_marker() != "None"
+                                    for line in ax.lines)
+    assert isinstance(figures[0].axes[0].xaxis.get_major_formatter(),
+                      mdates.ConciseDateFormatter)

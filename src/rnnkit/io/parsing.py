@@ -4,7 +4,8 @@
 row's place in the file for messages and how the file was written (:mod:`rnnkit.io.sniff`);
 the ``parse_*`` functions turn a column of cells into ids, numbers, dates or a time index, and
 raise an :class:`~rnnkit._checks.InputError` naming the file, line and column at the first cell
-that is none. NumPy and pandas only (no torch).
+that is none; :func:`read_dates` decides how dates are written (a format given, day or month
+first, ISO 8601). NumPy and pandas only (no torch).
 """
 
 import io

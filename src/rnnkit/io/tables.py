@@ -136,8 +136,16 @@ def read_series(
 
     Notes
     -----
-    The time column: dates as pandas parses them (the format of the first date), else in
-    ISO 8601 (``2020-01-01`` beside ``2020-01-01 10:00``); times with different UTC offsets
+    The time column: with ``date_format``, every cell a date in exactly that format. Else
+    dates written with numbers for day and month (``03.04.2022``, ``3/4/22``,
+    ``03-04-2022 14:30``, ``4/3/2022 2:30 PM``; the first cell gives the separator, year digits
+    and time fields) are read day first with ``dayfirst``; without it, in the order (day or
+    month first) that reads every cell. When both do, to different dates (every day at most
+    12), the order whose times increase down the file wins, then one whose times are monotonic
+    (newest first), then one whose times are evenly spaced (daily, business days, month
+    starts: a frequency pandas infers); no winner is an error (pass ``dayfirst`` or
+    ``date_format``). Other dates as pandas parses them (the format of the first date), else
+    in ISO 8601 (``2020-01-01`` beside ``2020-01-01 10:00``); times with different UTC offsets
     (as across a change to summer time) become UTC. Or, when every cell is an integer, Unix
     epoch seconds if all lie in 2000-01-01 .. 2100-01-01 (946684800 .. 4102444800), epoch
     milliseconds if all lie in 1000 x that range, else dates if pandas reads every value as a

@@ -18,6 +18,17 @@ def new_figure(width: float, height: float):
     return fig, fig.subplots()
 
 
+def readable_dates(ax) -> None:
+    """Concise date ticks (2022-06, then 03, 06, ... and hours within a day) that do not
+    overlap, when the x axis holds dates; steps are left alone."""
+    import matplotlib.dates as mdates
+
+    if isinstance(ax.xaxis.get_major_formatter(), mdates.AutoDateFormatter):
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def save_figure(fig, path: str | Path) -> None:
     """Write ``fig`` as a PNG at ``path``, atomically."""
     buffer = io.BytesIO()

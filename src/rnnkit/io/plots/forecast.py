@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnnkit.io.plots.figure import new_figure, save_figure
+from rnnkit.io.plots.figure import new_figure, readable_dates, save_figure
 
 
 def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFrame,
@@ -53,6 +53,7 @@ def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFram
     ax.set(title=title + last_of, xlabel="time", ylabel=target)
     ax.legend(loc="upper left", fontsize="small")
     ax.grid(alpha=0.3)
+    readable_dates(ax)
     if steps > 1:
         origins = predictions["origin"].unique()
         for k, origin in enumerate(origins[np.linspace(0, len(origins) - 1, 3).astype(int)]):
@@ -69,7 +70,8 @@ def _plot_path(ax, path: pd.DataFrame, target: str, steps: int, legend: bool) ->
     _band(ax, path, path["date"], "tab:blue", "95% interval")
     ax.plot(path["date"], path["snaive"], color="tab:green", lw=1, ls=":", label="seasonal naive")
     ax.set(title=f"{steps} steps from {path['origin'].iloc[0]}", ylabel=target)
-    ax.tick_params(axis="x", labelrotation=30, labelsize="small")
+    ax.tick_params(axis="x", labelsize="small")
+    readable_dates(ax)
     if legend:
         ax.legend(loc="upper left", fontsize="small")
     ax.grid(alpha=0.3)
@@ -99,9 +101,11 @@ def plot_error_by_step(path: str | Path, predictions: pd.DataFrame, season: int 
         by_step = pd.Series(smape).groupby(predictions["step"].to_numpy()).mean()
         label = f"seasonal naive (m = {season})" if who == "snaive" else who
         ax.plot(by_step.index, by_step.to_numpy(), color=f"C{k}", lw=1.5 if k == 0 else 1,
-                label=label)
+                marker="o" if len(by_step) <= 12 else None, label=label)  # H = 1: a dot each
     ax.set(title="error by horizon step, mean over series and origins", xlabel="step h",
            ylabel="sMAPE (%)")
+    if predictions["step"].nunique() <= 12:
+        ax.set_xticks(sorted(predictions["step"].unique()))
     ax.legend()
     ax.grid(alpha=0.3)
     save_figure(fig, path)
@@ -109,25 +113,33 @@ def plot_error_by_step(path: str | Path, predictions: pd.DataFrame, season: int 
 
 def plot_series_examples(path: str | Path, predictions: pd.DataFrame, per_series: pd.DataFrame,
                          target: str) -> None:
-    """The best, median and worst series by the model's sMAPE: the last test origin's forecast
-    (model and seasonal naive) against what happened."""
+    """The best, median and worst series by the model's sMAPE against what happened: the last
+    test origin's forecast (model, its 95% interval, seasonal naive), or for short horizons
+    (H < 8) the one-step forecasts of the last 200 test origins."""
     from matplotlib.figure import Figure
 
+    horizon = int(predictions["step"].max())
     column = per_series.columns[0]
     ranked = per_series.sort_values("model_smape", kind="stable")[column].tolist()
     picks = {"best": ranked[0], "median": ranked[len(ranked) // 2], "worst": ranked[-1]}
     fig = Figure(figsize=(14, 4))
     for ax, (name, key) in zip(fig.subplots(1, 3), picks.items(), strict=True):
         rows = predictions[predictions[column] == key]
-        rows = rows[rows["origin"] == rows["origin"].iloc[-1]]
-        ax.plot(rows["date"], rows["actual"], color="black", lw=1.2, label="actual")
-        ax.plot(rows["date"], rows["model"], color="tab:blue", lw=1.2, label="model")
-        ax.plot(rows["date"], rows["snaive"], color="tab:green", lw=1, ls=":",
+        rows = (rows[rows["origin"] == rows["origin"].iloc[-1]] if horizon >= 8
+                else rows[rows["step"] == 1].tail(200))
+        marker = "." if len(rows) < 3 else None
+        ax.plot(rows["date"], rows["actual"], color="black", lw=1.2, marker=marker,
+                label="actual")
+        ax.plot(rows["date"], rows["model"], color="tab:blue", lw=1.2, marker=marker,
+                label="model" if horizon >= 8 else "model, 1 step ahead")
+        _band(ax, rows, rows["date"], "tab:blue", "95% interval")
+        ax.plot(rows["date"], rows["snaive"], color="tab:green", lw=1, ls=":", marker=marker,
                 label="seasonal naive")
         smape = per_series.loc[per_series[column] == key, "model_smape"].iloc[0]
         ax.set(title=f"{name}: {key} (sMAPE {smape:.2f}%)", ylabel=target)
-        ax.tick_params(axis="x", labelrotation=30, labelsize="small")
+        ax.tick_params(axis="x", labelsize="small")
         ax.grid(alpha=0.3)
+        readable_dates(ax)
     fig.axes[0].legend(loc="upper left", fontsize="small")
     fig.tight_layout()
     save_figure(fig, path)
