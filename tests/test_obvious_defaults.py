@@ -121,3 +121,22 @@ def test_many_series_plots_show_something_at_horizon_one(monkeypatch):
                                     for line in ax.lines)
     assert isinstance(figures[0].axes[0].xaxis.get_major_formatter(),
                       mdates.ConciseDateFormatter)
+
+
+def test_new_sequences_without_labels_are_read_whole(tmp_path):
+    """`rnnkit predict` on a UCR-layout file of new sequences: a first field that is none of
+    the model's labels is a value, not a label."""
+    from rnnkit.io.sequence_files import read_labelled
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(4, 6)).round(3)
+    bare = tmp_path / "new.tsv"
+    bare.write_text("\n".join("\t".join(map(str, row)) for row in values) + "\n")
+    data = read_labelled(bare, labelled=False, classes=("1", "-1"))
+    assert data.labels is None
+    np.testing.assert_allclose(np.stack([s[:, 0] for s in data.values]), values)
+    tagged = tmp_path / "tagged.tsv"
+    tagged.write_text("\n".join("\t".join(["1" if k % 2 else "-1", *map(str, row)])
+                                for k, row in enumerate(values)) + "\n")
+    data = read_labelled(tagged, labelled=False, classes=("1", "-1"))
+    assert data.labels == ("-1", "1", "-1", "1") and data.values[0].shape == (6, 1)

@@ -68,7 +68,7 @@ MIN_DISTINCT = 10  # from this many sequences on, a label for each one is no cla
 def read_labelled(path: PathLike | pd.DataFrame, source: str = "", *, format: str = "auto",
                   sep: str = "", id_column: str = "", time_column: str = "",
                   label_column: str = "", columns: Sequence[str] = (),
-                  labelled: bool = True) -> LabelledSeries:
+                  labelled: bool = True, classes: Sequence[str] = ()) -> LabelledSeries:
     """Read the labelled sequences of a file.
 
     Parameters
@@ -92,6 +92,10 @@ def read_labelled(path: PathLike | pd.DataFrame, source: str = "", *, format: st
         False for new data to predict: long format may lack its label column (``labels``
         None, also when every label cell is empty); labels are never refused as not
         categorical.
+    classes
+        With ``labelled=False``, the labels a model knows: a UCR file in which some line's
+        first field is none of them has no label field (every field is a value, ``labels``
+        None), as a file of new sequences to classify is written.
 
     Returns
     -------
@@ -134,7 +138,7 @@ def read_labelled(path: PathLike | pd.DataFrame, source: str = "", *, format: st
             raise InputError(f"{source}: long format separates its columns by ',', ';', tab "
                              "or '|', not by spaces")
         return _read_long(path, source, sep, **long)
-    return _read_ucr(source, lines, sep, long["labelled"])
+    return _read_ucr(source, lines, sep, long["labelled"], tuple(map(str, classes)))
 
 
 def _split(line: str, sep: str) -> list[str]:
@@ -149,11 +153,15 @@ def _is_header(fields: list[str]) -> bool:
     return kinds.count("name") > kinds.count("number")
 
 
-def _read_ucr(source: str, lines: list[tuple[int, str]], sep: str,
-              labelled: bool) -> LabelledSeries:
-    """Sequences of the UCR format: a line each, label first, shorter ones padded with NaN."""
+def _read_ucr(source: str, lines: list[tuple[int, str]], sep: str, labelled: bool,
+              classes: tuple[str, ...] = ()) -> LabelledSeries:
+    """Sequences of the UCR format: a line each, label first, shorter ones padded with NaN;
+    without a label field when ``classes`` are given and some first field is none of them."""
     numbers = [n for n, _ in lines]
     rows = [_split(line, sep) for _, line in lines]
+    if not labelled and classes and not set(_labels(source, [r[0] for r in rows], "", [],
+                                                    False)) <= set(classes):
+        rows = [["", *row] for row in rows]  # no label field: every field is a value
     widths = np.array([len(row) for row in rows])
     odd = np.flatnonzero(widths != widths[0])
     if odd.size:
@@ -170,7 +178,9 @@ def _read_ucr(source: str, lines: list[tuple[int, str]], sep: str,
     cells = np.array([row[1:] for row in rows], dtype=object)  # (N, W): field j + 2 of line
     values = _ucr_values(source, cells, numbers)
     labels = _labels(source, tags, "the label field", [f"line {n}" for n in numbers], labelled)
-    return LabelledSeries(tuple(map(str, numbers)), values, labels, ("value",), source)
+    unlabelled = not labelled and all(tag == "" for tag in labels)
+    return LabelledSeries(tuple(map(str, numbers)), values, None if unlabelled else labels,
+                          ("value",), source)
 
 
 def _ucr_values(source: str, cells: np.ndarray, numbers: list[int]) -> tuple[np.ndarray, ...]:

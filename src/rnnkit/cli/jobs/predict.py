@@ -47,7 +47,8 @@ def classify(job: PredictJob, device: str) -> JobResult:
     recipe = dict(clf.data_)
     name, part = recipe.pop("data"), recipe.pop("part")
     recipe["columns"] = tuple(recipe["columns"])
-    data = load_sequences(job.data or name, part, labelled=False, **recipe)
+    data = load_sequences(job.data or name, part, labelled=False,
+                          classes=tuple(map(str, clf.classes_)), **recipe)
     proba = clf.predict_proba(data)
     frame = predictions_frame(data, clf, proba)
     lines = []
