@@ -399,7 +399,8 @@ def _hourly_csv(path, n=24 * 12, sep=",", decimal="."):
     return path
 
 
-FAST_FLAGS = ["--epochs", "2", "--hidden-size", "8", "--lookback", "24", "--no-progress"]
+FAST_FLAGS = ["--epochs", "2", "--hidden-size", "8", "--lookback", "24", "--loss", "mse",
+              "--no-progress"]
 
 
 def test_forecast_any_series_end_to_end_and_predict_remembers_its_data(tmp_path, capsys):
@@ -445,7 +446,7 @@ def test_impossible_combinations_are_refused_before_training(tmp_path, capsys):
     assert code == 2 and "'log_return' takes logs of 'value'" in err and not out.exists()
 
 
-def test_a_long_format_file_needs_its_series_named(tmp_path, capsys):
+def test_a_long_format_file_is_read_as_its_series(tmp_path, capsys):
     import pandas as pd
 
     dates = pd.bdate_range("2020-01-01", periods=150)
@@ -454,9 +455,11 @@ def test_a_long_format_file_needs_its_series_named(tmp_path, capsys):
     data = tmp_path / "long.csv"
     data.write_text("date,close,Name\n" + "\n".join(rows) + "\n")
     out = tmp_path / "out"
-    code, _, err = _run(["forecast", "--data", str(data), "--target", "close", *FAST_FLAGS,
-                         "--out", str(out)], capsys)
-    assert code == 2 and "--id-column Name" in err and err.count("\n") == 1
+    code, _, err = _run(["forecast", "--data", str(data), *FAST_FLAGS, "--out", str(out)],
+                        capsys)  # no flag but the data: one model for both series
+    assert code == 0, err
+    assert "one series per 'Name' (long format): 2 series" in err and "--id-column Name" in err
+    assert _strict_json(out / "metrics.json")["series"]["scored"] == 2
     code, _, err = _run(["forecast", "--data", str(data), "--target", "close", "--id-column",
                          "Name", "--series", "BBB", *FAST_FLAGS, "--out", str(out)], capsys)
     assert code == 0, err

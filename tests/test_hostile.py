@@ -233,7 +233,9 @@ def test_times_in_iso_8601_variants_and_utc_offsets_are_read(tmp_path):
     frame, _ = read_series(path)
     assert (frame.index == summer.tz_convert("UTC")).all()  # the same instants, in UTC
     path.write_text("Date,Close\n2020-01-01,1\n2020-01-01 10:00,2\n2020-01-02T09:30:00,3\n")
-    assert read_series(path)[0].index[1] == pd.Timestamp("2020-01-01 10:00")
+    assert read_series(path, gaps="keep")[0].index[1] == pd.Timestamp("2020-01-01 10:00")
+    with pytest.raises(InputError, match="irregular .* pass `gaps` keep"):
+        read_series(path)  # 10 h, then 23.5 h: event times, not one spacing
     path.write_text("time,v\n2020-01-01T00:00+01:00,1\n2020-01-02T00:00,2\n")
     with pytest.raises(InputError, match="line 3: 'time' is '2020-01-02T00:00', a date in "
                                          "another format"):

@@ -48,7 +48,8 @@ def test_reads_a_clean_file(tmp_path):
     assert (frame.dtypes == np.float64).all()
     np.testing.assert_array_equal(frame["Close"], [10.5, 11.0])
     assert report == CleaningReport(rows_read=2, duplicates_dropped=0,
-                                    filled={"Close": 0, "Volume": 0}, leading_dropped=0)
+                                    filled={"Close": 0, "Volume": 0}, leading_dropped=0,
+                                    spacing="1D")
 
 
 @pytest.mark.parametrize("text, date_column", [
@@ -99,7 +100,8 @@ def test_gaps_are_forward_filled_and_counted(tmp_path):
                           "2020-01-05, ,6\n")
     frame, report = read_series(path)
     assert report.to_dict() == {"rows_read": 5, "duplicates_dropped": 0,
-                                "filled": {"Open": 1, "Close": 2}, "leading_dropped": 2}
+                                "filled": {"Open": 1, "Close": 2}, "leading_dropped": 2,
+                                "spacing": "1D"}
     assert frame.index[0] == pd.Timestamp("2020-01-03")
     np.testing.assert_array_equal(frame["Open"], [1.0, 2.0, 2.0])
     np.testing.assert_array_equal(frame["Close"], [5.0, 5.0, 6.0])
@@ -192,7 +194,7 @@ def test_parquet_frames_and_their_time_index(tmp_path, monkeypatch, saved, index
     pd.testing.assert_index_equal(frame.index, index, exact=False)
     assert frame["Close"].tolist() == [1.0, 2.0]
     assert list(report.to_dict()) == ["rows_read", "duplicates_dropped", "filled",
-                                      "leading_dropped"]
+                                      "leading_dropped", "spacing"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,14 +355,16 @@ def test_epoch_integers_become_dates(tmp_path, first, second):
     assert frame["value"].tolist() == [1.0, 2.0]
 
 
-def test_other_integers_are_steps_sorted_and_not_filled_in(tmp_path):
+def test_other_integers_are_steps_sorted_and_missing_steps_interpolated(tmp_path):
     path = _csv(tmp_path, "t,x,y\n3,1,\n1,2,5\n2,,6\n7,4,\n3,9,8\n")
     with pytest.warns(UserWarning, match="dropped 1 rows whose step appears again later"):
         frame, report = read_series(path)
     assert frame.index.dtype == np.int64 and frame.index.name == "step"
-    assert list(frame.index) == [1, 2, 3, 7]  # no rows invented for 4, 5, 6
-    assert frame["x"].tolist() == [2.0, 2.0, 9.0, 4.0] and frame["y"].tolist() == [5, 6, 8, 8]
+    assert list(frame.index) == [1, 2, 3, 4, 5, 6, 7]  # 4, 5, 6 inserted, between 3 and 7
+    assert frame["x"].tolist() == [2.0, 2.0, 9.0, 7.75, 6.5, 5.25, 4.0]
+    assert frame["y"].tolist() == [5, 6, 8, 8, 8, 8, 8]
     assert report.filled == {"x": 1, "y": 1} and report.duplicates_dropped == 1
+    assert (report.inserted, report.spacing) == (3, "1 step")
 
 
 def test_yyyymmdd_integers_stay_dates_except_in_a_step_column(tmp_path):
@@ -473,7 +477,7 @@ def test_the_report_is_json_ready_and_plain_files_keep_the_old_keys(tmp_path):
         "sep": ";", "decimal": ",", "compression": "gzip"}
     report = read_series(_csv(tmp_path, TEXT))[1]
     assert list(report.to_dict()) == ["rows_read", "duplicates_dropped", "filled",
-                                      "leading_dropped"]
+                                      "leading_dropped", "spacing"]
 
 
 # ---------------------------------------------------------------------------------------------

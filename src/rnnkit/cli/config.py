@@ -75,8 +75,9 @@ class DataConfig:
     date_format: str = opt("", "the dates' format in strftime codes, e.g. %d/%m/%Y %H:%M; empty "
                            "= detect it")
     gaps: str = opt("interpolate", "missing times of a regular series: interpolate (levels, "
-                    "linearly), zero (counts), ffill (the last value) or error (refuse)",
-                    ("interpolate", "zero", "ffill", "error"))
+                    "linearly), zero (counts), ffill (the last value), error (refuse), or keep "
+                    "(the times as they are: event times, trading sessions)",
+                    ("interpolate", "zero", "ffill", "error", "keep"))
 
     def reading(self) -> dict:
         """How to read the data, as :func:`rnnkit.io.sources.load_series`'s keywords."""

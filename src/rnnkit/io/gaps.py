@@ -25,7 +25,8 @@ Daylight saving time: an hourly index with a UTC offset (or in UTC) is regular a
 change; naive local times lack an hour in spring, a gap that is filled like any other, and
 repeat one in autumn, which the reader has already dropped as a repeated time (the last row
 kept). The first and last times are never moved: times missing at either end are not gaps.
-This module imports no torch.
+An axis that would hold more than ``MAX_AXIS_GROWTH`` times as many times as there are rows
+(a step of 1 beside one of 1000) is refused rather than filled. This module imports no torch.
 """
 
 import warnings
@@ -38,7 +39,7 @@ import pandas as pd
 from rnnkit._checks import InputError, check_choice
 from rnnkit.io.sniff import PathLike
 
-GAPS = ("interpolate", "zero", "ffill", "error")
+GAPS = ("interpolate", "zero", "ffill", "error", "keep")
 MAX_AXIS_GROWTH = 10  # the full axis holds at most this many times as many times as rows
 _FILLED = {"interpolate": "interpolated", "zero": "set to 0",
            "ffill": "filled with the last value"}
@@ -49,9 +50,10 @@ _MONTH_ANCHORS = ("MS", "ME", "BMS", "BME")  # the day of its month each time fa
 
 class Axis(NamedTuple):
     """A time index on its regular axis: ``full``, the index with its missing times inserted
-    (None when they cannot be: see ``bad``); the spacing as text; what the times are called
-    ("date", "time" or "step"); ``bad``, the position of the first time whose step is not a
-    whole multiple of the spacing (-1 when every step is); ``missing``, the times missing."""
+    (None when the times are irregular, see ``bad``, or too many are missing); the spacing as
+    text; what the times are called ("date", "time" or "step"); ``bad``, the position of the
+    first time whose step is not a whole multiple of the spacing (-1 when every step is);
+    ``missing``, the number of times missing."""
 
     full: pd.Index | None
     spacing: str
@@ -75,7 +77,8 @@ def regular_axis(path: PathLike, frame: pd.DataFrame, gaps: str = "interpolate",
     gaps
         How inserted times are filled: "interpolate" (linear in time between the two times
         around them: x_t = x_a + (x_b - x_a)(t - t_a)/(t_b - t_a)), "zero" (0.0), "ffill"
-        (x_a, the last value before) or "error" (refuse).
+        (x_a, the last value before), "error" (refuse), or "keep": the times as they are,
+        neither filled nor checked (event times; trading sessions with nights between).
     lines, unit
         Where each time is in the file (its ``unit``, "line" or "row"), for messages.
 
@@ -95,7 +98,7 @@ def regular_axis(path: PathLike, frame: pd.DataFrame, gaps: str = "interpolate",
     """
     check_choice("gaps", gaps, GAPS)
     index = frame.index
-    if len(index) < 2:
+    if len(index) < 2 or gaps == "keep":
         return frame, 0, ""
     axis = spacing_of(index)
     if axis.bad >= 0:
@@ -103,7 +106,7 @@ def regular_axis(path: PathLike, frame: pd.DataFrame, gaps: str = "interpolate",
         raise InputError(f"{path}: the times are irregular (spacing {axis.spacing} most often, "
                          f"but {_when(later)} after {_when(earlier)}"
                          f"{_where(later, lines, unit)}): resample the data to one spacing "
-                         "first")
+                         "first, or pass `gaps` keep to take them as they are")
     what = axis.word + ("s" if axis.missing != 1 else "")
     if axis.full is None:
         raise InputError(f"{path}: {axis.missing} {what} are missing between the "

@@ -35,6 +35,10 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 EPOCH_SECONDS = (946_684_800, 4_102_444_800)  # 2000-01-01 .. 2100-01-01 UTC
 MAX_MAGNITUDE = 1e150  # squares (errors, variances) of larger values overflow float64 (1.8e308)
 FRAME = "the frame"  # how messages name a pandas frame given instead of a file
+_DAY_MONTH = re.compile(  # day, month in numbers: 03.04.2022, 3/4/22 14:30:05.5, 4/3/22 2:30 PM
+    r"\d{1,2}(?P<sep>[./-])\d{1,2}(?P=sep)(?P<year>\d{4}|\d{2})"
+    r"(?: (?P<time>\d{1,2}:\d{2})(?P<seconds>:\d{2})?(?P<fraction>\.\d{1,9})?"
+    r"(?P<ampm> ?[AaPp][Mm])?)?")
 
 
 def source_name(source: "PathLike | pd.DataFrame | pd.Series") -> str:
@@ -293,12 +297,6 @@ def read_dates(cells: pd.Series, dayfirst: bool = False,
     return readings[complete[0]], (complete[0],)
 
 
-_DAY_MONTH = re.compile(  # 03.04.2022, 3/4/22, 03-04-2022 14:30:05.5, 4/3/2022 2:30 PM
-    r"\d{1,2}(?P<sep>[./-])\d{1,2}(?P=sep)(?P<year>\d{4}|\d{2})"
-    r"(?: (?P<time>\d{1,2}:\d{2})(?P<seconds>:\d{2})?(?P<fraction>\.\d{1,9})?"
-    r"(?P<ampm> ?[AaPp][Mm])?)?")
-
-
 def day_month_formats(cell: object) -> tuple[str, str] | None:
     """The day-first and month-first strftime formats of a date written with numbers for day
     and month (its separator, 2- or 4-digit year and time fields); None for any other cell.
@@ -344,8 +342,11 @@ def _in_file_order(dates: pd.Series) -> tuple[bool, bool, bool]:
     index = pd.DatetimeIndex(dates)
     increasing = index.is_unique and index.is_monotonic_increasing
     monotonic = increasing or (index.is_unique and index.is_monotonic_decreasing)
-    regular = monotonic and len(index) >= 3 and pd.infer_freq(index.sort_values()) is not None
-    return increasing, monotonic, regular
+    if not monotonic or len(index) < 3:
+        return increasing, monotonic, False
+    with warnings.catch_warnings():  # pandas 3 warns that a later one returns an offset
+        warnings.simplefilter("ignore")
+        return increasing, monotonic, pd.infer_freq(index.sort_values()) is not None
 
 
 def _first_nat(dates: pd.Series) -> int:

@@ -25,6 +25,7 @@ True
 (100, 'ecg200 (test, bundled)')
 """
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from rnnkit.io.parsing import source_name
 from rnnkit.io.sequence_files import read_labelled
 from rnnkit.io.sequences import LabelledSeries
 from rnnkit.io.sniff import PathLike
-from rnnkit.io.tables import read_panel, read_series
+from rnnkit.io.tables import LongFormat, read_panel, read_series
 
 DataSource = PathLike | pd.DataFrame | pd.Series  # a file, a bundled name, or a frame
 FORMATS = ("auto", "table", "m4")  # what ``format`` may say of a series file
@@ -154,9 +155,19 @@ def load_series(data: DataSource, columns: list[str] | None = None, *, date_colu
     if _dataset(data, "series") is not None:
         return _bundled_table(bundled(data), columns, id_column, series)
     one = series if isinstance(series, str) else (names[0] if names else "")
-    frame, report = read_series(data, date_column or None, columns, sep=sep or None,
-                                decimal=decimal or None, id_column=id_column or None,
-                                series=one or None, **times)
+    try:
+        frame, report = read_series(data, date_column or None, columns, sep=sep or None,
+                                    decimal=decimal or None, id_column=id_column or None,
+                                    series=one or None, **times)
+    except LongFormat as long:
+        if not many or id_column:
+            raise
+        panel, record = _panel(data, date_column, columns, long.id_column, [], sep, decimal,
+                               times)
+        warnings.warn(f"{_record_name(data)}: one series per {long.id_column!r} (long format): "
+                      f"{len(panel)} series, one model for all; `id_column` {long.id_column} "
+                      "with `series` <id> forecasts one", stacklevel=2)
+        return panel, record
     return frame, {"source": _record_name(data), "cleaning": report.to_dict()}
 
 

@@ -4,7 +4,8 @@ with a report of what was cleaned.
 :func:`read_series` decodes the file (UTF-8 with or without a BOM, UTF-16 with a BOM, gzip),
 detects the separator and the decimal mark, keeps one series of a long-format file, finds the
 time column (dates, Unix epoch seconds or milliseconds, or integer steps), and cleans: sort,
-drop repeated rows, forward-fill empty cells. Every cell is an empty cell or a finite number;
+drop repeated rows, forward-fill empty cells, insert missing times on the series' regular
+axis (:mod:`rnnkit.io.gaps`). Every cell is an empty cell or a finite number;
 anything else is an :class:`~rnnkit._checks.InputError` naming the file, line and column.
 The cells are read and parsed by :mod:`rnnkit.io.parsing`. This module imports no torch.
 """
@@ -157,7 +158,10 @@ def read_series(
     ``id_column`` and ``series``); sort by time (stable); for each repeated time keep the
     last row and warn with the count; fill empty cells with the last earlier value of their
     column; drop the leading rows that still have an empty cell.
-    Missing times are not inserted. A cell is empty or a finite number of magnitude at most
+    Then the times are put on their regular axis (:func:`rnnkit.io.gaps.regular_axis`): the
+    spacing inferred (business days, months, a fixed step), missing times inserted and filled
+    as ``gaps`` says (one warning), irregular times refused unless ``gaps`` is "keep"; the
+    report's ``inserted`` and ``spacing`` say what was found. A cell is empty or a finite number of magnitude at most
     ``MAX_MAGNITUDE`` (1e150: rnnkit squares values, and float64 holds squares up to 1.8e308);
     anything else (``n/a``, ``inf``, ``$12``) is an error, never silently turned into a missing
     value.
@@ -250,7 +254,8 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
         columns = [c for c in raw.columns if c not in (date_column, id_column)
                    and is_numeric(raw[c], how["decimal"])]
         if not columns:
-            raise InputError(f"{path} has no numeric column besides the dates in {date_column!r}")
+            raise InputError(f"{path} has no numeric column besides the dates in "
+                             f"{date_column!r}{_first_text(raw, (date_column, id_column), unit)}")
     time = parse_time(path, raw[date_column], unit, **order)
     values = {c: parse_numbers(path, raw[c], unit, how["decimal"]) for c in columns}
     grouped = any(is_grouped(raw[c], how["decimal"]).any() for c in columns)
@@ -274,6 +279,18 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
                             inserted=inserted, spacing=spacing, gaps=times["gaps"], **how)
     return frame, report
 
+
+
+def _first_text(raw: pd.DataFrame, skip: tuple, unit: str) -> str:
+    """Where a column that is not numeric shows it: ": 'Close' holds '$100.13' on line 2, not
+    a number", for the first other column with a cell, or ""."""
+    for name in (c for c in raw.columns if c not in skip):
+        cells = raw[name].dropna().astype(str).str.strip()
+        cells = cells[cells != ""]
+        if len(cells):
+            return (f": {name!r} holds {cells.iloc[0]!r} on {unit} {cells.index[0]}, "
+                    "not a number")
+    return ""
 
 
 def _id_summary(ids: pd.Series) -> tuple[int, str]:
@@ -304,6 +321,14 @@ def _one_series(path: PathLike, raw: pd.DataFrame, id_column: str,
     return raw[keep]
 
 
+class LongFormat(InputError):
+    """A long-format file read as one series; ``id_column`` is the column naming the series."""
+
+    def __init__(self, message: str, id_column: str) -> None:
+        super().__init__(message)
+        self.id_column = id_column
+
+
 def _refuse_long_format(path: PathLike, raw: pd.DataFrame, time: pd.Index, unit: str,
                         used: list[str], decimal: str) -> None:
     """Raise if a text column names the series: it makes the repeated times unique, and it has
@@ -322,10 +347,10 @@ def _refuse_long_format(path: PathLike, raw: pd.DataFrame, time: pd.Index, unit:
         if not pd.DataFrame({"t": np.asarray(time), "id": ids.to_numpy()}).duplicated().any():
             count, example = _id_summary(ids)
             what = "dates" if isinstance(time, pd.DatetimeIndex) else "steps"
-            raise InputError(f"{path}: {what} repeat ({when} on {unit}s {raw.index[earlier]} and "
-                             f"{raw.index[later]}): this looks like a long-format file with one "
-                             f"series per {name!r}; pass `id_column` {name} and `series` <one of "
-                             f"{count}, e.g. {example}>")
+            raise LongFormat(f"{path}: {what} repeat ({when} on {unit}s {raw.index[earlier]} "
+                             f"and {raw.index[later]}): this looks like a long-format file with "
+                             f"one series per {name!r}; pass `id_column` {name} and `series` "
+                             f"<one of {count}, e.g. {example}>", name)
 
 
 

@@ -253,8 +253,9 @@ def run(job: ForecastJob) -> JobResult:
     forecaster.save(out / "model", data=reading_recipe(job), run=runtime.record())
     decimals = written_decimals(np.concatenate([frame[target].to_numpy(float) for frame in (
         data.values() if many else [data])]))  # forecasts as precise as the data, no more
-    write_text_atomic(out / "predictions.csv", predictions.round(decimals).to_csv(index=False))
-    write_text_atomic(out / "future.csv", future.round(decimals).to_csv())
+    write_text_atomic(out / "predictions.csv",
+                      _rounded(predictions, decimals).to_csv(index=False))
+    write_text_atomic(out / "future.csv", _rounded(future, decimals).to_csv())
     write_json_atomic(out / "metrics.json", metrics)
     written = ["metrics.json", "predictions.csv", "future.csv", "model/"]
     if many:
@@ -276,6 +277,11 @@ def run(job: ForecastJob) -> JobResult:
             f"{target}: {job.model.upper()} against the baselines on the test part",
             forecaster.season_)
     return optional_outputs(JobResult(metrics, lines, out, written), figures)
+
+
+def _rounded(frame, decimals: int):
+    """``frame`` with its float columns rounded to ``decimals`` (times and ids untouched)."""
+    return frame.round({c: decimals for c in frame.columns if frame[c].dtype.kind == "f"})
 
 
 def _loss_label(forecaster: Forecaster) -> str:
