@@ -140,3 +140,15 @@ def test_new_sequences_without_labels_are_read_whole(tmp_path):
                                 for k, row in enumerate(values)) + "\n")
     data = read_labelled(tagged, labelled=False, classes=("1", "-1"))
     assert data.labels == ("-1", "1", "-1", "1") and data.values[0].shape == (6, 1)
+
+
+def test_a_file_without_times_is_read_as_steps_when_asked(tmp_path, capsys):
+    path = tmp_path / "plain.csv"
+    path.write_text("sales\n" + "".join(f"{v}\n" for v in _sales(120)["sales"]))
+    out = tmp_path / "o"
+    assert main(["forecast", "--data", str(path), *QUICK, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "has no date column" in err and "--no-dates" in err and err.count("\n") == 1
+    assert main(["forecast", "--data", str(path), "--no-dates", *QUICK, "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["data"]["rows"] == 120 and metrics["data"]["first"] == "0"

@@ -121,9 +121,11 @@ def command_parser(words: tuple[str, ...], job_cls: type, tunes: bool = False
 def as_flags(message: str, parameters: set[str]) -> str:
     """``message`` with the parameters it names written as flags: a leading ``name`` (the
     argument checks start with it) or a backticked ```name``` that is one of ``parameters``
-    becomes ``--name-with-dashes``."""
+    becomes ``--name-with-dashes``; ```no_name``` of a switch ``name``, ``--no-name``."""
     def flag(match: re.Match) -> str:
         name = match.group(2)
+        if name.startswith("no_") and name[3:] in parameters:  # a switch turned off: --no-x
+            return "--" + name.replace("_", "-")
         return "--" + name.replace("_", "-") if name in parameters else match.group(0)
 
     message = re.sub(r"(`)([a-z][a-z0-9_]*)`", flag, message)

@@ -79,11 +79,14 @@ class DataConfig:
                     "(the times as they are: event times, trading sessions)",
                     ("interpolate", "zero", "ffill", "error", "keep"))
 
+    dates: bool = opt(True, "the file has a time column; --no-dates: it has none, its rows in "
+                      "file order are the steps 0, 1, ...")
+
     def reading(self) -> dict:
         """How to read the data, as :func:`rnnkit.io.sources.load_series`'s keywords."""
         return {name: getattr(self, name) for name in (
             "date_column", "sep", "decimal", "id_column", "series", "test_data", "format",
-            "dayfirst", "date_format", "gaps")}
+            "dayfirst", "date_format", "gaps")} | {"no_dates": not self.dates}
 
 
 # What `rnnkit tune` varies by default, per job; `--space FILE.toml` changes it

@@ -92,7 +92,7 @@ def load_series(data: DataSource, columns: list[str] | None = None, *, date_colu
                 sep: str = "", decimal: str = "", id_column: str = "",
                 series: str | Sequence[str] = "", test_data: PathLike = "", format: str = "auto",
                 dayfirst: bool = False, date_format: str = "", gaps: str = "interpolate",
-                many: bool = True) -> tuple[Series, dict]:
+                no_dates: bool = False, many: bool = True) -> tuple[Series, dict]:
     """The series ``data`` holds, and a JSON-ready record of where they came from.
 
     Parameters
@@ -103,7 +103,7 @@ def load_series(data: DataSource, columns: list[str] | None = None, *, date_colu
     columns
         The value columns to keep, in this order; None: every numeric one. A first name ""
         leaves the target to the data (:func:`obvious_target`); the record's "target" names it.
-    date_column, sep, decimal, id_column, series, dayfirst, date_format, gaps
+    date_column, sep, decimal, id_column, series, dayfirst, date_format, gaps, no_dates
         How a table is read (:func:`~rnnkit.io.tables.read_series`), "" meaning detect or
         unused; ``series``: one id (a table), or several (a sequence, or ids separated by
         commas) or none with ``id_column`` (a panel).
@@ -132,7 +132,8 @@ def load_series(data: DataSource, columns: list[str] | None = None, *, date_colu
         found, record = load_series(data, None, date_column=date_column, sep=sep,
                                     decimal=decimal, id_column=id_column, series=series,
                                     test_data=test_data, format=format, dayfirst=dayfirst,
-                                    date_format=date_format, gaps=gaps, many=many)
+                                    date_format=date_format, gaps=gaps, no_dates=no_dates,
+                                    many=many)
         if record.get("format") == "m4":
             return found, record
         target = obvious_target(next(iter(found.values())) if isinstance(found, dict)
@@ -149,7 +150,8 @@ def load_series(data: DataSource, columns: list[str] | None = None, *, date_colu
     if layout == "m4":
         return _m4(str(data), str(test_data))
     names = _series_names(series)
-    times = {"dayfirst": dayfirst, "date_format": date_format, "gaps": gaps}
+    times = {"dayfirst": dayfirst, "date_format": date_format, "gaps": gaps,
+             "no_dates": no_dates}
     if layout == "panel" and many:
         return _panel(data, date_column, columns, id_column, names, sep, decimal, times)
     if _dataset(data, "series") is not None:

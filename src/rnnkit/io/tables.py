@@ -91,7 +91,7 @@ def read_series(
     path: PathLike | pd.DataFrame, date_column: str | None = None,
     columns: list[str] | None = None, *, sep: str | None = None, decimal: str | None = None,
     id_column: str | None = None, series: str | None = None, dayfirst: bool = False,
-    date_format: str = "", gaps: str = "interpolate",
+    date_format: str = "", gaps: str = "interpolate", no_dates: bool = False,
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Read a time series file into a float64 frame indexed by time, sorted and gap-filled.
 
@@ -126,8 +126,10 @@ def read_series(
         How dates are written: ``dayfirst`` reads 03.04.2022 as 3 April (without it the order
         is decided from the dates); ``date_format`` gives the strftime format outright.
     gaps
-        What fills the missing times of a regular series: "interpolate", "zero", "ffill" or
-        "error" (:mod:`rnnkit.io.gaps`).
+        What fills the missing times of a regular series: "interpolate", "zero", "ffill",
+        "error" or "keep" (:mod:`rnnkit.io.gaps`).
+    no_dates
+        The file has no time column: its rows, in file order, are the steps 0, 1, ...
 
     Returns
     -------
@@ -161,8 +163,8 @@ def read_series(
     Then the times are put on their regular axis (:func:`rnnkit.io.gaps.regular_axis`): the
     spacing inferred (business days, months, a fixed step), missing times inserted and filled
     as ``gaps`` says (one warning), irregular times refused unless ``gaps`` is "keep"; the
-    report's ``inserted`` and ``spacing`` say what was found. A cell is empty or a finite number of magnitude at most
-    ``MAX_MAGNITUDE`` (1e150: rnnkit squares values, and float64 holds squares up to 1.8e308);
+    report's ``inserted`` and ``spacing`` say what was found. A cell is empty or a finite
+    number of magnitude at most ``MAX_MAGNITUDE`` (1e150: rnnkit squares values, and float64 holds squares up to 1.8e308);
     anything else (``n/a``, ``inf``, ``$12``) is an error, never silently turned into a missing
     value.
 
@@ -198,7 +200,8 @@ def read_series(
     path = source_name(path)
     if id_column is not None:
         raw = _one_series(path, raw, id_column, series)
-    times = {"dayfirst": dayfirst, "date_format": date_format, "gaps": gaps}
+    times = {"dayfirst": dayfirst, "date_format": date_format, "gaps": gaps,
+             "no_dates": no_dates}
     return _series_from_raw(path, raw, unit, how, date_column, columns, id_column, series, times)
 
 
@@ -206,7 +209,7 @@ def read_panel(
     path: PathLike | pd.DataFrame, date_column: str | None = None,
     columns: list[str] | None = None, *, id_column: str, series: list[str] | None = None,
     sep: str | None = None, decimal: str | None = None, dayfirst: bool = False,
-    date_format: str = "", gaps: str = "interpolate",
+    date_format: str = "", gaps: str = "interpolate", no_dates: bool = False,
 ) -> dict[str, tuple[pd.DataFrame, CleaningReport]]:
     """Every series of a long-format file (or those in ``series``), each read as by
     :func:`read_series` with that ``series``: {id: (frame, report)} in the file's order.
@@ -226,7 +229,8 @@ def read_panel(
     wanted = list(dict.fromkeys(ids[ids != ""])) if series is None else [str(s).strip()
                                                                          for s in series]
     groups = dict(iter(raw.groupby(ids.to_numpy(), sort=False)))
-    times = {"dayfirst": dayfirst, "date_format": date_format, "gaps": gaps}
+    times = {"dayfirst": dayfirst, "date_format": date_format, "gaps": gaps,
+             "no_dates": no_dates}
     panel = {}
     for name in wanted:
         if name not in groups:
@@ -241,11 +245,15 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
                      id_column: str | None, series: str | None, times: dict,
                      ) -> tuple[pd.DataFrame, CleaningReport]:
     """The cleaned frame and report of one series' raw rows (the rest of read_series);
-    ``times``: read_series' dayfirst, date_format and gaps."""
+    ``times``: read_series' dayfirst, date_format, gaps and no_dates."""
     order = {"dayfirst": times["dayfirst"], "date_format": times["date_format"]}
-    if date_column is None:
+    no_dates = times.get("no_dates", False)
+    if no_dates and date_column is not None:
+        raise InputError(f"`date_column` {date_column} and `no_dates`: a file has a time column "
+                         "or not; drop one")
+    if date_column is None and not no_dates:
         date_column = _find_date_column(path, raw, skip=id_column, **order)
-    for name in [date_column, *(columns or [])]:
+    for name in [*([] if no_dates else [date_column]), *(columns or [])]:
         check_column(path, raw, name)
     if id_column is not None and id_column in (columns or []):
         raise InputError(f"{path}: {id_column!r} is the id column, not a value column; "
@@ -254,9 +262,11 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
         columns = [c for c in raw.columns if c not in (date_column, id_column)
                    and is_numeric(raw[c], how["decimal"])]
         if not columns:
-            raise InputError(f"{path} has no numeric column besides the dates in "
-                             f"{date_column!r}{_first_text(raw, (date_column, id_column), unit)}")
-    time = parse_time(path, raw[date_column], unit, **order)
+            dates = "" if no_dates else f" besides the dates in {date_column!r}"
+            raise InputError(f"{path} has no numeric column{dates}"
+                             f"{_first_text(raw, (date_column, id_column), unit)}")
+    time = (pd.Index(np.arange(len(raw), dtype=np.int64), name="step") if no_dates
+            else parse_time(path, raw[date_column], unit, **order))  # rows in file order
     values = {c: parse_numbers(path, raw[c], unit, how["decimal"]) for c in columns}
     grouped = any(is_grouped(raw[c], how["decimal"]).any() for c in columns)
     word = "date" if isinstance(time, pd.DatetimeIndex) else "step"
@@ -376,7 +386,8 @@ def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None,
             return name
     names = ", ".join(DATE_NAMES)
     raise InputError(f"{path} has no date column: none is named {names}, and none parses as "
-                     "dates in every row; pass `date_column`")
+                     "dates in every row; pass `date_column`, or `no_dates` when the rows "
+                     "have no times")
 
 
 
