@@ -164,9 +164,9 @@ def read_series(
     spacing inferred (business days, months, a fixed step), missing times inserted and filled
     as ``gaps`` says (one warning), irregular times refused unless ``gaps`` is "keep"; the
     report's ``inserted`` and ``spacing`` say what was found. A cell is empty or a finite
-    number of magnitude at most ``MAX_MAGNITUDE`` (1e150: rnnkit squares values, and float64 holds squares up to 1.8e308);
-    anything else (``n/a``, ``inf``, ``$12``) is an error, never silently turned into a missing
-    value.
+    number of magnitude at most ``MAX_MAGNITUDE`` (1e150: rnnkit squares values, and float64
+    holds squares up to 1.8e308); anything else (``n/a``, ``inf``, ``$12``) is an error, never
+    silently turned into a missing value.
 
     Raises
     ------
