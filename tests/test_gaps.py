@@ -174,9 +174,15 @@ def test_a_missing_integer_step_is_inserted(tmp_path):
 def test_each_series_of_a_panel_is_filled_on_its_own(tmp_path):
     path = tmp_path / "panel.csv"
     path.write_text("Date,Name,Close\n2020-01-01,A,1\n2020-01-03,A,3\n2020-01-04,A,4\n"
-                    "2020-01-01,B,5\n2020-01-02,B,6\n2020-01-03,B,7\n")
-    with pytest.warns(UserWarning, match="1 missing date inserted"):
+                    "2020-01-01,B,5\n2020-01-02,B,6\n2020-01-03,B,7\n"
+                    "2020-01-01,C,1\n2020-01-02,C,2\n2020-01-04,C,4\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         panel = read_panel(path, id_column="Name")
+    assert [str(w.message) for w in caught] == [  # one warning for the file, not per series
+        f"{path}: 2 of 3 series were cleaned on the way in (series A: 1 missing date inserted "
+        "(spacing 1D) and interpolated; `gaps` sets how)"]
+    assert panel["C"][0]["Close"].tolist() == [1.0, 2.0, 3.0, 4.0]
     assert panel["A"][0]["Close"].tolist() == [1.0, 2.0, 3.0, 4.0] and panel["A"][1].inserted == 1
     assert panel["B"][1].inserted == 0 and panel["B"][1].spacing == "1D"
 

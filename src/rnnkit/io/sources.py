@@ -270,7 +270,8 @@ def _panel(data: DataSource, date_column: str, columns: list[str] | None, id_col
         "source": _record_name(data), "format": "long", "id_column": id_column,
         "series": len(panel), "rows": sum(len(frame) for frame, _ in panel.values()),
         "duplicates_dropped": sum(r["duplicates_dropped"] for r in reports),
-        "filled": sum(sum(r["filled"].values()) for r in reports)}
+        "filled": sum(sum(r["filled"].values()) for r in reports),
+        "inserted": sum(r.get("inserted", 0) for r in reports)}
 
 
 def _m4(train: str, test: str) -> tuple[dict[str, pd.DataFrame], dict]:

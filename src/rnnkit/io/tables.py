@@ -215,7 +215,8 @@ def read_panel(
     :func:`read_series` with that ``series``: {id: (frame, report)} in the file's order.
 
     The file is read and decoded once; each series is then cleaned on its own rows (its own
-    time column, sorting, duplicates and gaps).
+    time column, sorting, duplicates and gaps). What the cleaning says of the series is one
+    warning for the file: how many series, and the first one's words.
 
     Raises
     ------
@@ -231,12 +232,20 @@ def read_panel(
     groups = dict(iter(raw.groupby(ids.to_numpy(), sort=False)))
     times = {"dayfirst": dayfirst, "date_format": date_format, "gaps": gaps,
              "no_dates": no_dates}
-    panel = {}
+    panel, said = {}, {}
     for name in wanted:
         if name not in groups:
             _one_series(path, raw, id_column, name)  # raises, listing the ids there are
-        panel[name] = _series_from_raw(path, groups[name], unit, how, date_column, columns,
-                                       id_column, name, times)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            panel[name] = _series_from_raw(path, groups[name], unit, how, date_column, columns,
+                                           id_column, name, times)
+        if caught:
+            said[name] = "; ".join(str(w.message).removeprefix(f"{path}: ") for w in caught)
+    if said:
+        first = next(iter(said))
+        warnings.warn(f"{path}: {len(said)} of {len(panel)} series were cleaned on the way in "
+                      f"(series {first}: {said[first]})", stacklevel=2)
     return panel
 
 
