@@ -118,6 +118,11 @@ class ForecastJob(Job):
     """Forecast a series (default: the tutorial's AAPL Close) and score it against baselines."""
 
     covariates: str = opt("", "comma-separated extra input columns, e.g. 'Volume,High'")
+    known: str = opt("", "comma-separated columns known in advance (a promotion, a holiday "
+                     "flag, a planned price): inputs, and read at the forecast steps too; their "
+                     "values after the data come from --future-data")
+    future_data: str = opt("", "with --known: a file of the known columns at the times after "
+                           "the data (the next --horizon at least), read as --data is")
     features: str = opt("auto", "comma-separated inputs derived from the target: level (the "
                         "value itself), return, log_return, ma<n>, vol<n> (e.g. ma20), the "
                         "calendar hour, dow, month; auto = chosen from the training data")
@@ -285,6 +290,8 @@ class PredictJob(Job):
                     "model was trained on (a classifier: its test sequences), read as it was")
     date_column: str = opt("", "time column of the file; empty = the training run's, or detect")
     steps: int = opt(0, "steps to forecast; 0 = the model's horizon")
+    future_data: str = opt("", "a model trained with --known: a file of those columns at the "
+                           "times after the data")
     out: str = opt("", "write the forecast to this CSV file; empty = print it")
     runtime: RuntimeConfig = section(RuntimeConfig())
 

@@ -167,6 +167,30 @@ def is_seasonal(values: np.ndarray, season: int, z: float = 1.645) -> tuple[bool
 MIN_VALIDATION_ORIGINS = 10  # fewer, and the season is decided by the lag-m test alone
 
 
+def known_leads(frame: pd.DataFrame, future: pd.DataFrame | None, known: tuple[str, ...],
+                horizon: int) -> pd.DataFrame:
+    """The values of the ``known`` columns 1 .. H steps after each row of ``frame``.
+
+    Math (c a known column, row t, h = 1 .. H):
+        c+h [t] = c_{t+h}
+    read from the rows of ``frame`` after t, then from ``future`` (the rows after the frame's
+    end); NaN where neither reaches, which only windows that forecast past the data can meet.
+    Known in advance, these are no look-ahead: a promotion is planned before the day.
+
+    >>> frame = pd.DataFrame({"y": [1.0, 2.0, 3.0], "promo": [0.0, 1.0, 0.0]})
+    >>> known_leads(frame, pd.DataFrame({"promo": [1.0]}), ("promo",), 2)["promo+2"].tolist()
+    [0.0, 1.0, nan]
+    """
+    values = frame[list(known)]
+    if future is not None:
+        values = pd.concat([values, future[list(known)]], ignore_index=True)
+    else:
+        values = values.reset_index(drop=True)
+    leads = pd.DataFrame({f"{name}+{h}": values[name].shift(-h).to_numpy()
+                          for name in known for h in range(1, horizon + 1)})
+    return leads.iloc[: len(frame)].set_axis(frame.index)
+
+
 def seasonal_horizon(training: list[np.ndarray], season: int, val_fraction: float) -> int:
     """The horizon a series asks for when none is given: one season m when seasonal naive
     forecasts a season ahead better than naive on the validation part of most series'

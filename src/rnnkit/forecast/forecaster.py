@@ -39,7 +39,13 @@ from rnnkit.forecast.combine import (
     series_scale,
     stacked,
 )
-from rnnkit.forecast.features import Encoding, choose_encoding, derive_features, panel_encoding
+from rnnkit.forecast.features import (
+    Encoding,
+    choose_encoding,
+    derive_features,
+    known_leads,
+    panel_encoding,
+)
 from rnnkit.forecast.forecaster_files import (
     fitted_record,
     params_from_record,
@@ -89,6 +95,11 @@ class Forecaster(Estimator):
         ``NetworkRegressor`` (a recurrent stack trained through time) or a
         ``ReservoirRegressor`` (an echo state network with a ridge readout). The Forecaster
         only windows, scales and decodes.
+    known : columns known in advance (a promotion, a holiday flag, a planned price): inputs
+        as the covariates are, and their values at the H target times as well (the columns
+        ``<name>+1`` .. ``<name>+H``, :func:`~rnnkit.forecast.features.known_leads`), which
+        ``predict`` reads from its ``future_data`` (Darts' future covariates, NeuralForecast's
+        ``futr_exog``).
     features : model inputs per time step: "level" (the target itself, scaled), derived series
         of the target ("log_return", "return", "ma20", "vol20", ...), the calendar ("hour",
         "dow", "month") and ``covariates``; "auto": chosen from the training data.
@@ -129,7 +140,7 @@ class Forecaster(Estimator):
 
     def __init__(
         self, model: WindowModel = NetworkRegressor(), lookback: int = 60, horizon: int = 1,
-        target: str = "Close", covariates: tuple[str, ...] = (),
+        target: str = "Close", covariates: tuple[str, ...] = (), known: tuple[str, ...] = (),
         features: tuple[str, ...] | str = AUTO, target_kind: str = AUTO,
         window_norm: str = AUTO, season: int = 0, scaler: str = "standard",
         val_fraction: float = 0.1, ensemble: int = 1, id_column: str = "",
@@ -141,6 +152,7 @@ class Forecaster(Estimator):
         self.horizon = horizon
         self.target = target
         self.covariates = covariates
+        self.known = known
         self.features = features
         self.target_kind = target_kind
         self.window_norm = window_norm
@@ -167,6 +179,10 @@ class Forecaster(Estimator):
         check_intervals(self.intervals)
         if not self.features and not self.covariates:
             raise InputError("features and covariates are both empty: the model needs inputs")
+        both = [name for name in self.known if name in (self.target, *self.covariates)]
+        if both:
+            raise InputError(f"{both[0]!r} is in `known` and is the target or one of the "
+                             "`covariates`: a known column is an input of its own")
 
     def check(self, data, test_fraction: float = 0.2, future: int = 0,
               test_size: int | dict[str, int] = 0) -> Encoding:
@@ -178,10 +194,11 @@ class Forecaster(Estimator):
         will choose.
         """
         self.check_params()
-        if future > self.horizon and self.covariates:
+        if future > self.horizon and (self.covariates or self.known):
+            names = ", ".join([*self.covariates, *self.known])
             raise InputError(f"`future` ({future}) > `horizon` ({self.horizon}) needs future "
-                             f"values of the covariates {', '.join(self.covariates)}: set "
-                             f"`future` to {self.horizon} or fewer, or drop `covariates`")
+                             f"values of the covariates {names}: set `future` to "
+                             f"{self.horizon} or fewer, or drop `covariates` and `known`")
         panel = to_panel(self, data)
         ends = {key: test_split(len(frame), key, test_fraction, test_size)
                 for key, frame in panel.items()}
@@ -221,16 +238,22 @@ class Forecaster(Estimator):
             reason = "set by the caller" + ("" if same else f" (auto would have chosen: {reason})")
         self.encoding_ = Encoding(features, kind, norm, reason, auto.selection)
 
-    def _inputs(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-        """The model's input columns and the target, computed causally (first rows dropped)."""
+    def _inputs(self, frame: pd.DataFrame, future: pd.DataFrame | None = None
+                ) -> tuple[pd.DataFrame, pd.Series]:
+        """The model's input columns and the target, computed causally (first rows dropped);
+        with ``known`` columns, their values 1 .. H steps ahead too (:func:`known_leads`, read
+        on past the data from ``future``)."""
         features = self.encoding_.features
         derived = [f for f in features if f != "level"]
-        table = derive_features(frame, self.target, list(self.covariates), derived)
+        table = derive_features(frame, self.target, [*self.covariates, *self.known], derived)
+        if self.known:
+            table = table.join(known_leads(frame, future, self.known, self.horizon))
         inputs = table if "level" in features else table.drop(columns=self.target)
         return inputs, table[self.target]
 
     def _level_columns(self, inputs: pd.DataFrame) -> list[int]:
-        return [i for i, c in enumerate(inputs.columns) if c == self.target or c in self.covariates]
+        levels = {self.target, *self.covariates, *self.known}
+        return [i for i, c in enumerate(inputs.columns) if c in levels]
 
     def _scaled_windows(self, key: str, inputs: pd.DataFrame) -> np.ndarray:
         """Every input window of one series, scaled by its own scaler (a view): (N-L+1, L, F)."""
@@ -335,14 +358,17 @@ class Forecaster(Estimator):
 
     # -- forecasting -----------------------------------------------------------------------
     def predict_panel(self, panel: dict[str, pd.DataFrame],
-                      origins_from: dict[str, int] | None = None) -> dict[str, WindowForecasts]:
+                      origins_from: dict[str, int] | None = None,
+                      futures: dict[str, pd.DataFrame] | None = None,
+                      ) -> dict[str, WindowForecasts]:
         """Forecasts from the windows of every series of ``panel`` ({id: frame}, as
         :func:`~rnnkit.forecast.panels.to_panel` makes it), all series through the networks at
         once, combined (:func:`~rnnkit.forecast.combine.stacked`) as ``combine`` says.
 
         ``origins_from`` {id: row}: forecast only from origins at that row of the series' frame
         or later (at least the last one); by default from every window. Scoring a test part or
-        forecasting the future reads a few windows, not the whole history.
+        forecasting the future reads a few windows, not the whole history. ``futures`` {id:
+        frame}: the ``known`` columns' values after each frame's end.
         """
         self.check_fitted()
         fallback = getattr(self, "fallback_", [])
@@ -357,7 +383,7 @@ class Forecaster(Estimator):
         for key, frame in panel.items():
             if key in fallback:
                 continue
-            inputs, series = self._inputs(frame)
+            inputs, series = self._inputs(frame, (futures or {}).get(key))
             if len(inputs) < self.lookback:
                 raise InputError(f"need at least lookback={self.lookback} usable rows"
                                  f"{' of ' + key if key else ''}, got {len(inputs)}")
@@ -396,7 +422,7 @@ class Forecaster(Estimator):
         forecasts = self.predict_panel(to_panel(self, data))
         return forecasts[""] if list(forecasts) == [""] else forecasts
 
-    def predict(self, data, steps: int | None = None) -> pd.DataFrame:
+    def predict(self, data, steps: int | None = None, future_data=None) -> pd.DataFrame:
         """Forecast ``steps`` (default: horizon) values after the end of ``data``.
 
         Beyond the horizon the forecast rolls forward, feeding its own predictions back as
@@ -405,9 +431,13 @@ class Forecaster(Estimator):
         weekday-only daily data) with the target's column, for an ensemble its spread, and the
         intervals' lo_<level>, hi_<level> (NaN past the horizon: calibrated up to it only).
         Many: the same in long form, with the series' id as the first column.
+        ``future_data``: with ``known`` columns, their values at the next ``horizon`` times
+        (a frame indexed by them, or a dict / long frame of them by series).
         """
         self.check_fitted()
-        return roll_forward(self, to_panel(self, data), self.horizon if steps is None else steps)
+        futures = None if future_data is None else to_panel(self, future_data, known_only=True)
+        return roll_forward(self, to_panel(self, data), self.horizon if steps is None else steps,
+                            futures)
 
     # -- persistence -----------------------------------------------------------------------
     def to(self, device: str) -> "Forecaster":

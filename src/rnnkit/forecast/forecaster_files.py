@@ -25,6 +25,7 @@ def params_record(forecaster) -> dict:
               if name != "model"}
     features = forecaster.features
     record["covariates"] = list(forecaster.covariates)
+    record["known"] = list(forecaster.known)
     record["features"] = features if isinstance(features, str) else list(features)
     record["intervals"] = list(forecaster.intervals)
     return record | {"model": {"kind": forecaster.model.kind,
@@ -37,6 +38,7 @@ def params_from_record(record: dict, model) -> dict:
     record = {"combine": "none", "intervals": []} | record  # older folders: the network alone
     return record | {"model": model, "intervals": tuple(record["intervals"]),
                      "covariates": tuple(record["covariates"]),
+                     "known": tuple(record.get("known", ())),
                      "features": features if isinstance(features, str) else tuple(features)}
 
 

@@ -23,19 +23,28 @@ def future_bands(windows: WindowForecasts, index: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index[:horizon]).reindex(index)
 
 
-def roll_forward(forecaster, panel: dict[str, pd.DataFrame], steps: int) -> pd.DataFrame:
+def roll_forward(forecaster, panel: dict[str, pd.DataFrame], steps: int,
+                 futures: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The next ``steps`` values of every series of ``panel`` ({id: frame}) from the fitted
-    ``forecaster`` (:meth:`~rnnkit.forecast.forecaster.Forecaster.predict` says the layout)."""
+    ``forecaster`` (:meth:`~rnnkit.forecast.forecaster.Forecaster.predict` says the layout);
+    ``futures``: the values of its ``known`` columns after each frame's end."""
     check_positive_int("steps", steps)
     target, horizon = forecaster.target, forecaster.horizon
-    if steps > horizon and forecaster.covariates:
+    known = tuple(getattr(forecaster, "known", ()))
+    if steps > horizon and (forecaster.covariates or known):
         raise InputError(f"steps ({steps}) > horizon ({horizon}) needs future values "
                          f"of the covariates; raise `horizon` instead")
-    panel = {key: frame[[target, *forecaster.covariates]] for key, frame in panel.items()}
+    if known:  # the known values after each series' end, the first horizon of them
+        futures = {key: future[future.index > panel[key].index[-1]]
+                   for key, future in (futures or {}).items() if key in panel}
+        _check_futures(panel, futures, known, horizon)
+    panel = {key: frame[[target, *forecaster.covariates, *known]]
+             for key, frame in panel.items()}
     done = {key: [] for key in panel}  # (time, value, spread) per series
     first = None  # the forecasts from the data's own last windows
     while len(next(iter(done.values()))) < steps:
-        forecasts = forecaster.predict_panel(panel, {key: len(f) - 1 for key, f in panel.items()})
+        forecasts = forecaster.predict_panel(panel, {key: len(f) - 1 for key, f in panel.items()},
+                                             futures)
         first = first or forecasts
         for key, last in forecasts.items():
             future = future_index(panel[key].index, horizon)
@@ -53,6 +62,19 @@ def roll_forward(forecaster, panel: dict[str, pd.DataFrame], steps: int) -> pd.D
         frames.append(frame if key == "" else frame.assign(**{column: key})[[column,
                                                                              *frame.columns]])
     return frames[0] if list(done) == [""] else pd.concat(frames)
+
+
+def _check_futures(panel: dict, futures: dict, known: tuple[str, ...], horizon: int) -> None:
+    """Every series has the known columns' values at the next ``horizon`` times (else one
+    line naming them)."""
+    for key in panel:
+        future = futures.get(key)
+        rows = 0 if future is None else len(future)
+        if rows < horizon or future[list(known)].iloc[:horizon].isna().any(axis=None):
+            where = f" of series {key}" if key else ""
+            raise InputError(f"the model reads {', '.join(known)} at the {horizon} times after "
+                             f"the data{where}; `future_data` has {rows} rows with them: give "
+                             "their values for the next horizon")
 
 
 __all__ = ["future_bands", "roll_forward"]

@@ -44,11 +44,13 @@ def test_split(n_rows: int, key: str, test_fraction: float, test_size: int | dic
     return end
 
 
-def to_panel(forecaster, data) -> dict[str, pd.DataFrame]:
+def to_panel(forecaster, data, known_only: bool = False) -> dict[str, pd.DataFrame]:
     """The series of ``data`` by id: a dict of frames, a long frame split on the forecaster's
-    ``id_column``, or one series (DataFrame / Series) under the id ""."""
+    ``id_column``, or one series (DataFrame / Series) under the id "". ``known_only``: the
+    frames hold the forecaster's ``known`` columns alone (the future of ``predict``)."""
+    target = forecaster.known[0] if known_only else forecaster.target
     if isinstance(data, dict):
-        panel = {str(key): as_frame(frame, forecaster.target) for key, frame in data.items()}
+        panel = {str(key): as_frame(frame, target) for key, frame in data.items()}
     elif forecaster.id_column:
         if not isinstance(data, pd.DataFrame) or forecaster.id_column not in data.columns:
             raise InputError(f"id_column {forecaster.id_column!r} not found; columns: "
@@ -56,10 +58,10 @@ def to_panel(forecaster, data) -> dict[str, pd.DataFrame]:
         row_numbers = isinstance(data.index, pd.RangeIndex)  # each series' own, then
         panel = {str(key): as_frame(rows.drop(columns=forecaster.id_column).reset_index(
                      drop=True) if row_numbers else rows.drop(columns=forecaster.id_column),
-                                    forecaster.target)
+                                    target)
                  for key, rows in data.groupby(forecaster.id_column, sort=False)}
     else:
-        return {"": as_frame(data, forecaster.target)}
+        return {"": as_frame(data, target)}
     if not panel:
         raise InputError("data holds no series")
     return panel

@@ -57,6 +57,7 @@ def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
     forecaster = Forecaster(
         model, lookback=lookback, horizon=job.horizon or horizon,
         target=target or job.source.target, covariates=split_names(job.covariates),
+        known=split_names(job.known),
         features=AUTO if job.features == AUTO else split_names(job.features),
         target_kind=job.target_kind, window_norm=job.window_norm, season=job.season or season,
         scaler=job.scaler, val_fraction=job.val_fraction,
@@ -123,6 +124,18 @@ def _levels(text: str) -> tuple[int, ...]:
                          ) from None
 
 
+def read_future(source: DataConfig, path: str, known: tuple[str, ...]):
+    """The known columns' values after the data, from ``path`` read as ``source`` reads its
+    data (None without known columns); refused before training when they are missing."""
+    if not known:
+        return None
+    if not path:
+        raise InputError(f"`known` {','.join(known)} needs `future_data`: a file of their "
+                         "values at the times after the data, for the forecast past it")
+    reading = source.reading() | {"test_data": "", "format": "table"}
+    return load_series(path, list(known), **reading)[0]
+
+
 def reading_recipe(job: ForecastJob) -> dict:
     """How to read the job's data again (kept with the model, for ``rnnkit predict``)."""
     recipe = asdict(job.source)
@@ -154,7 +167,8 @@ def start_job_runtime(job: ForecastJob) -> Runtime:
 
 def read_data(job: ForecastJob) -> tuple[dict | object, dict]:
     """The job's series and their record (:func:`load_data` with the job's columns)."""
-    return load_data(job.source, [job.source.target, *split_names(job.covariates)],
+    return load_data(job.source, [job.source.target, *split_names(job.covariates),
+                                  *split_names(job.known)],
                      job.horizon)
 
 
@@ -215,6 +229,7 @@ def run(job: ForecastJob) -> JobResult:
     forecaster = checked_forecaster(job, data, record)
     future_steps = job.future or forecaster.horizon
     test_size = record.pop("test_size")
+    future_data = read_future(job.source, job.future_data, forecaster.known)
     if job.model != "esn":
         runtime = widen_threads(runtime, job.runtime, recurrent_work(
             job.model, job.network.hidden_size, validation_batch(forecaster, data, job,
@@ -238,7 +253,7 @@ def run(job: ForecastJob) -> JobResult:
         return JobResult({}, [])
     result = backtest(forecaster, data, job.test_fraction, refit=False, test_size=test_size)
     seconds = time.perf_counter() - started
-    future = forecaster.predict(data, future_steps)
+    future = forecaster.predict(data, future_steps, future_data=future_data)
     predictions = result.predictions
     metrics = result.metrics | {
         "encoding": asdict(forecaster.encoding_), "selection": selection, "seconds": seconds,

@@ -15,7 +15,7 @@ from rnnkit.classify.classifier import SequenceClassifier
 from rnnkit.cli.config import DataConfig, PredictJob
 from rnnkit.cli.jobs import JobResult, start_runtime
 from rnnkit.cli.jobs.classify import predictions_frame
-from rnnkit.cli.jobs.forecast import load_data
+from rnnkit.cli.jobs.forecast import load_data, read_future
 from rnnkit.forecast.forecaster import Forecaster
 from rnnkit.io.files import model_kind, write_text_atomic
 from rnnkit.io.sources import load_sequences
@@ -30,9 +30,11 @@ def run(job: PredictJob) -> JobResult:
     if job.date_column:
         recipe = recipe | {"date_column": job.date_column}
     source = DataConfig(**{"target": forecaster.target} | recipe)
-    data, _ = load_data(source, [forecaster.target, *forecaster.covariates],
-                        forecaster.horizon)
-    future = forecaster.predict(data, job.steps or None)
+    data, _ = load_data(source, [forecaster.target, *forecaster.covariates,
+                                 *forecaster.known], forecaster.horizon)
+    future_data = (read_future(source, job.future_data, forecaster.known)
+                   if job.future_data else None)  # without it a model with known columns says so
+    future = forecaster.predict(data, job.steps or None, future_data=future_data)
     return _written(job, {"forecast": future}, future.to_csv())
 
 
