@@ -152,3 +152,21 @@ def test_a_file_without_times_is_read_as_steps_when_asked(tmp_path, capsys):
     assert main(["forecast", "--data", str(path), "--no-dates", *QUICK, "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["data"]["rows"] == 120 and metrics["data"]["first"] == "0"
+
+
+def test_a_backtest_plots_itself_in_python(tmp_path):
+    from matplotlib.figure import Figure
+
+    from rnnkit.forecast import backtest
+
+    frame = _sales(200)
+    net = NetworkRegressor(train=TrainConfig(epochs=1))
+    result = backtest(Forecaster(net, lookback=14, horizon=7, target="sales"), frame)
+    fig = result.plot(frame, tmp_path / "forecast.png")
+    assert isinstance(fig, Figure) and (tmp_path / "forecast.png").read_bytes()[:4] == b"\x89PNG"
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert {"training data", "actual", "model, 1 step ahead"} <= set(labels)
+    long = pd.concat([frame.assign(store=s) for s in ("a", "b")], ignore_index=True)
+    many = backtest(Forecaster(net, lookback=14, horizon=7, target="sales", id_column="store"),
+                    long, test_size=7)
+    assert len(many.plot().axes) == 3  # the best, median and worst series

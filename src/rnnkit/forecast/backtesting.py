@@ -45,6 +45,23 @@ class Backtest:
     forecaster: Forecaster
     per_series: pd.DataFrame | None = None
 
+    def plot(self, data=None, path=None):
+        """The test part's forecasts beside the baselines, as a matplotlib Figure (written to
+        ``path`` too when given): one series as ``rnnkit forecast``'s forecast.png (with the
+        end of the training part when ``data`` is given), many as its series.png."""
+        from rnnkit.io.plots import plot_forecast, plot_series_examples
+
+        target = self.forecaster.target
+        if self.per_series is not None:
+            return plot_series_examples(path, self.predictions, self.per_series, target)
+        history = pd.Series(dtype=float)
+        if data is not None:
+            values = to_panel(self.forecaster, data)[""][target]
+            history = values[values.index < self.predictions["date"].iloc[0]]
+        return plot_forecast(path, history, self.predictions, None, target,
+                             f"{target}: the forecast against the baselines on the test part",
+                             self.forecaster.season_)
+
 
 def backtest(forecaster: Forecaster, data, test_fraction: float = 0.2, refit: bool = True,
              test_size: int | dict[str, int] = 0, **fit_kwargs) -> Backtest:

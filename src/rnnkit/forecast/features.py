@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from rnnkit._checks import InputError
+from rnnkit.forecast.metrics import diebold_mariano, verdict
 
 DERIVED_FORMS = ("'return', 'log_return', 'ma{n}', 'vol{n}' (n >= 2, e.g. 'ma20', 'vol20'), "
                  "and the calendar: 'hour', 'dow', 'month'")
@@ -215,7 +216,10 @@ def seasonal_on_validation(values: np.ndarray, season: int, horizon: int,
     validation rows, origins t = n - v .. n - 1 - H, steps h = 1 .. H):
         naive:           ŷ_{t+h} = y_t
         seasonal naive:  ŷ_{t+h} = y_{t+h-m·ceil(h/m)}
-        seasonal  <=>  MSE(seasonal naive) < MSE(naive)
+        seasonal  <=>  seasonal naive beats naive by the Diebold-Mariano test at 5% (its
+                       squared error lower, and significantly: a hair's difference on a
+                       random walk is noise, not a season); with no more origins than H,
+                       MSE(seasonal naive) < MSE(naive)
     These are the bases the targets are taken against ("diff"/"log_return" vs "sdiff"), so the
     network starts from the one that holds out better. The values given are the training part
     only: the test part is never read. None when m < 2 or fewer than
@@ -233,8 +237,12 @@ def seasonal_on_validation(values: np.ndarray, season: int, horizon: int,
     snaive = y[origins[:, None] + steps - season * np.ceil(steps / season).astype(int)]
     mse = {"naive": float(np.mean((actual - naive) ** 2)),
            "snaive": float(np.mean((actual - snaive) ** 2))}
+    seasonal, p_value = mse["snaive"] < mse["naive"], None
+    if len(origins) > horizon:
+        test = diebold_mariano(snaive - actual, naive - actual, horizon)
+        seasonal, p_value = verdict(test) == "beats", test["p_value"]
     return {"validation_origins": len(origins), "horizon": horizon, "season": season,
-            "mse": mse, "seasonal": mse["snaive"] < mse["naive"]}
+            "mse": mse, "p_value": p_value, "seasonal": seasonal}
 
 
 def choose_encoding(values: np.ndarray, index: pd.Index, season: int, horizon: int = 1,
@@ -267,8 +275,11 @@ def choose_encoding(values: np.ndarray, index: pd.Index, season: int, horizon: i
     else:
         seasonal, mse = selection["seasonal"], selection["mse"]
         ratio = mse["snaive"] / mse["naive"] if mse["naive"] > 0 else math.inf
+        significance = ("" if selection["p_value"] is None
+                        else f", Diebold-Mariano p = {selection['p_value']:.2g}")
         evidence = (f"on the last {selection['validation_origins']} training origins the "
-                    f"seasonal naive forecast's MSE is {ratio:.2f}x the naive one's")
+                    f"seasonal naive forecast's MSE is {ratio:.2f}x the naive one's"
+                    f"{significance}")
     if (values > 0).all() and not seasonal:
         return Encoding(("log_return",), "log_return", "none",
                         f"strictly positive and not seasonal at m = {season} ({evidence}): "

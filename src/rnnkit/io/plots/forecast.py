@@ -9,8 +9,8 @@ import pandas as pd
 from rnnkit.io.plots.figure import new_figure, readable_dates, save_figure
 
 
-def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFrame,
-                  future: pd.DataFrame | None, target: str, title: str, season: int = 1) -> None:
+def plot_forecast(path: str | Path | None, history: pd.Series, predictions: pd.DataFrame,
+                  future: pd.DataFrame | None, target: str, title: str, season: int = 1):
     """The tutorial's figure, readable for long series: the test part's one-step forecasts.
 
     ``predictions`` is :func:`rnnkit.forecast.backtesting.backtest`'s long form (origin, step, date,
@@ -19,6 +19,7 @@ def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFram
     one-step-ahead model, naive and seasonal-naive forecasts, then the future, with the model's
     95% interval shaded where ``predictions`` / ``future`` have lo_95 and hi_95. With H > 1 a
     second panel draws three whole H-step forecasts from origins spread over the test part.
+    Written to ``path`` (a PNG); the Figure is returned (to show it, e.g. in a notebook).
     """
     from matplotlib.figure import Figure
 
@@ -60,7 +61,14 @@ def plot_forecast(path: str | Path, history: pd.Series, predictions: pd.DataFram
             _plot_path(fig.add_subplot(grid[1, k]), predictions[predictions["origin"] == origin],
                        target if k == 0 else "", steps, legend=k == 0)
     fig.tight_layout()
-    save_figure(fig, path)
+    return _written(fig, path)
+
+
+def _written(fig, path: str | Path | None):
+    """``fig``, written to ``path`` first when there is one."""
+    if path is not None:
+        save_figure(fig, path)
+    return fig
 
 
 def _plot_path(ax, path: pd.DataFrame, target: str, steps: int, legend: bool) -> None:
@@ -111,11 +119,12 @@ def plot_error_by_step(path: str | Path, predictions: pd.DataFrame, season: int 
     save_figure(fig, path)
 
 
-def plot_series_examples(path: str | Path, predictions: pd.DataFrame, per_series: pd.DataFrame,
-                         target: str) -> None:
+def plot_series_examples(path: str | Path | None, predictions: pd.DataFrame,
+                         per_series: pd.DataFrame, target: str):
     """The best, median and worst series by the model's sMAPE against what happened: the last
     test origin's forecast (model, its 95% interval, seasonal naive), or for short horizons
-    (H < 8) the one-step forecasts of the last 200 test origins."""
+    (H < 8) the one-step forecasts of the last 200 test origins. Written to ``path`` (a PNG);
+    the Figure is returned."""
     from matplotlib.figure import Figure
 
     horizon = int(predictions["step"].max())
@@ -142,4 +151,4 @@ def plot_series_examples(path: str | Path, predictions: pd.DataFrame, per_series
         readable_dates(ax)
     fig.axes[0].legend(loc="upper left", fontsize="small")
     fig.tight_layout()
-    save_figure(fig, path)
+    return _written(fig, path)
