@@ -11,6 +11,7 @@ BPTT, initialisation, constraints on W_hh, the heads built on layers, gradient d
 from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from rnnkit.nn.constraints import apply_spectral_norm_, clamp_recurrent_spectrum_
 from rnnkit.nn.diagnostics import GradientFlowTracker, diagnose, gradient_flow
+from rnnkit.nn.dilated import DilatedGRU, DilatedLSTM, DilatedRNN
 from rnnkit.nn.init import seeded
 from rnnkit.nn.layers import GRU, LSTM, RNN
 from rnnkit.nn.models import (
@@ -23,7 +24,7 @@ from rnnkit.nn.models import (
 )
 from rnnkit.nn.recurrent import RecurrentLayer
 
-__all__ = ["GRU", "LSTM", "RNN", "CharLM", "GRUCell", "GradientFlowTracker", "LSTMCell",
-           "ModelConfig", "PooledClassifier", "RNNCell", "RecurrentLayer", "SequenceRegressor",
-           "SequenceTagger", "apply_spectral_norm_", "clamp_recurrent_spectrum_", "diagnose",
-           "gradient_flow", "recurrent_layer", "seeded"]
+__all__ = ["GRU", "LSTM", "RNN", "CharLM", "DilatedGRU", "DilatedLSTM", "DilatedRNN", "GRUCell",
+           "GradientFlowTracker", "LSTMCell", "ModelConfig", "PooledClassifier", "RNNCell",
+           "RecurrentLayer", "SequenceRegressor", "SequenceTagger", "apply_spectral_norm_",
+           "clamp_recurrent_spectrum_", "diagnose", "gradient_flow", "recurrent_layer", "seeded"]
