@@ -85,7 +85,8 @@ ESN = FORECAST | {"one_row.csv": "leaves no training or no held-out values of th
 # usable files that read exactly as clean.csv: a forecast of them is clean.csv's forecast
 READ_AS_CLEAN = ["unsorted_dates.csv", "duplicate_rows.csv", "utf8_bom.csv", "utf16_bom.csv",
                  "semicolons.csv", "tabs.tsv", "gzipped.csv.gz", "empty_other_column.csv"]
-QUICK = {"forecast": ["--epochs", "1", "--hidden-size", "8", "--lookback", "20", "--loss", "mse"],
+QUICK = {"forecast": ["--epochs", "1", "--hidden-size", "8", "--lookback", "20", "--loss", "mse",
+                      "--no-figures"],
          "esn": ["--units", "50",
                                                                       "--no-select"]}
 SCORES = ("model", "naive", "drift")  # of a forecast

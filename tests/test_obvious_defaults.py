@@ -170,3 +170,13 @@ def test_a_backtest_plots_itself_in_python(tmp_path):
     many = backtest(Forecaster(net, lookback=14, horizon=7, target="sales", id_column="store"),
                     long, test_size=7)
     assert len(many.plot().axes) == 3  # the best, median and worst series
+
+
+def test_no_figures_writes_the_numbers_and_the_model_only(tmp_path):
+    path = tmp_path / "sales.csv"
+    _sales(200).to_csv(path, index=False)
+    out = tmp_path / "o"
+    assert main(["forecast", "--data", str(path), *QUICK, "--no-figures", "--out", str(out)]) == 0
+    assert not list(out.glob("*.png"))
+    assert {"metrics.json", "predictions.csv", "future.csv", "model"} <= {p.name for p in
+                                                                          out.iterdir()}

@@ -169,6 +169,8 @@ class ForecastJob(Job):
     out: str = opt("runs/forecast", "output folder")
     resume: bool = opt(False, "continue an interrupted run from OUT/checkpoints")
     progress: bool = opt(True, "show a progress bar")
+    figures: bool = opt(True, "draw the figures (forecast.png, loss.png, ...); --no-figures "
+                        "writes the numbers and the model only")
     source: DataConfig = section(DataConfig())
     network: ModelConfig = section(ModelConfig(hidden_size=32), omit=("cell",))
     # the default budget: AUTO_EPOCHS epochs of at most AUTO_EPOCH_BATCHES batches each (all

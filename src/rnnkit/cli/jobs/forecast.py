@@ -291,7 +291,8 @@ def run(job: ForecastJob) -> JobResult:
             predictions, future, target,
             f"{target}: {job.model.upper()} against the baselines on the test part",
             forecaster.season_)
-    return optional_outputs(JobResult(metrics, lines, out, written), figures)
+    return optional_outputs(JobResult(metrics, lines, out, written),
+                            figures if job.figures else {})
 
 
 def _rounded(frame, decimals: int):
