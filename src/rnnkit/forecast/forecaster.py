@@ -55,7 +55,13 @@ from rnnkit.forecast.forecaster_files import (
 from rnnkit.forecast.future import roll_forward
 from rnnkit.forecast.linear import fit_linear
 from rnnkit.forecast.metrics import infer_season, mase_scale
-from rnnkit.forecast.panels import test_split, to_panel, usable
+from rnnkit.forecast.panels import (
+    check_target_values,
+    standardised_static,
+    test_split,
+    to_panel,
+    usable,
+)
 from rnnkit.forecast.targets import (
     TARGET_KINDS,
     decode_targets,
@@ -263,7 +269,7 @@ class Forecaster(Estimator):
     def _targets(self, frame: pd.DataFrame):
         """One series' training rows cut: (inputs, split, window parts, y)."""
         inputs, series = self._inputs(frame)
-        _check_series(series, self.target)
+        check_target_values(series, self.target)
         split = chronological_split(len(inputs), test_fraction=0.0,
                                     val_fraction=self.val_fraction, min_val_rows=self.horizon)
         parts = window_parts(split, self.lookback, self.horizon)
@@ -279,18 +285,6 @@ class Forecaster(Estimator):
         if self.static_:
             parts.append(np.asarray(self.static_[key]))
         return np.concatenate(parts) if parts else None
-
-    def _fit_static(self, static: pd.DataFrame | None, keys: list[str]) -> dict:
-        """Each series' static covariates, standardised over the series ({} without them)."""
-        if static is None:
-            return {}
-        static = static.copy()
-        static.index = static.index.astype(str)
-        missing = [key for key in keys if key not in static.index]
-        if missing:
-            raise InputError(f"static covariates lack the series {', '.join(missing[:5])}")
-        values = Scaler("standard").fit_transform(static.loc[keys].to_numpy(float))
-        return {key: row.tolist() for key, row in zip(keys, values, strict=True)}
 
     def fit(self, data, *, static: pd.DataFrame | None = None,
             checkpoint_dir: str | Path | None = None, resume: bool = False,
@@ -316,7 +310,7 @@ class Forecaster(Estimator):
         self.mase_scales_ = {key: mase_scale(every[key][self.target].to_numpy(float),
                                              self.season_) for key in self.fallback_}
         self.train_ends_ = {key: every[key].index[-1] for key in self.fallback_}
-        self.static_ = self._fit_static(static, self.series_)
+        self.static_ = standardised_static(static, self.series_)
         pieces = {"fit": ([], [], []), "val": ([], [], [])}
         linear, val_origins = [], {}
         for key, frame in panel.items():
@@ -473,14 +467,6 @@ class Forecaster(Estimator):
 def _extras(extras: list) -> list[np.ndarray] | None:
     """The constant inputs of each piece, or None when the series have none."""
     return None if extras[0] is None else extras
-
-
-def _check_series(prices: pd.Series, target: str) -> None:
-    values = prices.to_numpy(float)
-    if np.isnan(values).any():
-        raise InputError(f"column {target!r} has NaN values left after cleaning")
-    if np.ptp(values) == 0:
-        raise InputError(f"column {target!r} is constant: there is nothing to forecast")
 
 
 __all__ = ["Forecaster", "WindowForecasts"]

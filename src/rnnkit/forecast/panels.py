@@ -6,12 +6,14 @@ A panel is a dict {id: frame}, each frame one series indexed by time; one series
 
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from rnnkit._checks import InputError
 from rnnkit.forecast.windows import chronological_split
 from rnnkit.io.parsing import DATE_NAMES
 from rnnkit.io.tables import read_series
+from rnnkit.training.scaling import Scaler
 
 
 def as_frame(data: pd.DataFrame | pd.Series, target: str) -> pd.DataFrame:
@@ -84,6 +86,29 @@ def usable(forecaster, panel: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
                       f"{', '.join(short[:5])}{' ...' if len(short) > 5 else ''}",
                       stacklevel=3)
     return {key: frame for key, frame in panel.items() if key not in short}
+
+
+def standardised_static(static: pd.DataFrame | None, keys: list[str]) -> dict:
+    """Each series' static covariates (a frame indexed by series id), standardised over the
+    series: {id: [values]}, {} without them."""
+    if static is None:
+        return {}
+    static = static.copy()
+    static.index = static.index.astype(str)
+    missing = [key for key in keys if key not in static.index]
+    if missing:
+        raise InputError(f"static covariates lack the series {', '.join(missing[:5])}")
+    values = Scaler("standard").fit_transform(static.loc[keys].to_numpy(float))
+    return {key: row.tolist() for key, row in zip(keys, values, strict=True)}
+
+
+def check_target_values(values: pd.Series, target: str) -> None:
+    """Refuse a target with NaN left after cleaning, or a constant one."""
+    values = values.to_numpy(float)
+    if np.isnan(values).any():
+        raise InputError(f"column {target!r} has NaN values left after cleaning")
+    if np.ptp(values) == 0:
+        raise InputError(f"column {target!r} is constant: there is nothing to forecast")
 
 
 MIN_LOOKBACK = 4  # below this a window shows too little to learn from: such series fall back
