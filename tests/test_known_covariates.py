@@ -96,3 +96,19 @@ def test_the_command_line_reads_the_plan_from_a_second_file(tmp_path, capsys):
     assert "--future-data has 0 rows" in capsys.readouterr().err
     assert main(["predict", "--model", str(out / "model"), "--future-data", str(future)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 1 + 3
+
+
+def test_the_linear_model_is_told_the_plan_too():
+    """The scoreboard's linear model reads the known values as regressors, so the network is
+    measured against a linear model that knows what it knows."""
+    from rnnkit.forecast.linear import LinearModel
+
+    frame, _ = _promotions()
+    net = NetworkRegressor(ModelConfig(hidden_size=8), TrainConfig(epochs=1))
+    told, blind = (backtest(Forecaster(net, lookback=14, horizon=3, target="sales", known=known),
+                            frame) for known in (("promo",), ()))
+    assert told.metrics["linear"]["mae"] < 0.5 * blind.metrics["linear"]["mae"]
+    linear = told.forecaster.linear_
+    assert (linear.exog, linear.lookback) == (3, 14)  # promo+1 .. promo+3
+    again = LinearModel.from_dict(linear.to_dict())
+    assert (again.exog, again.lookback) == (3, 14)

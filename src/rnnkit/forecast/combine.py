@@ -51,6 +51,7 @@ class WindowForecasts:
     linear: np.ndarray | None = None
     bands: dict = field(default_factory=dict)
     first: int = 0
+    known: np.ndarray | None = None  # the known columns' values ahead of every usable row
 
     @property
     def windowed(self) -> np.ndarray:
@@ -191,7 +192,9 @@ def _components(forecaster, key: str, frame, windows: WindowForecasts) -> dict:
     """Each component's forecasts (M, H) from every window of one series."""
     raw = frame[forecaster.target].to_numpy(float)
     return {"network": windows.mean,
-            "linear": forecaster.linear_.predict(windows.windowed, series_scale(forecaster, key)),
+            "linear": forecaster.linear_.predict(
+                windows.windowed, series_scale(forecaster, key),
+                None if windows.known is None else windows.known[windows.first:]),
             "snaive": seasonal_naive_forecast(raw, windows.origin_rows, forecaster.horizon,
                                               forecaster.season_),
             "naive": naive_forecast(windows.last, forecaster.horizon)}

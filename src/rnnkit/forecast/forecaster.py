@@ -257,6 +257,13 @@ class Forecaster(Estimator):
         inputs = table if "level" in features else table.drop(columns=self.target)
         return inputs, table[self.target]
 
+    def _known_inputs(self, inputs: pd.DataFrame) -> np.ndarray | None:
+        """The known columns' values at the H target times of every row (N, K·H), or None."""
+        if not self.known:
+            return None
+        return inputs[[f"{name}+{h}" for name in self.known
+                       for h in range(1, self.horizon + 1)]].to_numpy(float)
+
     def _level_columns(self, inputs: pd.DataFrame) -> list[int]:
         levels = {self.target, *self.covariates, *self.known}
         return [i for i, c in enumerate(inputs.columns) if c in levels]
@@ -328,7 +335,8 @@ class Forecaster(Estimator):
             self.mase_scales_[key] = mase_scale(frame[self.target].to_numpy(float), self.season_)
             self.train_ends_[key] = frame.index[-1]
             values = frame[self.target].to_numpy(float)[len(frame) - len(inputs):]
-            linear.append((values, series_scale(self, key), parts["fit"], parts["val"]))
+            linear.append((values, series_scale(self, key), parts["fit"], parts["val"],
+                           self._known_inputs(inputs)))
             origin = len(frame) - len(inputs) + self.lookback - 1  # window 0's row in frame
             val_origins[key] = slice(origin + parts["val"].start, origin + parts["val"].stop)
         columns, norm = self._level_columns(inputs), self.encoding_.window_norm
@@ -384,7 +392,8 @@ class Forecaster(Estimator):
             windows = self._scaled_windows(key, inputs)
             first_origin = len(frame) - len(inputs) + self.lookback - 1  # window 0's, in frame
             skip = min(max(origins_from.get(key, 0) - first_origin, 0), len(windows) - 1)
-            prepared[key] = (frame, series.to_numpy(float), first_origin, skip)
+            prepared[key] = (frame, series.to_numpy(float), first_origin, skip,
+                             self._known_inputs(inputs))
             pieces.append(windows[skip:])
         if not prepared:
             return forecasts
@@ -392,7 +401,7 @@ class Forecaster(Estimator):
                          _extras([self._extra(key) for key in prepared]))
         scaled = [m.predict(x) for m in self.models_]  # (M_all, H) per member
         kind = self.encoding_.target_kind
-        for k, (key, (frame, values, first_origin, skip)) in enumerate(prepared.items()):
+        for k, (key, (frame, values, first_origin, skip, known)) in enumerate(prepared.items()):
             rows = slice(int(x.offsets[k]), int(x.offsets[k + 1]))
             n = skip + rows.stop - rows.start  # the series' windows, the skipped ones included
             base = target_base(values, self.lookback, n, self.horizon, kind, self.season_)
@@ -402,7 +411,7 @@ class Forecaster(Estimator):
                 last=last_values(values, self.lookback, n)[skip:], mean=decoded.mean(axis=0),
                 spread=decoded.std(axis=0),
                 origin_rows=np.arange(first_origin + skip, len(frame)), series=values,
-                first=skip))
+                first=skip, known=known))
         return {key: forecasts[key] for key in panel}
 
     def predict_windows(self, data):
