@@ -506,6 +506,8 @@ def test_m4_files_train_one_global_model_scored_as_the_competition(tmp_path, cap
     for png in ("error_by_step.png", "series.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
     assert "naive2" in stdout and "OWA" in stdout
+    assert stdout.count("series by series") == 1  # one origin per series: said once
+    assert "Diebold-Mariano tests series by series: not tested (1 origins" in stdout
     selection = metrics["selection"]  # 3 seeds when they beat 1 on validation, else 1
     spread = "spread," if selection["chosen"]["ensemble"] == 3 else ""
     assert set(selection["ensemble"]) == {"1", "3"}

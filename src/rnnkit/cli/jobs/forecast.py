@@ -403,10 +403,16 @@ def panel_summary(metrics: dict) -> list[str]:
                  for name, width in (("smape", 9), ("mase", 8), ("owa", 7))]
         lines.append(f"{who:<8}{''.join(cells)}{m['mae']:>11.4g}")
     lines += _combination_lines(metrics)
-    for who, key in (("the model", "significance"), ("the network", "significance_network")):
-        for baseline, counts in metrics.get(key, {}).items():
-            said = ", ".join(f"{verdict}: {count}" for verdict, count in counts.items())
-            lines.append(f"{who} against {baseline}, series by series (Diebold-Mariano, 5%): "
-                         f"{said}")
+    tests = [(who, baseline, counts) for who, key in (("the model", "significance"),
+                                                      ("the network", "significance_network"))
+             for baseline, counts in metrics.get(key, {}).items()]
+    untested = {verdict for _, _, counts in tests for verdict in counts}
+    if len(untested) == 1 and next(iter(untested)).startswith("not tested"):  # M4: 1 origin
+        lines.append(f"Diebold-Mariano tests series by series: {next(iter(untested))}")
+        tests = []
+    for who, baseline, counts in tests:
+        said = ", ".join(f"{verdict}: {count}" for verdict, count in counts.items())
+        lines.append(f"{who} against {baseline}, series by series (Diebold-Mariano, 5%): "
+                     f"{said}")
     lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
     return lines
