@@ -77,7 +77,7 @@ def _worker(rank: int, kind: str, folder: str, stop_after: int) -> None:
                                                          history.records]},
                    Path(folder) / f"rank{rank}.pt")
     except _Stop:
-        pass
+        dist.barrier()  # both ranks stop at the same epoch: tear down together, not mid-op
     finally:
         dist.destroy_process_group()
 
