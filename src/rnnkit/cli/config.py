@@ -16,6 +16,7 @@ from rnnkit._fields import opt
 from rnnkit.classify.classifier import CLASS_WEIGHTS, CLASSIFY_RESERVOIR, NORMALIZATIONS
 from rnnkit.classify.members import CLASSIFY_NETWORK, CLASSIFY_TRAIN
 from rnnkit.io.datasets import dataset_names, described
+from rnnkit.io.gaps import GAPS
 from rnnkit.nn.models import POOLINGS, ModelConfig
 from rnnkit.reservoir import ReservoirConfig
 from rnnkit.training.loop import TrainConfig
@@ -77,7 +78,7 @@ class DataConfig:
     gaps: str = opt("interpolate", "missing times of a regular series: interpolate (levels, "
                     "linearly), zero (counts), ffill (the last value), error (refuse), or keep "
                     "(the times as they are: event times, trading sessions)",
-                    ("interpolate", "zero", "ffill", "error", "keep"))
+                    GAPS)
 
     dates: bool = opt(True, "the file has a time column; --no-dates: it has none, its rows in "
                       "file order are the steps 0, 1, ...")

@@ -130,7 +130,7 @@ def fitting_lookback(panel: dict[str, pd.DataFrame], lookback: int, horizon: int
     fit_rows = {}
     for key, frame in panel.items():
         train = test_split(len(frame), key, test_fraction, test_size)
-        fit_rows[key] = train - (max(round(train * val_fraction), horizon) if val_fraction else 0)
+        fit_rows[key] = chronological_split(train, 0.0, val_fraction, horizon).fit_end
     shortest = min(fit_rows, key=fit_rows.get)
     fits = fit_rows[shortest] - horizon - 2
     if fits >= lookback:

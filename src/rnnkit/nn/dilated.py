@@ -35,6 +35,12 @@ from rnnkit.nn.layers import GRU, LSTM, RNN
 class _Dilated:
     """What the three dilated layers share: the dilations, the residual sums, the forward."""
 
+    def __init__(self, input_size: int, hidden_size: int, dilations=(1,), *,
+                 residual: bool = False, **options) -> None:
+        dilations = self._checked(dilations)
+        super().__init__(input_size, hidden_size, num_layers=len(dilations), **options)
+        self._setup(dilations, residual)
+
     @staticmethod
     def _checked(dilations) -> tuple[int, ...]:
         """The dilations as ints, one per layer, each >= 1."""
@@ -119,32 +125,14 @@ class DilatedRNN(_Dilated, RNN):
         ((2, 10, 8), [(1, 2, 8), (4, 2, 8)])
     """
 
-    def __init__(self, input_size: int, hidden_size: int, dilations=(1,), *,
-                 residual: bool = False, **options) -> None:
-        dilations = self._checked(dilations)
-        super().__init__(input_size, hidden_size, num_layers=len(dilations), **options)
-        self._setup(dilations, residual)
-
 
 class DilatedLSTM(_Dilated, LSTM):
     """A stack of LSTM layers, layer k reading (h, c)_{t - d_k}; as :class:`DilatedRNN`, with
     the LSTM's own options (forget_bias, ...). Each layer's state is a pair (h, c)."""
 
-    def __init__(self, input_size: int, hidden_size: int, dilations=(1,), *,
-                 residual: bool = False, **options) -> None:
-        dilations = self._checked(dilations)
-        super().__init__(input_size, hidden_size, num_layers=len(dilations), **options)
-        self._setup(dilations, residual)
-
 
 class DilatedGRU(_Dilated, GRU):
     """A stack of GRU layers, layer k reading h_{t - d_k}; as :class:`DilatedRNN`."""
-
-    def __init__(self, input_size: int, hidden_size: int, dilations=(1,), *,
-                 residual: bool = False, **options) -> None:
-        dilations = self._checked(dilations)
-        super().__init__(input_size, hidden_size, num_layers=len(dilations), **options)
-        self._setup(dilations, residual)
 
 
 __all__ = ["DilatedGRU", "DilatedLSTM", "DilatedRNN"]

@@ -27,6 +27,7 @@ from rnnkit.forecast.metrics import skill
 from rnnkit.forecast.panels import fitting_lookback, test_split
 from rnnkit.forecast.selection import select_settings
 from rnnkit.forecast.window_models import PREDICT_BATCH, NetworkRegressor, ReservoirRegressor
+from rnnkit.forecast.windows import chronological_split
 from rnnkit.io.files import (
     prepare_out,
     write_json_atomic,
@@ -111,7 +112,8 @@ def validation_batch(forecaster: Forecaster, data, job: ForecastJob,
     horizon, windows = forecaster.horizon, 0
     for key, frame in panel.items():
         train = test_split(len(frame), key, job.test_fraction, test_size)
-        windows += max(max(round(train * job.val_fraction), horizon) - horizon + 1, 0)
+        split = chronological_split(train, 0.0, job.val_fraction, horizon)  # as fit cuts it
+        windows += max(split.train_end - split.fit_end - horizon + 1, 0)
     return max(min(windows, PREDICT_BATCH), job.train.batch_size)
 
 
