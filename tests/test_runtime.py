@@ -61,7 +61,7 @@ def test_start_sets_the_threads_it_reports():
     assert start(RuntimeConfig(), work=1e12).threads == default_threads(1e12)
 
 
-def test_widening_follows_the_largest_batch_and_never_overrides_threads(monkeypatch):
+def test_conformal_follows_the_largest_batch_and_never_overrides_threads(monkeypatch):
     monkeypatch.setattr("rnnkit.training.runtime.available_cores", lambda: 2)
     small = start(RuntimeConfig(), work=recurrent_work("lstm", 32, 64))
     assert small.threads == 1

@@ -15,6 +15,7 @@ from rnnkit._checks import InputError, check_in_range, check_non_negative_int, c
 from rnnkit._fields import opt
 from rnnkit.classify.classifier import CLASS_WEIGHTS, CLASSIFY_RESERVOIR, NORMALIZATIONS
 from rnnkit.classify.members import CLASSIFY_NETWORK, CLASSIFY_TRAIN
+from rnnkit.forecast.hybrid.config import HybridConfig
 from rnnkit.io.datasets import dataset_names, described
 from rnnkit.io.gaps import GAPS
 from rnnkit.nn.models import POOLINGS, ModelConfig
@@ -137,8 +138,10 @@ class ForecastJob(Job):
     season: int = opt(0, "seasonal period m of the seasonal-naive baseline and MASE; 0 = "
                       "inferred from the dates (hourly 24, daily 7, business-daily 5, ...)")
     model: str = opt("lstm", "recurrent cell, or esn: an echo state network (a fixed "
-                     "reservoir, the --units ... --ridge flags; readout by ridge regression)",
-                     ("lstm", "gru", "rnn", "esn"))
+                     "reservoir, the --units ... --ridge flags; readout by ridge regression), "
+                     "or hybrid: Holt-Winters per series and a dilated LSTM across them, "
+                     "learned together (ES-RNN; the --hidden ... --history flags)",
+                     ("lstm", "gru", "rnn", "esn", "hybrid"))
     select: bool = opt(True, "with --model esn: choose the ridge λ (1e-8 .. 1e2) by the "
                        "validation part's MSE; --no-select keeps --ridge")
     lookback: int = opt(0, "input window length; 0 = chosen on the validation part between "
@@ -181,6 +184,7 @@ class ForecastJob(Job):
                                              epoch_batches=AUTO_EPOCH_BATCHES),
                                  omit=("tbptt_steps",))
     reservoir: ReservoirConfig = section(ReservoirConfig(), omit=("washout",))
+    hybrid: HybridConfig = section(HybridConfig())
     runtime: RuntimeConfig = section(RuntimeConfig())
 
     def __post_init__(self) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from rnnkit._checks import InputError
 from rnnkit._fields import read_toml
 from rnnkit.cli.config import DataConfig
+from rnnkit.forecast.hybrid.config import HybridConfig
 from rnnkit.nn.models import ModelConfig
 from rnnkit.reservoir import ReservoirConfig
 from rnnkit.training.loop import TrainConfig
@@ -29,7 +30,8 @@ def _default(f: Any, defaults: Any) -> Any:
 
 # The --help headings: a section's flags go under its config's, the job's own under its name
 SECTION_GROUPS = {DataConfig: "data", ModelConfig: "model", TrainConfig: "training",
-                  ReservoirConfig: "reservoir", RuntimeConfig: "runtime"}
+                  ReservoirConfig: "reservoir", HybridConfig: "hybrid",
+                  RuntimeConfig: "runtime"}
 GROUPS = {
     "data": "where the series comes from and how its file is read",
     "model": "the recurrent network (rnnkit.nn.ModelConfig)",
@@ -37,6 +39,8 @@ GROUPS = {
     "through time": "gradient clipping, truncated BPTT and spectral constraints on W_hh",
     "reservoir": "the echo state network's reservoir and readout "
                  "(rnnkit.reservoir.ReservoirConfig)",
+    "hybrid": "the hybrid of --model hybrid: Holt-Winters per series and a dilated LSTM "
+              "(rnnkit.forecast.hybrid.HybridConfig)",
     "runtime": "threads, device and processes (rnnkit.training.runtime)",
     "output": "where the results go, resuming, and progress",
     "the study": "the Optuna study: trials, storage, search space (rnnkit tune)",

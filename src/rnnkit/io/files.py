@@ -170,7 +170,8 @@ def load_safetensors(path: PathLike) -> tuple[dict[str, "Tensor"], dict]:
 MODEL_FORMAT = 3  # 1: rnnkit 0.1.0's hand-written layouts; 2: 0.2.0's single-series forecasters
 WEIGHTS = "weights.safetensors"
 MODEL_KINDS = {  # kind: what writes it, as the messages name it
-    "Forecaster": "rnnkit forecast", "ESN": "rnnkit esn", "CharLM": "rnnkit text train",
+    "Forecaster": "rnnkit forecast", "HybridForecaster": "rnnkit forecast --model hybrid",
+    "ESN": "rnnkit esn", "CharLM": "rnnkit text train",
     "SequenceClassifier": "rnnkit classify",
     "checkpoint": "a training run (its checkpoints/ folder)",
 }

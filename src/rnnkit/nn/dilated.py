@@ -22,7 +22,6 @@ directions. States are per layer, h_0 / h_n a list of (d_k, B, H) tensors (for t
 of (h, c) pairs). Unidirectional, without projections.
 """
 
-import math
 
 import torch
 import torch.nn.functional as F

@@ -12,30 +12,30 @@ error_by_step.png and series.png.
 import time
 import warnings
 from dataclasses import asdict, replace
-from pathlib import Path
 
 import numpy as np
 
 from rnnkit._checks import InputError
-from rnnkit.cli.config import DataConfig, ForecastJob
+from rnnkit.cli.config import ForecastJob
 from rnnkit.cli.flags import job_record
-from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, start_runtime
-from rnnkit.forecast.backtesting import SCOREBOARD, backtest, training_part, walk_forward
-from rnnkit.forecast.features import seasonal_horizon
+from rnnkit.cli.jobs import EpochBar, JobResult, hybrid, split_names, start_runtime
+from rnnkit.cli.jobs.forecast_files import (
+    data_record,
+    interval_levels,
+    read_data,
+    read_future,
+    series_settings,
+    write_results,
+)
+from rnnkit.forecast.backtesting import backtest, training_part, walk_forward
 from rnnkit.forecast.forecaster import AUTO, Forecaster
-from rnnkit.forecast.metrics import skill
 from rnnkit.forecast.panels import fitting_lookback, test_split
 from rnnkit.forecast.selection import select_settings
 from rnnkit.forecast.window_models import PREDICT_BATCH, NetworkRegressor, ReservoirRegressor
 from rnnkit.forecast.windows import chronological_split
 from rnnkit.io.files import (
     prepare_out,
-    write_json_atomic,
-    write_text_atomic,
-    written_decimals,
 )
-from rnnkit.io.plots import plot_error_by_step, plot_forecast, plot_loss, plot_series_examples
-from rnnkit.io.sources import load_series, obvious_target
 from rnnkit.io.static import read_static
 from rnnkit.training.runtime import Runtime, recurrent_work, widen_threads
 
@@ -64,7 +64,7 @@ def build_forecaster(job: ForecastJob, horizon: int = 1, season: int = 0,
         scaler=job.scaler, val_fraction=job.val_fraction,
         ensemble=job.ensemble or (3 if many else 1), id_column=id_column,
         series_embedding=job.series_embedding, combine=job.combine,
-        intervals=_levels(job.intervals))
+        intervals=interval_levels(job.intervals))
     forecaster.check_params()
     return forecaster
 
@@ -117,48 +117,6 @@ def validation_batch(forecaster: Forecaster, data, job: ForecastJob,
     return max(min(windows, PREDICT_BATCH), job.train.batch_size)
 
 
-def _levels(text: str) -> tuple[int, ...]:
-    """'80, 95' -> (80, 95): the interval levels of the job."""
-    try:
-        return tuple(int(level) for level in split_names(text))
-    except ValueError:
-        raise InputError(f"`intervals` are whole percentages such as 80,95; got {text!r}"
-                         ) from None
-
-
-def read_future(source: DataConfig, path: str, known: tuple[str, ...]):
-    """The known columns' values after the data, from ``path`` read as ``source`` reads its
-    data (None without known columns); refused before training when they are missing."""
-    if not known:
-        return None
-    if not path:
-        raise InputError(f"`known` {','.join(known)} needs `future_data`: a file of their "
-                         "values at the times after the data, for the forecast past it")
-    reading = source.reading() | {"test_data": "", "format": "table"}
-    return load_series(path, list(known), **reading)[0]
-
-
-def reading_recipe(job: ForecastJob) -> dict:
-    """How to read the job's data again (kept with the model, for ``rnnkit predict``)."""
-    recipe = asdict(job.source)
-    for key in ("data", "test_data"):
-        if recipe[key] and Path(recipe[key]).is_file():
-            recipe[key] = str(Path(recipe[key]).resolve())
-    return recipe
-
-
-def load_data(source: DataConfig, columns: list[str], horizon: int = 0
-              ) -> tuple[dict | object, dict]:
-    """The series ``source`` names (a frame, or a dict of frames by id) and where they came from.
-
-    The record's "horizon" and "season" (M4 files) are the data's own; "test_size" the rows
-    each series holds out (M4: its test values, else ``horizon``), else 0 (the test fraction).
-    """
-    data, record = load_series(source.data, columns, **source.reading())
-    m4 = record.get("format") == "m4"
-    return data, record | {"test_size": (record["horizon"] or horizon) if m4 else 0}
-
-
 def start_job_runtime(job: ForecastJob) -> Runtime:
     """Threads, device and process group for the job's model (the ESN stays on the CPU)."""
     network = None if job.model == "esn" else replace(job.network, cell=job.model)
@@ -167,25 +125,11 @@ def start_job_runtime(job: ForecastJob) -> Runtime:
                          if job.model == "esn" else "")
 
 
-def read_data(job: ForecastJob) -> tuple[dict | object, dict]:
-    """The job's series and their record (:func:`load_data` with the job's columns)."""
-    return load_data(job.source, [job.source.target, *split_names(job.covariates),
-                                  *split_names(job.known)],
-                     job.horizon)
-
-
 def checked_forecaster(job: ForecastJob, data, record: dict) -> Forecaster:
     """The job's Forecaster for ``data``, with every check made before training."""
     many = isinstance(data, dict)
     panel = data if many else {"": data}
-    season = record.get("season") or _season(panel)
-    target = ("value" if record.get("format") == "m4" else record.get("target")
-              or job.source.target or obvious_target(next(iter(panel.values())),
-                                                     job.source.data, split_names(job.covariates)))
-    horizon = record.get("horizon") or job.horizon or seasonal_horizon(
-        [frame[target].to_numpy(float)[: test_split(len(frame), key, job.test_fraction,
-                                                    record["test_size"])]
-         for key, frame in panel.items()], season, job.val_fraction)
+    season, target, horizon = series_settings(job, data, record)
     forecaster = build_forecaster(job, horizon, season, target,
                                   job.source.id_column if many else "", many)
     lowered = None
@@ -225,9 +169,10 @@ def validation_score(job: ForecastJob, data, record: dict, on_epoch=None,
 
 def run(job: ForecastJob) -> JobResult:
     """The job; under torchrun every rank trains, and rank 0 alone scores and writes."""
+    if job.model == "hybrid":
+        return hybrid.run(job)
     runtime = start_job_runtime(job)
     data, record = read_data(job)
-    many = isinstance(data, dict)
     forecaster = checked_forecaster(job, data, record)
     future_steps = job.future or forecaster.horizon
     test_size = record.pop("test_size")
@@ -256,50 +201,16 @@ def run(job: ForecastJob) -> JobResult:
     result = backtest(forecaster, data, job.test_fraction, refit=False, test_size=test_size)
     seconds = time.perf_counter() - started
     future = forecaster.predict(data, future_steps, future_data=future_data)
-    predictions = result.predictions
     metrics = result.metrics | {
         "encoding": asdict(forecaster.encoding_), "selection": selection, "seconds": seconds,
-        "data": record | _extent(data) | {"test_origins": len(predictions[["origin"] + (
-            [predictions.columns[0]] if many else [])].drop_duplicates())},
+        "data": data_record(record, data, result.predictions),
         "config": job_record(job), "runtime": runtime.record()}
     if folds is not None:
         metrics["walk_forward"] = folds
     metrics["training"] = [{"epochs": len(h.records), "best_epoch": h.best_epoch,
                             "stopped_early": h.stopped_early} for h in forecaster.history_]
-    target = forecaster.target
-    forecaster.save(out / "model", data=reading_recipe(job), run=runtime.record())
-    decimals = written_decimals(np.concatenate([frame[target].to_numpy(float) for frame in (
-        data.values() if many else [data])]))  # forecasts as precise as the data, no more
-    write_text_atomic(out / "predictions.csv",
-                      _rounded(predictions, decimals).to_csv(index=False))
-    write_text_atomic(out / "future.csv", _rounded(future, decimals).to_csv())
-    write_json_atomic(out / "metrics.json", metrics)
-    written = ["metrics.json", "predictions.csv", "future.csv", "model/"]
-    if many:
-        write_text_atomic(out / "per_series.csv", result.per_series.to_csv(index=False))
-        written.append("per_series.csv")
-    lines = panel_summary(metrics) if many else summary(metrics, target)
-    figures = {"loss.png": lambda: plot_loss(
-        out / "loss.png", forecaster.history_, _loss_label(forecaster),
-        f"training of {job.model.upper()}")}
-    if many:
-        figures["error_by_step.png"] = lambda: plot_error_by_step(
-            out / "error_by_step.png", predictions, forecaster.season_)
-        figures["series.png"] = lambda: plot_series_examples(
-            out / "series.png", predictions, result.per_series, target)
-    else:
-        figures["forecast.png"] = lambda: plot_forecast(
-            out / "forecast.png", data[target][data.index < predictions["date"].iloc[0]],
-            predictions, future, target,
-            f"{target}: {job.model.upper()} against the baselines on the test part",
-            forecaster.season_)
-    return optional_outputs(JobResult(metrics, lines, out, written),
-                            figures if job.figures else {})
-
-
-def _rounded(frame, decimals: int):
-    """``frame`` with its float columns rounded to ``decimals`` (times and ids untouched)."""
-    return frame.round({c: decimals for c in frame.columns if frame[c].dtype.kind == "f"})
+    return write_results(job, out, forecaster, data, result, metrics, future,
+                         runtime.record(), _loss_label(forecaster))
 
 
 def _loss_label(forecaster: Forecaster) -> str:
@@ -309,112 +220,3 @@ def _loss_label(forecaster: Forecaster) -> str:
     return f"{forecaster.model.loss.upper()} on the standardised targets"
 
 
-def _season(panel: dict) -> int:
-    """The season of a panel's spacing (its first series'), for the lookbacks it implies."""
-    from rnnkit.forecast.metrics import infer_season
-
-    return infer_season(next(iter(panel.values())).index)
-
-
-def _extent(data) -> dict:
-    """Rows and time span of the data (one series), or the number of rows (many)."""
-    if isinstance(data, dict):
-        return {"rows": sum(len(frame) for frame in data.values())}
-    return {"rows": len(data), "first": str(data.index[0]), "last": str(data.index[-1])}
-
-
-def _encoding_line(encoding: dict) -> str:
-    return (f"inputs {', '.join(encoding['features'])}; target {encoding['target_kind']}; "
-            f"window normalisation {encoding['window_norm']}: {encoding['reason']}")
-
-
-def _selection_line(metrics: dict) -> list[str]:
-    selection = metrics.get("selection")
-    return [f"settings: {selection['summary']}"] if selection else []
-
-
-def summary(metrics: dict, target: str) -> list[str]:
-    """The printout: what was chosen, the test errors beside the baselines, the verdicts."""
-    encoding = metrics["encoding"]
-    lines = [_encoding_line(encoding), *_selection_line(metrics),
-             f"test part: {metrics['data']['test_origins']} origins, {target} in its own units, "
-             f"season m = {metrics['season']}",
-             f"{'':8}{'MAE':>11}{'RMSE':>11}{'sMAPE %':>9}{'MASE':>8}{'dir. acc':>10}"]
-    for who in (w for w in SCOREBOARD if w in metrics):
-        m = metrics[who]
-        mase = "-" if m["mase"] is None else f"{m['mase']:.3f}"
-        lines.append(f"{who:<8}{m['mae']:>11.4g}{m['rmse']:>11.4g}{m['smape']:>9.3f}"
-                     f"{mase:>8}{m['directional_accuracy']:>10.3f}")
-    lines += _combination_lines(metrics)
-    for baseline, test in metrics["significance"].items():
-        score = skill(metrics["model"]["mse"], metrics[baseline]["mse"])
-        score = f"skill 1 - MSE/MSE_{baseline} = " + ("-" if score is None else f"{score:+.4f}")
-        if test["p_value"] is None:
-            lines.append(f"against the {baseline} forecast: {test['verdict']}; {score}")
-            continue
-        said = {"no significant difference": "shows no significant difference from"}.get(
-            test["verdict"], test["verdict"])
-        lines.append(f"the model {said} the {baseline} forecast (Diebold-Mariano on squared "
-                     f"errors, p = {test['p_value']:.3g}; {score})")
-    if "significance_network" in metrics:
-        lines.append("the network alone: " + "; ".join(
-            f"{test['verdict']} {baseline}" + ("" if test["p_value"] is None else
-                                                f" (p = {test['p_value']:.3g})")
-            for baseline, test in metrics["significance_network"].items()))
-    lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
-    return lines
-
-
-# M4 Hourly's published MSIS (Makridakis et al. 2020), beside which a run on it is printed
-M4_HOURLY_MSIS = {"Naive": 71.245, "ETS": 17.487, "ES-RNN": 7.928, "ARIMA": 7.538, "best": 6.139}
-
-
-def _combination_lines(metrics: dict) -> list[str]:
-    """The combination's weights and the intervals' coverage on the test part, one line each."""
-    lines, model = [], metrics["model"]
-    combination = metrics.get("combination") or {}
-    if len(combination.get("components", ())) > 1:
-        weights = ", ".join(f"{name} {w:.2f}" for name, w in combination["mean_weights"].items())
-        lines.append(f"model = weighted {weights} (mean over steps; fitted on "
-                     f"{combination['validation']['origins']} validation origins)")
-    covered = [f"{name[9:]}% covers {value:.1%}" for name, value in model.items()
-               if name.startswith("coverage_") and value is not None]
-    if covered:
-        msis = "" if model.get("msis") is None else f"; MSIS {model['msis']:.3f}"
-        published = ""
-        if metrics["data"].get("format") == "m4" and metrics["data"].get("horizon") == 48:
-            published = " (published M4 Hourly: " + ", ".join(
-                f"{name} {value}" for name, value in M4_HOURLY_MSIS.items()) + ")"
-        lines.append(f"intervals on the test part: {', '.join(covered)}{msis}{published}")
-    return lines
-
-
-def panel_summary(metrics: dict) -> list[str]:
-    """The printout for many series: means over series beside the benchmarks (OWA for M4)."""
-    encoding, series = metrics["encoding"], metrics["series"]
-    fallback = series["fallback"]["count"]
-    left = (f", {fallback} too short to learn from forecast by seasonal naive" if fallback
-            else "")
-    lines = [_encoding_line(encoding), *_selection_line(metrics),
-             f"{series['scored']} series, one model; means over series, season m = "
-             f"{metrics['season']}{left}",
-             f"{'':8}{'sMAPE %':>9}{'MASE':>8}{'OWA':>7}{'MAE':>11}"]
-    for who in (w for w in SCOREBOARD if w in metrics):
-        m = metrics[who]
-        cells = [f"{m[name]:>{width}.3f}" if m.get(name) is not None else f"{'-':>{width}}"
-                 for name, width in (("smape", 9), ("mase", 8), ("owa", 7))]
-        lines.append(f"{who:<8}{''.join(cells)}{m['mae']:>11.4g}")
-    lines += _combination_lines(metrics)
-    tests = [(who, baseline, counts) for who, key in (("the model", "significance"),
-                                                      ("the network", "significance_network"))
-             for baseline, counts in metrics.get(key, {}).items()]
-    untested = {verdict for _, _, counts in tests for verdict in counts}
-    if len(untested) == 1 and next(iter(untested)).startswith("not tested"):  # M4: 1 origin
-        lines.append(f"Diebold-Mariano tests series by series: {next(iter(untested))}")
-        tests = []
-    for who, baseline, counts in tests:
-        said = ", ".join(f"{verdict}: {count}" for verdict, count in counts.items())
-        lines.append(f"{who} against {baseline}, series by series (Diebold-Mariano, 5%): "
-                     f"{said}")
-    lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
-    return lines

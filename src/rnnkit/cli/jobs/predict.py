@@ -15,8 +15,9 @@ from rnnkit.classify.classifier import SequenceClassifier
 from rnnkit.cli.config import DataConfig, PredictJob
 from rnnkit.cli.jobs import JobResult, start_runtime
 from rnnkit.cli.jobs.classify import predictions_frame
-from rnnkit.cli.jobs.forecast import load_data, read_future
+from rnnkit.cli.jobs.forecast_files import load_data, read_future
 from rnnkit.forecast.forecaster import Forecaster
+from rnnkit.forecast.hybrid.estimator import HybridForecaster
 from rnnkit.io.files import model_kind, write_text_atomic
 from rnnkit.io.sources import load_sequences
 
@@ -25,7 +26,8 @@ def run(job: PredictJob) -> JobResult:
     runtime = start_runtime(job.runtime)
     if model_kind(job.model) == "SequenceClassifier":
         return classify(job, runtime.device)
-    forecaster = Forecaster.load(job.model).to(runtime.device)
+    kind = HybridForecaster if model_kind(job.model) == "HybridForecaster" else Forecaster
+    forecaster = kind.load(job.model).to(runtime.device)
     recipe = forecaster.data_ if not job.data else {"data": job.data}
     if job.date_column:
         recipe = recipe | {"date_column": job.date_column}

@@ -27,6 +27,7 @@ from rnnkit.cli.flags import flag_values, job_with
 from rnnkit.cli.jobs import JobResult
 from rnnkit.cli.jobs import forecast as forecast_job
 from rnnkit.cli.jobs import text as text_job
+from rnnkit.cli.jobs.forecast_files import read_data
 from rnnkit.io.files import prepare_out, write_text_atomic
 from rnnkit.io.plots import save_axes
 from rnnkit.io.sources import load_corpus
@@ -39,7 +40,7 @@ STORAGE_ATTEMPTS = 5
 def forecast(tune: TuneJob) -> JobResult:
     job = tune.job
     runtime = forecast_job.start_job_runtime(job)
-    data, record = forecast_job.read_data(job)
+    data, record = read_data(job)
     forecast_job.checked_forecaster(job, data, record)  # the fixed flags fit the data
 
     def score(candidate, on_epoch):
