@@ -59,6 +59,17 @@ def test_the_smoothing_follows_its_equations_for_two_seasons():
         np.testing.assert_allclose(factors[row].detach().numpy(), want_factors, rtol=1e-12)
 
 
+def test_a_series_made_of_its_two_cycles_starts_with_them_and_keeps_a_flat_level():
+    t = np.arange(96)
+    day, week = 0.3 * np.sin(2 * np.pi * t / 4), 0.1 * ((t % 8 >= 4) - 0.5)
+    y = 7.0 * np.exp(day + week)
+    hw = HoltWinters(1, (4, 8)).double()
+    hw.start_from([y])
+    levels, factors = hw(torch.from_numpy(y[None]), torch.tensor([0]), horizon=4)
+    np.testing.assert_allclose(levels[0].detach().numpy(), 7.0, rtol=1e-9)
+    np.testing.assert_allclose(factors[0, :96].detach().numpy(), y / 7.0, rtol=1e-9)
+
+
 def test_the_smoothing_gradients_match_finite_differences():
     hw = HoltWinters(1, (3, 4)).double()
     y = torch.rand(1, 11, dtype=torch.float64) + 1

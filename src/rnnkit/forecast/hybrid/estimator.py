@@ -7,16 +7,11 @@ level and forecasts the horizon's quantiles (:mod:`.network`); all of it is fitt
 optimiser in :func:`rnnkit.training.loop.train`. Every choice is made on the validation part,
 each series' last ``horizon`` training values, which the networks never fit:
 
-- the ensemble: per seed, the ``snapshots`` epochs of lowest validation loss (their forecasts
-  averaged, the median of the members taken as the ensemble's);
-- the intervals: the network's own quantiles (τ = (1 - α)/2 and (1 + α)/2), widened or
-  narrowed by conformalised quantile regression (Romano et al. 2019) on the validation
-  forecasts of every series, in log space:
-
-      E = max(log ŷ^lo - log y, log y - log ŷ^hi)    over every validation (series, step)
-      q = the ceil((n + 1) α)-th smallest E           [ŷ^lo e^{-q}, ŷ^hi e^{q}]
-
-  so that a new target exchangeable with them falls inside with probability >= α.
+- the ensemble: per seed, the ``snapshots`` epochs of lowest validation loss (the forecast
+  is the median of the members' quantiles);
+- a weight per series on the hybrid against seasonal naive, and the prediction intervals:
+  normalised split-conformal bands whose width follows the network's interval quantiles
+  (τ = (1 - α)/2 and (1 + α)/2) and the series' scale (:mod:`.calibration`).
 
 Series too short for a window and a validation part (or for a first season cycle) are
 forecast by seasonal naive (``fallback_``), as the Forecaster does.
@@ -65,8 +60,9 @@ class HybridForecaster(Estimator):
     Learned: ``members_`` (the fitted :class:`.network.HybridNetwork` s, seeds x snapshots),
     ``series_`` (ids, in the order of the smoothing parameters' rows), ``fallback_``,
     ``season_``, ``seasons_``, ``lookback_``, ``dilations_``, ``starts_`` (each series' first
-    row used, as a time), ``train_ends_``, ``mase_scales_``, ``conformal_`` (the conformal q
-    by level), ``validation_`` (the validation figures) and ``history_``.
+    row used, as a time), ``train_ends_``, ``mase_scales_``, ``weights_`` (on the hybrid
+    against seasonal naive, per series), ``conformal_`` (the conformal q_h by level),
+    ``validation_`` (the validation figures) and ``history_``.
 
     Parameters
     ----------
@@ -221,7 +217,7 @@ class HybridForecaster(Estimator):
         return kept or [network.eval()], history
 
     def _calibrate(self, x: np.ndarray, used: list) -> None:
-        """The weights on the hybrid against seasonal naive and the conformal widening
+        """The weights on the hybrid against seasonal naive and the conformal quantiles
         (:mod:`.calibration`) from the validation forecasts: from each series' last fitting
         row, its last ``horizon`` values."""
         horizon = self.horizon

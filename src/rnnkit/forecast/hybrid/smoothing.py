@@ -19,6 +19,7 @@ term: the network forecasts what the level and the seasons leave.
 
 import math
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -58,17 +59,32 @@ class HoltWinters(nn.Module):
 
     @torch.no_grad()
     def start_from(self, values: list) -> None:
-        """Set every series' first cycles from its first values: the longest season gets
-        log(y_j / ȳ) over its first m values (ȳ their mean), the shorter ones 0 (indices 1), so
-        that S_t starts as the first cycle's shape and the learning refines it."""
+        """Set every series' first cycles from its first values (at most 4 cycles of the
+        longest season), seasons shortest first, in log space:
+
+            r_t = log y_t - mean log y - Σ_{j<k} c^j_{t mod m_j}
+            c^k_i = mean of r_t over t ≡ i (mod m_k), centred to mean 0
+
+        so that the smoothing starts from the series' own average cycles and the learning
+        refines them (a series shorter than a season keeps indices 1 for it)."""
         if not self.seasons:
             return
-        longest = max(range(len(self.seasons)), key=lambda k: self.seasons[k])
+        order = sorted(range(len(self.seasons)), key=lambda k: self.seasons[k])
         cycles = self.initial_cycles()
-        for i, y in enumerate(values):
-            m = self.seasons[longest]
-            first = torch.tensor(y[:m], dtype=torch.float32)
-            cycles[longest][i] = torch.log(first / first.mean())
+        longest = max(self.seasons)
+        for row, y in enumerate(values):
+            n = min(len(y), 4 * longest)
+            residual = np.log(np.asarray(y[:n], dtype=np.float64))
+            residual = residual - residual.mean()
+            for k in order:
+                m = self.seasons[k]
+                if n < m:
+                    continue
+                position = np.arange(n) % m
+                profile = np.bincount(position, residual, m) / np.bincount(position, None, m)
+                profile -= profile.mean()
+                cycles[k][row] = torch.from_numpy(profile).to(cycles[k].dtype)
+                residual = residual - profile[position]
 
     def forward(self, y: Tensor, series: Tensor, horizon: int) -> tuple[Tensor, Tensor]:
         """y (B, T) > 0 of the series ``series`` (B,) -> levels l (B, T) and the seasonal
