@@ -115,6 +115,13 @@ def network_or_reservoir(model: str, network_only: set[str], readout: str
             f"it shapes the echo state network of --model esn, not --model {model}")
 
 
+# what the hybrid has no use for: inputs besides the target, encodings, the combination's
+# components, static covariates, walk-forward folds (its validation part is the last horizon)
+HYBRID_UNUSED = {"covariates", "known", "future_data", "features", "target_kind", "window_norm",
+                 "scaler", "loss", "val_fraction", "series_embedding", "static", "combine",
+                 "folds", "select"}
+
+
 @dataclass(frozen=True)
 class ForecastJob(Job):
     """Forecast a series (default: the tutorial's AAPL Close) and score it against baselines."""
@@ -200,8 +207,15 @@ class ForecastJob(Job):
 
     def inapplicable(self) -> tuple[set[str], str]:
         """The flags that do nothing for the chosen ``--model``, and why."""
-        return network_or_reservoir(self.model, {"epochs", "loss"},
-                                    "its readout is fitted in closed form")
+        hybrid = {f.name for f in fields(HybridConfig)}
+        if self.model == "hybrid":
+            return ({f.name for f in fields(ModelConfig)} | {f.name for f in fields(
+                ReservoirConfig)} | HYBRID_UNUSED, "--model hybrid reads the target alone, "
+                    "deseasonalised by its own smoothing; its network is set by --hidden")
+        unused, why = network_or_reservoir(self.model, {"epochs", "loss"},
+                                           "its readout is fitted in closed form")
+        return unused | hybrid, why if self.model == "esn" else (
+            f"it shapes --model esn or --model hybrid, not --model {self.model}")
 
 
 CHOSEN_NOISE = -1.0  # ClassifyJob.input_noise left to --choose

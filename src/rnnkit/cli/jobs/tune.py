@@ -39,6 +39,10 @@ STORAGE_ATTEMPTS = 5
 
 def forecast(tune: TuneJob) -> JobResult:
     job = tune.job
+    if job.model == "hybrid":
+        raise InputError("rnnkit tune forecast searches the recurrent and echo state "
+                         "forecasters; --model hybrid makes its choices on the validation "
+                         "part itself (its snapshots, weights and intervals)")
     runtime = forecast_job.start_job_runtime(job)
     data, record = read_data(job)
     forecast_job.checked_forecaster(job, data, record)  # the fixed flags fit the data

@@ -205,7 +205,8 @@ class HybridForecaster(Estimator):
             if on_epoch is not None:
                 on_epoch(entry)
 
-        history = train(network, Batches(x, dummy, cfg.batch_size, seed=cfg.seed), cfg,
+        history = train(network, Batches(x, dummy, cfg.batch_size, seed=cfg.seed,
+                                         max_batches=cfg.epoch_batches), cfg,
                         val_batches=Batches(x, dummy, PREDICT_SERIES, shuffle=False),
                         checkpoint_dir=None if checkpoint_dir is None
                         else Path(checkpoint_dir) / f"m{k}", resume=resume, on_epoch=keep)
