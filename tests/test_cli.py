@@ -81,6 +81,12 @@ def test_flags_that_do_nothing_for_the_model_are_refused_or_noted(tmp_path, caps
     assert "--epochs does not apply: --model esn has no network" in capsys.readouterr().err
     assert main(["forecast", "--units", "50"]) == 2
     assert "--units does not apply" in capsys.readouterr().err
+    assert main(["forecast", "--model", "hybrid", "--features", "level"]) == 2
+    assert "--features does not apply: --model hybrid reads the target alone" in (
+        capsys.readouterr().err)
+    assert main(["forecast", "--level-penalty", "5"]) == 2
+    assert "--level-penalty does not apply: it shapes --model esn or --model hybrid" in (
+        capsys.readouterr().err)
     toml = tmp_path / "run.toml"
     toml.write_text("units = 50\nhidden_size = 8\nepochs = 1\nepoch_batches = 1\n")
     assert main(["forecast", "--config", str(toml), "--no-progress", "--threads", "1",

@@ -164,6 +164,16 @@ def test_nothing_is_learned_from_the_test_part(fitted):
     np.testing.assert_allclose(before, after, rtol=1e-5)
 
 
+def test_one_series_validates_on_every_origin_of_a_longer_validation_part():
+    series = _panel(series=1)["s0"]
+    hybrid = HybridForecaster(horizon=6, season=12, snapshots=1, validation=30,
+                              train=QUICK).fit(series.iloc[:-6])
+    assert hybrid.validation_["origins"] == 30 - 6 + 1 and hybrid.conformal_[95].shape == (6,)
+    forecast = hybrid.predict(series)
+    assert list(forecast.columns) == ["value", "lo_95", "hi_95"] and len(forecast) == 6
+    assert (forecast["lo_95"] <= forecast["value"]).all()
+
+
 def test_values_that_are_not_positive_are_refused_in_one_line():
     panel = _panel(series=2)
     panel["s1"].iloc[40, 0] = 0.0

@@ -116,9 +116,9 @@ def network_or_reservoir(model: str, network_only: set[str], readout: str
 
 
 # what the hybrid has no use for: inputs besides the target, encodings, the combination's
-# components, static covariates, walk-forward folds (its validation part is the last horizon)
+# components, static covariates, walk-forward folds
 HYBRID_UNUSED = {"covariates", "known", "future_data", "features", "target_kind", "window_norm",
-                 "scaler", "loss", "val_fraction", "series_embedding", "static", "combine",
+                 "scaler", "loss", "series_embedding", "static", "combine",
                  "folds", "select"}
 
 
@@ -162,7 +162,8 @@ class ForecastJob(Job):
                     ("auto", "mse", "mae", "huber"))
     test_fraction: float = opt(0.2, "last part of the rows held out for testing (tutorial: 0.2)")
     val_fraction: float = opt(0.1, "end of the training part used for validation and early "
-                              "stopping")
+                              "stopping (--model hybrid with many series: each one's last "
+                              "horizon)")
     ensemble: int = opt(0, "models trained with consecutive seeds; the forecast is their mean;"
                         " 0 = 1 for one series, for many 3 if that lowers the validation error "
                         "(else 1)")

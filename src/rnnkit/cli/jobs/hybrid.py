@@ -8,6 +8,7 @@ training flags left at the forecast job's defaults take the hybrid's
 (:data:`~rnnkit.forecast.hybrid.HYBRID_TRAIN`), those set are kept.
 """
 
+import math
 import resource
 import sys
 import time
@@ -27,6 +28,7 @@ from rnnkit.forecast.backtesting import backtest, training_part
 from rnnkit.forecast.hybrid.config import HYBRID_TRAIN
 from rnnkit.forecast.hybrid.estimator import PREDICT_SERIES, HybridForecaster
 from rnnkit.forecast.hybrid.series import hybrid_dilations
+from rnnkit.forecast.panels import test_split
 from rnnkit.io.files import prepare_out
 from rnnkit.nn.models import ModelConfig
 from rnnkit.training.loop import TrainConfig
@@ -42,13 +44,17 @@ def hybrid_training(train: TrainConfig) -> TrainConfig:
 def build_hybrid(job: ForecastJob, data, record: dict) -> HybridForecaster:
     """The hybrid the job describes, for ``data`` (its season, target and horizon)."""
     season, target, horizon = series_settings(job, data, record)
+    validation = 0  # many series: each one's last horizon
+    if not isinstance(data, dict):  # one: the end of its training part, for enough origins
+        rows = test_split(len(data), "", job.test_fraction, record["test_size"])
+        validation = math.ceil(job.val_fraction * rows)
     hybrid = HybridForecaster(
         horizon=horizon, target=target,
         id_column=job.source.id_column if isinstance(data, dict) else "",
         season=job.season or season, lookback=job.lookback, hidden_size=job.hybrid.hidden,
         quantile=job.hybrid.quantile, intervals=interval_levels(job.intervals),
         level_penalty=job.hybrid.level_penalty, ensemble=job.ensemble or 1,
-        snapshots=job.hybrid.snapshots, history=job.hybrid.history,
+        snapshots=job.hybrid.snapshots, history=job.hybrid.history, validation=validation,
         train=hybrid_training(job.train))
     hybrid.check_params()
     return hybrid
@@ -57,8 +63,8 @@ def build_hybrid(job: ForecastJob, data, record: dict) -> HybridForecaster:
 def run(job: ForecastJob) -> JobResult:
     """Fit, score on the test part, forecast past the data, write (rank 0 under torchrun)."""
     data, record = read_data(job)
-    test_size = record.pop("test_size")
     hybrid = build_hybrid(job, data, record)
+    test_size = record.pop("test_size")
     layers = len(hybrid_dilations((hybrid.season,) if hybrid.season > 1 else ()))
     runtime = start_runtime(job.runtime, ModelConfig(hidden_size=hybrid.hidden_size,
                                                      num_layers=layers),

@@ -1,13 +1,16 @@
 """What the hybrid learns from its validation forecasts: a weight per series and the intervals.
 
-Both from the forecasts at each series' last fitting row of its validation part (its last H
-training values, which the networks never fit), nothing past the training part:
+Both from the forecasts at the origins whose targets lie in each series' validation part (its
+last training values, which the networks never fit: the last H, one origin, for many series),
+nothing past the training part:
 
 - **a weight per series** on the hybrid against seasonal naive, so that a series the
   network forecasts worse than its own last season (a perfectly repeating day, say) is handed
-  the simple forecast (the fallback a stacked forecast always has):
+  the simple forecast (the fallback a stacked forecast always has), by the M4 competition's
+  measure of a forecast f, sMAPE and MAE each relative to seasonal naive's s:
 
-      w_i = argmin over w in {0, 0.1, ..., 1} of Σ_h |w ŷ_{i,h} + (1 - w) s_{i,h} - y_{i,h}|
+      c_i(f) = sMAPE_i(f) / sMAPE_i(s) + MAE_i(f) / MAE_i(s)
+      w_i    = argmin over w in {0, 0.1, ..., 1} of c_i(w ŷ_i + (1 - w) s_i)
 
   (ties to the larger w); the forecast is ŷ = w ŷ^hybrid + (1 - w) s;
 - **normalised split-conformal intervals** (Papadopoulos et al. 2008) per step h over the
@@ -41,8 +44,12 @@ def series_weights(point: np.ndarray, simple: np.ndarray, actual: np.ndarray) ->
     ([1.0, 1.0], [0.0, 0.0])
     """
     combined = (WEIGHTS[:, None, None] * point + (1 - WEIGHTS[:, None, None]) * simple)
-    errors = np.abs(combined - actual).sum(axis=-1)  # (weights, S)
-    best = len(WEIGHTS) - 1 - np.argmin(errors[::-1], axis=0)  # ties to the larger weight
+    errors = np.abs(combined - actual)  # (weights, S, H)
+    smape = (2 * errors / np.maximum(np.abs(actual) + np.abs(combined), 1e-300)).mean(axis=-1)
+    mae = errors.mean(axis=-1)
+    tiny = 1e-12 * np.abs(actual).mean(axis=-1)  # seasonal naive exact: any error counts
+    criterion = smape / (smape[0] + 1e-12) + mae / (mae[0] + tiny + 1e-300)
+    best = len(WEIGHTS) - 1 - np.argmin(criterion[::-1], axis=0)  # ties to the larger weight
     return WEIGHTS[best]
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from numpy.lib.stride_tricks import sliding_window_view
 
 from rnnkit._checks import (
     InputError,
@@ -80,6 +81,8 @@ class HybridForecaster(Estimator):
     ensemble : networks trained with seeds seed, seed+1, ...
     snapshots : epochs of each seed kept (those of lowest validation loss).
     history : at most this many last values of each series are read.
+    validation : the last rows of each series' training part held out to choose on (0: the
+        horizon, one origin per series; with few series more rows give more origins).
     train : the training loop's settings (batch_size counts series).
 
     Example
@@ -104,7 +107,7 @@ class HybridForecaster(Estimator):
                  intervals: tuple[int, ...] = (95,),
                  level_penalty: float = DEFAULTS.level_penalty, ensemble: int = 1,
                  snapshots: int = DEFAULTS.snapshots, history: int = DEFAULTS.history,
-                 train: TrainConfig = HYBRID_TRAIN) -> None:
+                 validation: int = 0, train: TrainConfig = HYBRID_TRAIN) -> None:
         self.horizon = horizon
         self.target = target
         self.id_column = id_column
@@ -118,6 +121,7 @@ class HybridForecaster(Estimator):
         self.ensemble = ensemble
         self.snapshots = snapshots
         self.history = history
+        self.validation = validation
         self.train = train
 
     def check_params(self) -> None:
@@ -134,6 +138,7 @@ class HybridForecaster(Estimator):
         check_positive_int("ensemble", self.ensemble)
         check_positive_int("snapshots", self.snapshots)
         check_positive_int("history", self.history)
+        check_non_negative_int("validation", self.validation)
 
     # -- fitting ---------------------------------------------------------------------------
     def _quantiles(self) -> tuple[float, ...]:
@@ -149,7 +154,7 @@ class HybridForecaster(Estimator):
     def fit(self, data, *, checkpoint_dir: str | Path | None = None, resume: bool = False,
             on_epoch=None, device: str = "cpu") -> "HybridForecaster":
         """Learn from ``data`` (the training part: one series, a dict {id: frame} or a long
-        frame with ``id_column``), validating on each series' last ``horizon`` values."""
+        frame with ``id_column``), validating on each series' last ``validation`` values."""
         self.check_params()
         panel = to_panel(self, data)
         values = {key: positive_values(key, frame[self.target].to_numpy(float), self.target)
@@ -159,13 +164,14 @@ class HybridForecaster(Estimator):
         self.seasons_ = hybrid_seasons(self.season_, lengths)
         self.lookback_ = self.lookback or hybrid_lookback(self.seasons_, self.horizon)
         self.dilations_ = tuple(self.dilations) or hybrid_dilations(self.seasons_)
-        need = max(self.lookback_ + 1 + self.horizon, max(self.seasons_, default=1))
+        self.validation_rows_ = max(self.validation, self.horizon)
+        need = max(self.lookback_ + 1 + self.validation_rows_, max(self.seasons_, default=1))
         self.series_ = [key for key, y in values.items() if min(len(y), self.history) >= need]
         self.fallback_ = [key for key in panel if key not in self.series_]
         if not self.series_:
             raise InputError(f"every series is shorter than lookback ({self.lookback_}) + 1 + "
-                             f"horizon ({self.horizon}) rows: the hybrid has nothing to learn "
-                             "from")
+                             f"validation ({self.validation_rows_}) rows: the hybrid has "
+                             "nothing to learn from")
         if self.fallback_:
             warnings.warn(f"{len(self.fallback_)} of {len(panel)} series are shorter than "
                           f"{need} rows; the hybrid forecasts them by seasonal naive: "
@@ -175,7 +181,7 @@ class HybridForecaster(Estimator):
         self.starts_ = {key: panel[key].index[max(len(values[key]) - self.history, 0)]
                         for key in self.series_}
         used = [values[key][-self.history:] for key in self.series_]
-        x = packed_series(used, list(range(len(used))), self.horizon)
+        x = packed_series(used, list(range(len(used))), self.validation_rows_)
         members, self.history_ = [], []
         for k in range(self.ensemble):
             cfg = TrainConfig(**vars(self.train) | {"seed": self.train.seed + k})
@@ -219,28 +225,32 @@ class HybridForecaster(Estimator):
 
     def _calibrate(self, x: np.ndarray, used: list) -> None:
         """The weights on the hybrid against seasonal naive and the conformal quantiles
-        (:mod:`.calibration`) from the validation forecasts: from each series' last fitting
-        row, its last ``horizon`` values."""
-        horizon = self.horizon
-        origins = [len(y) - horizon - 1 for y in used]
-        forecasts = np.stack([f[0] for f, _ in self._forecast(
-            x[..., 0], np.arange(len(used)), origins, [o + 1 for o in origins])])  # (S, H, Q)
-        actual = np.stack([y[-horizon:] for y in used])
-        simple = np.stack([seasonal_naive_forecast(y[:-horizon], np.array([len(y) - horizon
-                                                                           - 1]),
-                                                   horizon, self.season_)[0] for y in used])
-        point = forecasts[..., 0]
-        weights = series_weights(point, simple, actual)
+        (:mod:`.calibration`) from the validation forecasts: from every origin whose targets
+        lie in a series' validation part (one per series when it is the horizon)."""
+        horizon, rows = self.horizon, self.validation_rows_
+        origins = [len(y) - rows - 1 for y in used]
+        ends = [len(y) - horizon for y in used]
+        forecasts = np.stack([f for f, _ in self._forecast(
+            x[..., 0], np.arange(len(used)), origins, ends)])  # (S, O, H, Q)
+        actual = np.stack([sliding_window_view(y[-rows:], horizon) for y in used])  # (S, O, H)
+        simple = np.stack([seasonal_naive_forecast(y, np.arange(o, e), horizon, self.season_)
+                           for y, o, e in zip(used, origins, ends, strict=True)])
+        point, shape = forecasts[..., 0], actual.shape
+        weights = series_weights(point.reshape(len(used), -1), simple.reshape(len(used), -1),
+                                 actual.reshape(len(used), -1))
         self.weights_ = dict(zip(self.series_, weights.tolist(), strict=True))
-        combined = weights[:, None] * point + (1 - weights[:, None]) * simple
-        scales = np.array([mase_scale(y[:-horizon], self.season_) for y in used])
+        combined = weights[:, None, None] * point + (1 - weights[:, None, None]) * simple
+        scales = np.array([mase_scale(y[:-rows], self.season_) for y in used])
         self.conformal_, self.validation_ = {}, {
-            "series": len(used), "smape_hybrid": _smape(point, actual),
-            "smape": _smape(combined, actual),
+            "series": len(used), "origins": int(np.prod(shape[:2])),
+            "smape_hybrid": _smape(point, actual), "smape": _smape(combined, actual),
             "weight_mean": float(weights.mean()), "simple_only": int((weights == 0).sum())}
         for j, level in enumerate(self.intervals):
-            sigma = error_sizes(forecasts[..., 1 + 2 * j], forecasts[..., 2 + 2 * j], scales)
-            self.conformal_[level] = conformal_quantiles(combined - actual, sigma, level)
+            sigma = error_sizes(forecasts[..., 1 + 2 * j].reshape(-1, horizon),
+                                forecasts[..., 2 + 2 * j].reshape(-1, horizon),
+                                scales.repeat(shape[1]))
+            self.conformal_[level] = conformal_quantiles(
+                (combined - actual).reshape(-1, horizon), sigma, level)
 
     # -- forecasting -----------------------------------------------------------------------
     def _forecast(self, values: np.ndarray, rows: np.ndarray, origins: list[int],

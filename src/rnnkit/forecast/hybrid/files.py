@@ -25,6 +25,7 @@ def hybrid_record(hybrid, data: dict, run: dict) -> tuple[dict, dict]:
     fitted = {"members": len(hybrid.members_), "series": hybrid.series_,
               "fallback": hybrid.fallback_, "season": hybrid.season_,
               "seasons": list(hybrid.seasons_), "lookback": hybrid.lookback_,
+              "validation_rows": hybrid.validation_rows_,
               "dilations": list(hybrid.dilations_),
               "starts": {k: json_time(v) for k, v in hybrid.starts_.items()},
               "train_ends": {k: json_time(v) for k, v in hybrid.train_ends_.items()},
@@ -45,6 +46,7 @@ def restore_hybrid(cls, tensors: dict, config: dict):
     hybrid.series_, hybrid.fallback_ = fitted["series"], fitted["fallback"]
     hybrid.season_, hybrid.seasons_ = fitted["season"], tuple(fitted["seasons"])
     hybrid.lookback_, hybrid.dilations_ = fitted["lookback"], tuple(fitted["dilations"])
+    hybrid.validation_rows_ = fitted["validation_rows"]
     hybrid.starts_ = {k: _time(v) for k, v in fitted["starts"].items()}
     hybrid.train_ends_ = {k: _time(v) for k, v in fitted["train_ends"].items()}
     hybrid.mase_scales_, hybrid.weights_ = fitted["mase_scales"], fitted["weights"]
