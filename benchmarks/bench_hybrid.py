@@ -77,7 +77,7 @@ def main() -> None:
     rows += [{"forecaster": name, "sMAPE": s, "MASE": q, "OWA": o, "MSIS": i}
              for name, (s, q, o, i) in PUBLISHED.items()]
     table = pd.DataFrame(rows)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep=""))
 
 
 if __name__ == "__main__":
