@@ -30,6 +30,7 @@ import math
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
@@ -228,6 +229,16 @@ def _autocast(device: torch.device, enabled: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16) if enabled else nullcontext()
 
 
+def _mixed_precision(device: torch.device, asked: bool) -> bool:
+    """Whether to autocast: as asked, but not on a CPU whose oneDNN has no bfloat16 kernels
+    (torch's fused LSTM fails there), which trains in float32 with a warning."""
+    if asked and device.type == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        warnings.warn("`amp`: this CPU has no bfloat16 support in torch (oneDNN); training "
+                      "in float32", stacklevel=3)
+        return False
+    return asked
+
+
 def train(
     model: nn.Module,
     batches: Batches,
@@ -272,6 +283,7 @@ def train(
     rank, world = rank_and_world()
     device = device_of(model)
     stepper = _stepper(model, stateful, cfg, world)
+    amp = _mixed_precision(device, cfg.amp)
     cuda = [device.index or 0] if device.type == "cuda" else []
     save = (lambda improved, partial=None: save_checkpoints(
         directory, model, optimizer, asdict(cfg), run, improved, record, partial)
@@ -297,7 +309,7 @@ def train(
                                               * len(batches), cfg) * run.plateau_scale)
                 rows = len(x)
                 x, y = _share(x, rank, world).to(device), _share(y, rank, world).to(device)
-                with _autocast(device, cfg.amp):
+                with _autocast(device, amp):
                     _, loss, state = stepper(x, y, state if stateful else None)
                 norm = _optimizer_step(model, params, optimizer, loss, cfg, run, world)
                 run.history.steps.append({"step": run.step, "loss": run.last_finite,
