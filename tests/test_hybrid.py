@@ -206,7 +206,10 @@ def test_the_job_reads_an_m4_frequency_with_its_season_and_predict_reads_the_mod
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["season"] == season and metrics["hybrid"]["seasons"] == seasons
     assert metrics["data"]["horizon"] == 8 and metrics["series"]["scored"] == 5
-    assert "hybrid: Holt-Winters per series" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "hybrid: Holt-Winters per series" in out_text and "peak memory" in out_text
+    wins = metrics["series"]["better_than_snaive"]
+    assert f"the model's MASE is below seasonal naive's on {wins} of 5 series" in out_text
     assert main(["predict", "--model", str(out / "model"), "--out", str(tmp_path / "f.csv"),
                  "--threads", "1"]) == 0
     future = pd.read_csv(tmp_path / "f.csv")

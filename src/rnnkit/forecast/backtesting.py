@@ -204,6 +204,7 @@ def _panel_backtest(forecaster: Forecaster, panel: dict, scored: dict) -> Backte
     metrics["season"] = forecaster.season_
     fallback = [key for key in scored if key in forecaster.fallback_]
     metrics["series"] = {"scored": len(scored), "in_data": len(panel),
+                         "better_than_snaive": _better(per_series, "model", "snaive"),
                          "left_out": [key for key in panel if key not in scored],
                          "fallback": {"forecast": "snaive", "count": len(fallback),
                                       "series": fallback}}
@@ -217,6 +218,13 @@ def _panel_backtest(forecaster: Forecaster, panel: dict, scored: dict) -> Backte
                              for key, (_, p) in scored.items()], ignore_index=True)
     return Backtest(metrics, predictions, forecaster, per_series.rename(
         columns={"series": column}))
+
+
+def _better(per_series: pd.DataFrame, who: str, than: str) -> int | None:
+    """How many series ``who`` forecasts with a lower MASE than ``than`` (None without MASE)."""
+    if per_series[f"{who}_mase"].isna().all():
+        return None
+    return int((per_series[f"{who}_mase"] < per_series[f"{than}_mase"]).sum())
 
 
 def _mean(values: pd.Series) -> float | None:

@@ -240,7 +240,12 @@ def panel_summary(metrics: dict) -> list[str]:
         said = ", ".join(f"{verdict}: {count}" for verdict, count in counts.items())
         lines.append(f"{who} against {baseline}, series by series (Diebold-Mariano, 5%): "
                      f"{said}")
-    lines.append(f"trained and scored in {metrics['seconds']:.1f} s")
+    if series.get("better_than_snaive") is not None:
+        lines.append(f"the model's MASE is below seasonal naive's on "
+                     f"{series['better_than_snaive']} of {series['scored']} series")
+    memory = (f", peak memory {metrics['peak_memory_mib']:,.0f} MiB"
+              if "peak_memory_mib" in metrics else "")
+    lines.append(f"trained and scored in {metrics['seconds']:.1f} s{memory}")
     return lines
 
 
