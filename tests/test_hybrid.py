@@ -109,6 +109,10 @@ def test_training_reads_the_fitting_part_and_validation_the_validation_part_only
     fit_edit[0, 26, 0] *= 5  # the last fitting value: an input of the validation forecast
     net.train()
     assert not torch.equal(net(x)[1], net(fit_edit)[1])
+    padded = torch.cat([x, x[:, -1:].repeat(1, 7, 1) * torch.tensor([1.0, 0.0, 1.0])], dim=1)
+    for mode in (True, False):  # padding after every series' end changes nothing
+        net.train(mode)
+        torch.testing.assert_close(net(padded)[1], net(x)[1])
 
 
 def test_series_weights_and_conformal_bands_on_known_cases():

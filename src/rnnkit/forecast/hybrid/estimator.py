@@ -201,6 +201,7 @@ class HybridForecaster(Estimator):
         network.smoothing.start_from(used)
         network.to(device)
         dummy = np.zeros((len(x), 1), dtype=np.float32)  # the network reads its targets in x
+        by_length = x[np.argsort([len(y) for y in used], kind="stable")]  # for the forward cut
         snapshots = []
 
         def keep(entry: dict) -> None:
@@ -213,7 +214,7 @@ class HybridForecaster(Estimator):
 
         history = train(network, Batches(x, dummy, cfg.batch_size, seed=cfg.seed,
                                          max_batches=cfg.epoch_batches), cfg,
-                        val_batches=Batches(x, dummy, PREDICT_SERIES, shuffle=False),
+                        val_batches=Batches(by_length, dummy, PREDICT_SERIES, shuffle=False),
                         checkpoint_dir=None if checkpoint_dir is None
                         else Path(checkpoint_dir) / f"m{k}", resume=resume, on_epoch=keep)
         kept = []
@@ -257,21 +258,24 @@ class HybridForecaster(Estimator):
                   ends: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
         """The ensemble's quantile forecasts from the origins ``origins[k]`` to ``ends[k] - 1``
         of each packed series: per series (origins, H, Q), the members' median, and the
-        members' spread of the point forecast (origins, H)."""
-        out = []
+        members' spread of the point forecast (origins, H). Series of similar length go
+        through together, each batch cut after its last origin (the forecasts are causal)."""
+        out: list = [None] * len(values)
         device = next(self.members_[0].parameters()).device
+        order = np.argsort(ends, kind="stable")
         for start in range(0, len(values), PREDICT_SERIES):
-            batch = slice(start, start + PREDICT_SERIES)
-            v = torch.from_numpy(np.ascontiguousarray(values[batch], dtype=np.float32))
+            batch = order[start: start + PREDICT_SERIES]
+            steps = max(ends[k] for k in batch)
+            v = torch.from_numpy(np.ascontiguousarray(values[batch, :steps], dtype=np.float32))
             r = torch.from_numpy(rows[batch]).long()
-            first = min(origins[batch])
+            first = min(origins[k] for k in batch)
             members = torch.stack([m.forecast(v.to(device), r.to(device), first)
                                    for m in self.members_]).cpu().double()
             median = members.median(dim=0).values.numpy()
             spread = members[..., 0].std(dim=0, correction=0).numpy()
-            for k, (origin, end) in enumerate(zip(origins[batch], ends[batch], strict=True)):
-                rows_k = slice(origin - first, end - first)
-                out.append((median[k, rows_k], spread[k, rows_k]))
+            for row, k in enumerate(batch):
+                rows_k = slice(origins[k] - first, ends[k] - first)
+                out[k] = (median[row, rows_k], spread[row, rows_k])
         return out
 
     def predict_panel(self, panel: dict[str, pd.DataFrame],

@@ -97,6 +97,8 @@ class HybridNetwork(nn.Module):
         return ahead[:, self.lookback:].unfold(1, self.horizon, 1)
 
     def forward(self, x: Tensor, y: Tensor | None = None, state=None):
+        steps = int((x[..., 1] > 0).sum(dim=1).max())  # the batch's longest series: the rest
+        x = x[:, :steps]                                # is padding, read by nothing before it
         values, parts, series = x[..., 0], x[..., 1].round().long(), x[:, 0, 2].round().long()
         o, origin_level, log_factor, levels = self.outputs(values, series)
         target = self.targets(values, log_factor, origin_level)
