@@ -26,8 +26,9 @@ from rnnkit.cli.jobs.forecast_files import (
 )
 from rnnkit.forecast.backtesting import backtest, training_part
 from rnnkit.forecast.hybrid.config import HYBRID_TRAIN
-from rnnkit.forecast.hybrid.estimator import PREDICT_SERIES, HybridForecaster
+from rnnkit.forecast.hybrid.estimator import HybridForecaster
 from rnnkit.forecast.hybrid.series import hybrid_dilations
+from rnnkit.forecast.hybrid.snapshots import PREDICT_SERIES
 from rnnkit.forecast.panels import test_split
 from rnnkit.io.files import prepare_out
 from rnnkit.nn.models import ModelConfig

@@ -2,7 +2,9 @@
 
 :mod:`.smoothing` (Holt–Winters per series), :mod:`.network` (the dilated LSTM over the
 deseasonalised series, the pinball loss), :mod:`.series` (the data it reads),
-:mod:`.estimator` (``HybridForecaster``), :mod:`.config` (its job settings). The names below
+:mod:`.snapshots` (a seed's training and its best epochs), :mod:`.calibration` (weights and
+intervals from validation), :mod:`.estimator` (``HybridForecaster``), :mod:`.files` (its
+model folder), :mod:`.config` (its job settings). The names below
 load on first use.
 
 >>> from rnnkit.forecast.hybrid import HybridForecaster

@@ -45,14 +45,13 @@ from rnnkit.forecast.hybrid.series import (
     packed_series,
     positive_values,
 )
+from rnnkit.forecast.hybrid.snapshots import PREDICT_SERIES, train_snapshots
 from rnnkit.forecast.metrics import infer_season, mase_scale, seasonal_naive_forecast
 from rnnkit.forecast.panels import to_panel
 from rnnkit.io.files import load_model, rebuilding, save_model
-from rnnkit.training.batches import Batches
-from rnnkit.training.loop import TrainConfig, train
+from rnnkit.training.loop import TrainConfig
 
 DEFAULTS = HybridConfig()
-PREDICT_SERIES = 256  # series per forward pass when forecasting
 
 
 class HybridForecaster(Estimator):
@@ -185,44 +184,14 @@ class HybridForecaster(Estimator):
         members, self.history_ = [], []
         for k in range(self.ensemble):
             cfg = TrainConfig(**vars(self.train) | {"seed": self.train.seed + k})
-            kept, history = self._train_member(cfg, x, used, checkpoint_dir, k, resume,
-                                               on_epoch, device)
+            directory = None if checkpoint_dir is None else Path(checkpoint_dir) / f"m{k}"
+            kept, history = train_snapshots(self._network, x, used, cfg, self.snapshots,
+                                            directory, resume, on_epoch, device)
             members += kept
             self.history_.append(history)
         self.members_ = members
         self._calibrate(x, used)
         return self
-
-    def _train_member(self, cfg: TrainConfig, x: np.ndarray, used: list, checkpoint_dir,
-                      k: int, resume: bool, on_epoch, device: str):
-        """One seed's training; its ``snapshots`` epochs of lowest validation loss."""
-        torch.manual_seed(cfg.seed)
-        network = self._network()
-        network.smoothing.start_from(used)
-        network.to(device)
-        dummy = np.zeros((len(x), 1), dtype=np.float32)  # the network reads its targets in x
-        by_length = x[np.argsort([len(y) for y in used], kind="stable")]  # for the forward cut
-        snapshots = []
-
-        def keep(entry: dict) -> None:
-            state = {name: t.detach().clone() for name, t in network.state_dict().items()}
-            snapshots.append((entry["val_loss"], entry["epoch"], state))
-            snapshots.sort(key=lambda s: s[0])
-            del snapshots[self.snapshots:]
-            if on_epoch is not None:
-                on_epoch(entry)
-
-        history = train(network, Batches(x, dummy, cfg.batch_size, seed=cfg.seed,
-                                         max_batches=cfg.epoch_batches), cfg,
-                        val_batches=Batches(by_length, dummy, PREDICT_SERIES, shuffle=False),
-                        checkpoint_dir=None if checkpoint_dir is None
-                        else Path(checkpoint_dir) / f"m{k}", resume=resume, on_epoch=keep)
-        kept = []
-        for _, _, state in snapshots:
-            member = self._network().to(device)
-            member.load_state_dict(state)
-            kept.append(member.eval())
-        return kept or [network.eval()], history
 
     def _calibrate(self, x: np.ndarray, used: list) -> None:
         """The weights on the hybrid against seasonal naive and the conformal quantiles
