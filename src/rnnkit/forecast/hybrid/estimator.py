@@ -166,7 +166,8 @@ class HybridForecaster(Estimator):
         self.validation_rows_ = max(self.validation, self.horizon)
         need = max(self.lookback_ + 1 + self.validation_rows_, max(self.seasons_, default=1))
         self.series_ = [key for key, y in values.items() if min(len(y), self.history) >= need]
-        self.fallback_ = [key for key in panel if key not in self.series_]
+        learned = set(self.series_)
+        self.fallback_ = [key for key in panel if key not in learned]
         if not self.series_:
             raise InputError(f"every series is shorter than lookback ({self.lookback_}) + 1 + "
                              f"validation ({self.validation_rows_}) rows: the hybrid has "
@@ -255,7 +256,9 @@ class HybridForecaster(Estimator):
         the Forecaster's (``backtest`` and ``predict`` read them). The frames must start
         where the training frames did (the smoothing runs from the first row it learned)."""
         self.check_fitted()
-        unknown = [key for key in panel if key not in self.series_ and key not in self.fallback_]
+        smoothing_row = {key: k for k, key in enumerate(self.series_)}
+        fallback = set(self.fallback_)
+        unknown = [key for key in panel if key not in smoothing_row and key not in fallback]
         if unknown:
             raise InputError(f"series {', '.join(unknown[:5])} were not in the training data; "
                              f"this model knows {len(self.series_) + len(self.fallback_)} series")
@@ -263,7 +266,7 @@ class HybridForecaster(Estimator):
         result, keys, series, offsets, origins = {}, [], [], [], []
         for key, frame in panel.items():
             raw = frame[self.target].to_numpy(float)
-            if key in self.fallback_:
+            if key in fallback:
                 result[key] = self._fallback(raw, origins_from.get(key, 0))
                 continue
             offset = _row_of(frame, self.starts_[key], key)
@@ -274,7 +277,7 @@ class HybridForecaster(Estimator):
             origins.append(min(max(origins_from.get(key, 0) - offset, self.lookback_ - 1),
                                len(y) - 1))
         if keys:
-            x = packed_series(series, [self.series_.index(key) for key in keys], 0)
+            x = packed_series(series, [smoothing_row[key] for key in keys], 0)
             forecasts = self._forecast(x[..., 0], x[:, 0, 2].astype(np.int64), origins,
                                        [len(y) for y in series])
         for k, key in enumerate(keys):
