@@ -31,6 +31,30 @@ def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
     return (sums[rows] - sums[start]) / (rows - start)
 
 
+def surprise_z(surprise, short: int = 10, long: int = 2880) -> np.ndarray:
+    """z_t = (m_t - μ_t) / σ_t for every row of the raw ``surprise`` (module docstring), so
+    that L_t = Φ(z_t); its upper tail 1 - L_t is ``scipy.stats.norm.sf(z)``, exact where L_t
+    rounds to 1.
+
+    Raises
+    ------
+    InputError
+        As :func:`anomaly_likelihood`.
+    """
+    r = np.asarray(surprise, dtype=np.float64)
+    if r.ndim != 1 or not np.isfinite(r).all():
+        raise InputError("surprise must be a 1-D array of finite values")
+    check_positive_int("short", short)
+    check_positive_int("long", long)
+    if short > long:
+        raise InputError(f"short ({short}) must not exceed long ({long})")
+    recent = rolling_mean(r, short)
+    mean = rolling_mean(r, long)
+    spread = np.sqrt(np.maximum(rolling_mean(r * r, long) - mean ** 2, 0.0))
+    spread = np.maximum(spread, 1e-6 * (1.0 + np.abs(mean)))
+    return (recent - mean) / spread
+
+
 def anomaly_likelihood(surprise, short: int = 10, long: int = 2880, warmup: int = 0
                        ) -> np.ndarray:
     """L_t for every row of the raw ``surprise`` (module docstring).
@@ -48,20 +72,9 @@ def anomaly_likelihood(surprise, short: int = 10, long: int = 2880, warmup: int 
     >>> bool(likelihood[-1] > 0.99), bool(abs(likelihood[50] - 0.5) < 0.2)
     (True, True)
     """
-    r = np.asarray(surprise, dtype=np.float64)
-    if r.ndim != 1 or not np.isfinite(r).all():
-        raise InputError("surprise must be a 1-D array of finite values")
-    check_positive_int("short", short)
-    check_positive_int("long", long)
-    if short > long:
-        raise InputError(f"short ({short}) must not exceed long ({long})")
-    recent = rolling_mean(r, short)
-    mean = rolling_mean(r, long)
-    spread = np.sqrt(np.maximum(rolling_mean(r * r, long) - mean ** 2, 0.0))
-    spread = np.maximum(spread, 1e-6 * (1.0 + np.abs(mean)))
-    likelihood = norm.cdf((recent - mean) / spread)
+    likelihood = norm.cdf(surprise_z(surprise, short, long))
     likelihood[:warmup] = 0.5
     return likelihood
 
 
-__all__ = ["anomaly_likelihood", "rolling_mean"]
+__all__ = ["anomaly_likelihood", "rolling_mean", "surprise_z"]

@@ -34,6 +34,7 @@ SUMMARIES: dict[tuple[str, ...], str] = {
     ("task",): "train a cell on the adding problem or the copy task and score it",
     ("layers",): "check rnnkit.nn against torch.nn here: agreement and speed",
     ("esn",): "fit an echo state network; score one-step and closed-loop NRMSE",
+    ("detect",): "score streams for anomalies online; NAB's score report with its windows",
     ("tune", "forecast"): "search the settings of `rnnkit forecast` with an Optuna study "
                           "(validation part only)",
     ("tune", "text"): "search the settings of `rnnkit text train` with an Optuna study "

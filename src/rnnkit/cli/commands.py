@@ -12,6 +12,7 @@ from rnnkit.cli import config
 from rnnkit.cli.jobs import (
     JobResult,
     classify,
+    detect,
     diagnose,
     esn,
     forecast,
@@ -43,6 +44,7 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("task",): Command(config.TaskJob, task.run),
     ("layers",): Command(config.LayersJob, layers.run),
     ("esn",): Command(config.EsnJob, esn.run),
+    ("detect",): Command(config.DetectJob, detect.run),
     ("tune", "forecast"): Command(config.ForecastJob, tune.forecast, tunes=True),
     ("tune", "text"): Command(config.TextTrainJob, tune.text, tunes=True),
 }

@@ -13,6 +13,7 @@ from typing import Any
 
 from rnnkit._checks import InputError
 from rnnkit._fields import read_toml
+from rnnkit.anomaly.detector import DetectorConfig
 from rnnkit.cli.config import DataConfig
 from rnnkit.forecast.hybrid.config import HybridConfig
 from rnnkit.nn.models import ModelConfig
@@ -31,7 +32,7 @@ def _default(f: Any, defaults: Any) -> Any:
 # The --help headings: a section's flags go under its config's, the job's own under its name
 SECTION_GROUPS = {DataConfig: "data", ModelConfig: "model", TrainConfig: "training",
                   ReservoirConfig: "reservoir", HybridConfig: "hybrid",
-                  RuntimeConfig: "runtime"}
+                  DetectorConfig: "detector", RuntimeConfig: "runtime"}
 GROUPS = {
     "data": "where the series comes from and how its file is read",
     "model": "the recurrent network (rnnkit.nn.ModelConfig)",
@@ -41,6 +42,8 @@ GROUPS = {
                  "(rnnkit.reservoir.ReservoirConfig)",
     "hybrid": "the hybrid of --model hybrid: Holt-Winters per series and a dilated LSTM "
               "(rnnkit.forecast.hybrid.HybridConfig)",
+    "detector": "the anomaly detector: its forecaster, how it adapts, how surprise becomes a "
+                "score (rnnkit.anomaly.DetectorConfig)",
     "runtime": "threads, device and processes (rnnkit.training.runtime)",
     "output": "where the results go, resuming, and progress",
     "the study": "the Optuna study: trials, storage, search space (rnnkit tune)",

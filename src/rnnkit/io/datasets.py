@@ -26,6 +26,7 @@ KINDS = {  # kind: what it holds, as the messages name it
     "panel": "many time series",
     "sequences": "labelled sequences",
     "corpus": "a text corpus",
+    "streams": "streams with anomaly windows",
 }
 AAPL_PROVENANCE = (
     "Aky9821/Apple-Stock-Prediction-LSTM AAPL.csv @ 5f7cd73cdb74205ffbb45be65b10b53f2c56d51e: "
@@ -68,6 +69,11 @@ DATASETS = {data.name: data for data in (
             "Flavio-96/K-AE-for-Time-Series data/UCRArchive_2018/ECG200 @ "
             "42b75b53cae94ca197a9ef45d83cb82347b25c18: the UCR archive's ECG200 (2018 release), "
             "100 training and 100 test heartbeats", ("train", "test")),
+    Dataset("nab", "streams", ("nab",), "bundled: three Numenta Anomaly Benchmark streams "
+            "and their anomaly windows",
+            "numenta/NAB data/ and labels/combined_windows.json @ "
+            "ea702d75cc2258d9d7dd35ca8e5e2539d71f3140: machine_temperature_system_failure, "
+            "nyc_taxi, art_daily_jumpsup (gzipped) and their windows"),
     Dataset("shakespeare", "corpus", ("tinyshakespeare.txt",), "bundled Tiny Shakespeare",
             "karpathy/char-rnn data/tinyshakespeare/input.txt @ "
             "6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e: Tiny Shakespeare, 1,115,394 bytes"),

@@ -25,7 +25,8 @@ RESULTS = (  # what the jobs write into --out, removed there when the next run s
     "metrics.json", "predictions.csv", "future.csv", "per_series.csv", "forecast.png",
     "loss.png", "error_by_step.png", "series.png", "prediction.png", "search.csv", "search.png",
     "samples.txt", "gradients.json", "gradients.png", "learning_curve.png", "trials.csv",
-    "best.toml", "history.png", "importance.png", "confusion.png", "attention.png")
+    "best.toml", "history.png", "importance.png", "confusion.png", "attention.png",
+    "detections.csv", "report.csv")
 
 
 def prepare_out(out: PathLike) -> Path:

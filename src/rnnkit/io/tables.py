@@ -261,7 +261,7 @@ def _series_from_raw(path: PathLike, raw: pd.DataFrame, unit: str, how: dict,
         raise InputError(f"`date_column` {date_column} and `no_dates`: a file has a time column "
                          "or not; drop one")
     if date_column is None and not no_dates:
-        date_column = _find_date_column(path, raw, skip=id_column, **order)
+        date_column = find_date_column(path, raw, skip=id_column, **order)
     for name in [*([] if no_dates else [date_column]), *(columns or [])]:
         check_column(path, raw, name)
     if id_column is not None and id_column in (columns or []):
@@ -373,7 +373,7 @@ def _refuse_long_format(path: PathLike, raw: pd.DataFrame, time: pd.Index, unit:
 
 
 
-def _find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None,
+def find_date_column(path: PathLike, raw: pd.DataFrame, skip: str | None,
                       dayfirst: bool = False, date_format: str = "") -> str:
     """The first column named like a time (DATE_NAMES, the first four first), else the first
     non-numeric column without empty cells whose every cell is a date by

@@ -6,6 +6,7 @@
 - ``text``: ``TextTrainJob``, ``TextGenerateJob``, the text search space
 - ``experiments``: the commands that study the cells: ``DiagnoseJob``, ``TaskJob``, ``LayersJob``,
   ``EsnJob``
+- ``detect``: ``DetectJob``
 - ``tune``: ``TuneJob``
 
 Every name is re-exported here: ``from rnnkit.cli.config import ForecastJob``.
@@ -20,6 +21,7 @@ from rnnkit.cli.config.base import (
     section,
 )
 from rnnkit.cli.config.classify import CHOSEN_NOISE, ClassifyJob
+from rnnkit.cli.config.detect import UNSET_THRESHOLD, DetectJob
 from rnnkit.cli.config.experiments import DiagnoseJob, EsnJob, LayersJob, TaskJob
 from rnnkit.cli.config.forecast import (
     HYBRID_UNUSED,
@@ -33,7 +35,8 @@ from rnnkit.cli.config.tune import TuneJob
 
 __all__ = [
     "AUTO_EPOCHS", "AUTO_EPOCH_BATCHES", "CHOSEN_NOISE", "HYBRID_UNUSED", "NETWORK_SPACE",
-    "RESERVOIR_SPACE", "TEXT_SPACE", "ClassifyJob", "DataConfig", "DiagnoseJob", "EsnJob",
+    "RESERVOIR_SPACE", "TEXT_SPACE", "UNSET_THRESHOLD", "ClassifyJob", "DataConfig", "DetectJob",
+    "DiagnoseJob", "EsnJob",
     "ForecastJob", "Job", "LayersJob", "PredictJob", "TaskJob", "TextGenerateJob", "TextTrainJob",
     "TuneJob", "network_or_reservoir", "section",
 ]
