@@ -47,7 +47,7 @@ def test_a_spike_raises_the_top_alarm_and_a_level_shift_a_rare_one():
     d = StreamDetector(**SMALL).fit(x)
     assert d.season_ in (47, 48, 49)
     a = d.anomaly_score_
-    assert 900 <= np.argmax(a) <= 903 and a.max() > 0.7
+    assert 900 <= np.argmax(a) <= 903 and a.max() > 0.5
     others = np.r_[a[d.probation_:900], a[904:1300], a[1304:]]
     assert a[1300:1304].max() > np.quantile(others, 0.995)
     assert (a[:d.probation_] == 0).all()
@@ -64,8 +64,9 @@ def test_the_synthetic_corpus_scores_far_above_the_null_detector():
 
 def test_log_score_is_the_tail_probability_in_decades():
     z = np.array([-3.0, 0.0, 1.0, 3.0, 6.0])
-    np.testing.assert_allclose(log_score(z), -np.log10(norm.sf(z)) / 10, rtol=1e-12)
-    assert log_score(np.array([1e3]))[0] == 1.0
+    decades = -np.log10(norm.sf(z))
+    np.testing.assert_allclose(log_score(z), decades / (decades + 5), rtol=1e-12)
+    assert 0.99 < log_score(np.array([1e2]))[0] < log_score(np.array([1e3]))[0] < 1.0
 
 
 @settings(max_examples=50, deadline=None)

@@ -17,9 +17,11 @@ from rnnkit.anomaly import (
     threshold_curve,
     window_count,
 )
+from rnnkit.io.datasets import bundled
 
 DATA = Path(__file__).parent / "data" / "nab"
-WINDOWS = json.loads((DATA / "combined_windows.json").read_text())
+with bundled("nab").path() as _folder:  # NAB's windows of the bundled files
+    WINDOWS = json.loads((_folder / "combined_windows.json").read_text())
 DETECTORS = ("numenta", "windowedGaussian")
 
 

@@ -10,8 +10,10 @@ For a stream x_1 .. x_n (rows in arrival order), with p = min(⌊0.15 n⌋, 750)
                                              tails row t fell, in decades, at most c
     z_t = (m_t - μ_t^e) / σ_t^e              the recent mean surprise against its long-run
                                              distribution (:func:`.likelihood.surprise_z`)
-    s_t = min(1, -log10(1 - Φ(z_t)) / 10)    the likelihood on a log scale: 0.5 is a tail
-                                             probability of 10⁻⁵, 1 one of 10⁻¹⁰ or less
+    D_t = -log10(1 - Φ(z_t)),  s_t = D_t / (D_t + 5)
+                                             the likelihood in decades, put in [0, 1): 0.5
+                                             is a tail probability of 10⁻⁵, and s_t never
+                                             saturates, so the strongest events keep their order
     a_t = s_t if s_t > max(s_{t-q} .. s_{t-1}), else 0       (``quiet`` = q rows)
 
 The cap c keeps one wild row from swamping the long-run statistics for thousands of rows
@@ -50,7 +52,7 @@ from rnnkit.anomaly.network import (
 from rnnkit.base import Estimator
 
 LEAST_WINDOWS = 20  # training windows the probationary rows must give at least
-TAIL_DECADES = 10.0  # a score of 1 is a tail probability of 10^-10
+HALF_DECADES = 5.0  # the tail probability 10^-5 scores 0.5
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,13 @@ def tail_decades(ratio: np.ndarray, cap: float) -> np.ndarray:
 
 
 def log_score(z: np.ndarray) -> np.ndarray:
-    """s = min(1, -log10(1 - Φ(z)) / 10), computed from the log tail (exact for large z).
+    """s = D / (D + 5), D = -log10(1 - Φ(z)) from the log tail (exact for large z).
 
     >>> log_score(np.array([0.0, 4.2648907939, 40.0])).round(3).tolist()
-    [0.03, 0.5, 1.0]
+    [0.057, 0.5, 0.986]
     """
-    return np.clip(-norm.logsf(z) / (TAIL_DECADES * math.log(10.0)), 0.0, 1.0)
+    decades = np.maximum(-norm.logsf(z) / math.log(10.0), 0.0)
+    return decades / (decades + HALF_DECADES)
 
 
 def alarms(scores: np.ndarray, quiet: int) -> np.ndarray:
@@ -139,6 +142,7 @@ class StreamDetector(Estimator):
     Parameters: the fields of :class:`DetectorConfig` (each with its meaning), checked there.
 
     Learned attributes: ``anomaly_score_`` (a_t), ``log_score_`` (s_t), ``surprise_`` (e_t),
+    ``error_ratio_`` (r_t),
     ``forecast_`` and ``spread_`` (μ_t and σ_t back in the stream's units: the expected value
     of row t and its standard deviation), ``season_``, ``probation_``, ``lookback_``.
 
@@ -197,14 +201,15 @@ class StreamDetector(Estimator):
                          history=self.history)
         mean, spread = causal_forecasts(u, p, lookback, season, network, how, self.seed)
         change = np.concatenate([[0.0], np.diff(u)])
-        surprise = tail_decades(np.abs(change - mean) / spread, self.cap)
-        surprise[:lookback] = 0.0
+        ratio = np.abs(change - mean) / spread
+        ratio[:lookback] = 0.0
+        surprise = tail_decades(ratio, self.cap)
         scores, alarmed = scored(surprise, p, self.short, self.long,
                                  p if self.quiet == -1 else self.quiet)
         center, scale = scaling(x[:p])
         self.module_ = network
         self.season_, self.probation_, self.lookback_ = season, p, lookback
-        self.surprise_ = surprise
+        self.error_ratio_, self.surprise_ = ratio, surprise
         self.forecast_ = center + (np.concatenate([[np.nan], u[:-1]]) + mean) * scale
         self.spread_ = spread * scale
         self.log_score_ = scores

@@ -27,6 +27,7 @@ from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.streams import Stream, read_stream
 
 WINDOWS_FILE = "combined_windows.json"
+PRINTED_FILES = 10  # more files: their scores are in report.csv only
 UNLABELLED_THRESHOLD = 0.5  # a tail probability of 10^-5 (rnnkit.anomaly.detector.log_score)
 
 
@@ -190,6 +191,8 @@ def _summary(metrics: dict, report, job: DetectJob) -> list[str]:
             lines.append(f"  {profile:<20} {row['normalised']:6.1f}   (raw {row['score']:.2f}, "
                          f"threshold {row['threshold']:.4g})")
         standard = report.files[report.files["profile"] == "standard"]
+        if len(standard) > PRINTED_FILES:
+            return [*lines, f"  per file: report.csv ({len(standard)} files)"]
         for _, row in standard.iterrows():
             lines.append(f"  {row['file']}: {row['score']:.3f} (TP rows {row['tp']}, FP rows "
                          f"{row['fp']}, FN rows {row['fn']})")
