@@ -14,6 +14,7 @@ from sklearn.base import clone
 from sklearn.utils import estimator_checks
 
 from rnnkit._checks import InputError
+from rnnkit.anomaly import StreamDetector
 from rnnkit.base import Estimator
 from rnnkit.classify import NetworkClassifier, ReservoirClassifier, SequenceClassifier
 from rnnkit.forecast import Forecaster, NetworkRegressor, ReservoirRegressor
@@ -85,6 +86,11 @@ CASES = {
         lambda seed: (np.asarray(_sequences(seed)[0])[..., None], _sequences(seed)[1]),
         _classify),
     "esn": Case(lambda: ESN(units=20, washout=10), _wave, lambda est, data: est.predict(data[0])),
+    "stream-detector": Case(
+        lambda: StreamDetector(lookback=8, hidden_size=4, adapt_every=60, adapt_steps=2),
+        lambda seed: (np.sin(np.arange(400) / 5) + 0.1 * np.random.default_rng(seed)
+                      .standard_normal(400),),
+        lambda est, data: (est.check_fitted(), est.anomaly_score_)[1]),
     "char-model": Case(
         lambda: CharModel(ModelConfig(hidden_size=8), TrainConfig(epochs=2, batch_size=2),
                           seq_len=8, val_fraction=0.0),
@@ -164,7 +170,7 @@ SKLEARN_CHECKS = [
 ]
 # Defaults of plain types only: the others' defaults are frozen configs (ModelConfig,
 # TrainConfig) or an unfitted member, which the check refuses by type
-PLAIN_DEFAULTS = ["esn", "reservoir-classifier"]
+PLAIN_DEFAULTS = ["esn", "reservoir-classifier", "stream-detector"]
 
 
 @PARAMS

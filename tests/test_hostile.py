@@ -31,6 +31,7 @@ from rnnkit.forecast.windows import chronological_split, input_windows, make_win
 from rnnkit.io.files import RESULTS, RUN_MARKER, prepare_out
 from rnnkit.io.sources import load_corpus, load_series
 from rnnkit.io.static import read_static
+from rnnkit.io.streams import read_stream
 from rnnkit.io.tables import read_panel, read_series
 
 ROOT = os.geteuid() == 0  # root reads and writes whatever its mode says
@@ -203,6 +204,20 @@ def _close(corpus, name: str, **options) -> pd.Series:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return read_series(corpus[name].path, columns=["Close"], **options)[0]["Close"]
+
+
+@pytest.mark.parametrize("name", sorted(FORECAST))
+def test_the_stream_reader_answers_every_file_with_its_rows_or_one_line(corpus, name):
+    """`rnnkit detect` reads files row by row as they arrived: a stream or an InputError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            stream = read_stream(corpus[name].path)
+        except InputError as err:
+            assert str(err) and "\n" not in str(err)
+            return
+    assert len(stream.values) == len(stream.timestamps) == len(stream.time) > 0
+    assert np.isfinite(stream.values).all()
 
 
 @pytest.mark.parametrize("name", READ_AS_CLEAN)

@@ -95,8 +95,9 @@ def read_stream(path: PathLike | pd.DataFrame, column: str = "", *, date_column:
     ticks = np.asarray(time)
     backward = int((ticks[1:] <= ticks[:-1]).sum())
     if backward:
-        warnings.warn(f"{name}: {backward} rows do not come after the row before them in "
-                      "time; the rows are read in file order, as they arrived", stacklevel=2)
+        rows = f"{backward} rows" if backward > 1 else "1 row"
+        warnings.warn(f"{name}: the time repeats or steps back at {rows}; the rows are read "
+                      "in file order, as they arrived", stacklevel=2)
     return Stream(name, times.astype(str).tolist(), time, values, column)
 
 

@@ -74,7 +74,7 @@ def _run(job: DetectJob, data: Path) -> JobResult:
                                     "probation": f.detector.probation_} for f in scored},
                "config": job_record(job)}
     write_text_atomic(out / "detections.csv", detections.to_csv(index=False))
-    written = [f"results/rnnkit/ ({len(scored)} files)", "detections.csv"]
+    written = [f"results/rnnkit/ ({_files(len(scored))})", "detections.csv"]
     if report is not None:
         metrics["profiles"] = report.corpus.to_dict(orient="index")
         write_text_atomic(out / "report.csv", report.files.to_csv(index=False))
@@ -176,9 +176,13 @@ def _plots(scored: list[ScoredFile], windows: dict | None, threshold: float,
                     f.detector.probation_)
 
 
+def _files(count: int) -> str:
+    return "1 file" if count == 1 else f"{count} files"
+
+
 def _summary(metrics: dict, report, job: DetectJob) -> list[str]:
     rows, seconds = metrics["rows"], metrics["seconds"]
-    lines = [f"{metrics['files']} files, {rows:,} rows scored in {seconds:.1f} s "
+    lines = [f"{_files(metrics['files'])}, {rows:,} rows scored in {seconds:.1f} s "
              f"({1e3 * seconds / max(rows, 1):.2f} ms per row)"]
     how = ("given" if job.threshold != UNSET_THRESHOLD else
            "optimised over the corpus, standard profile" if report is not None else
