@@ -33,7 +33,7 @@ def test_each_bundled_name_resolves_to_its_files_and_provenance(name):
     for part, file in zip(data.parts, data.files, strict=True):
         assert any(file in line for line in SOURCES_MD.splitlines() if line.startswith("## "))
         with data.path(part) as path:
-            assert path.is_file() and path.name == file
+            assert (path.is_file() or path.is_dir()) and path.name == file  # nab: a folder
     commit = re.search(r"[0-9a-f]{40}", data.provenance).group(0)
     assert commit in SOURCES_MD and "\n" not in data.provenance  # one line, from SOURCES.md
     assert f"{name!r} ({data.description})" in described(data.kind)
@@ -48,13 +48,14 @@ def test_every_file_of_the_datasets_folder_is_registered():
 def test_registry_lookups_by_kind():
     assert dataset_names("series", "panel") == ("aapl", "m4-hourly")
     assert dataset_names("sequences") == ("ecg200",) and dataset_names("corpus") == ("shakespeare",)
+    assert dataset_names("streams") == ("nab",)
     assert is_bundled("ecg200") and is_bundled("ecg200", "sequences")
     assert not is_bundled("ecg200", "corpus") and not is_bundled(42)
 
 
 def test_an_unknown_name_is_refused_listing_the_names():
     with pytest.raises(InputError, match="^no bundled data set 'ecg2000'; the bundled ones are "
-                                         "aapl, m4-hourly, ecg200, shakespeare$"):
+                                         "aapl, m4-hourly, ecg200, nab, shakespeare$"):
         bundled("ecg2000")
     with pytest.raises(InputError, match="^ecg200 is labelled sequences, not a time series or "
                                          "many time series; the bundled ones of that kind are "
