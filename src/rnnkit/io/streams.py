@@ -16,6 +16,7 @@ reader here keeps the file's order and every row, and the time cells as they are
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "cpu.csv"
 >>> _ = path.write_text("timestamp,value\\n2020-01-01 00:00:00,3\\n2020-01-01 00:05:00,\\n")
 >>> with warnings.catch_warnings(record=True) as said:  # the empty cell: one warning
+...     warnings.simplefilter("always")
 ...     stream = read_stream(path)
 >>> len(said), stream.timestamps, stream.values.tolist(), stream.column
 (1, ['2020-01-01 00:00:00', '2020-01-01 00:05:00'], [3.0, 3.0], 'value')
