@@ -48,14 +48,14 @@ def test_every_file_of_the_datasets_folder_is_registered():
 def test_registry_lookups_by_kind():
     assert dataset_names("series", "panel") == ("aapl", "m4-hourly")
     assert dataset_names("sequences") == ("ecg200",) and dataset_names("corpus") == ("shakespeare",)
-    assert dataset_names("streams") == ("nab",)
+    assert dataset_names("streams") == ("nab",) and dataset_names("recordings") == ("fsdd",)
     assert is_bundled("ecg200") and is_bundled("ecg200", "sequences")
     assert not is_bundled("ecg200", "corpus") and not is_bundled(42)
 
 
 def test_an_unknown_name_is_refused_listing_the_names():
     with pytest.raises(InputError, match="^no bundled data set 'ecg2000'; the bundled ones are "
-                                         "aapl, m4-hourly, ecg200, nab, shakespeare$"):
+                                         "aapl, m4-hourly, ecg200, nab, fsdd, shakespeare$"):
         bundled("ecg2000")
     with pytest.raises(InputError, match="^ecg200 is labelled sequences, not a time series or "
                                          "many time series; the bundled ones of that kind are "

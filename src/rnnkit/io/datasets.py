@@ -27,6 +27,7 @@ KINDS = {  # kind: what it holds, as the messages name it
     "sequences": "labelled sequences",
     "corpus": "a text corpus",
     "streams": "streams with anomaly windows",
+    "recordings": "spoken recordings",
 }
 AAPL_PROVENANCE = (
     "Aky9821/Apple-Stock-Prediction-LSTM AAPL.csv @ 5f7cd73cdb74205ffbb45be65b10b53f2c56d51e: "
@@ -74,6 +75,10 @@ DATASETS = {data.name: data for data in (
             "numenta/NAB data/ and labels/combined_windows.json @ "
             "ea702d75cc2258d9d7dd35ca8e5e2539d71f3140: machine_temperature_system_failure, "
             "nyc_taxi, art_daily_jumpsup (gzipped) and their windows"),
+    Dataset("fsdd", "recordings", ("fsdd",), "bundled: the Free Spoken Digit Dataset, 2,500 "
+            "recordings of the digits by five speakers",
+            "Jakobovski/free-spoken-digit-dataset recordings/ @ "
+            "26eb9aaf76e81b692f806f9140c2d2777410d7a1: five speakers, 8 kHz WAV, byte for byte"),
     Dataset("shakespeare", "corpus", ("tinyshakespeare.txt",), "bundled Tiny Shakespeare",
             "karpathy/char-rnn data/tinyshakespeare/input.txt @ "
             "6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e: Tiny Shakespeare, 1,115,394 bytes"),
