@@ -103,3 +103,91 @@ def test_connected_strings_are_seeded_and_transcribed_in_order():
     batches = StringBatches(pool, "0123456789", strings=5, batch_size=2, seed=1)
     shapes = [(tuple(x.shape), tuple(y.shape)) for x, y in batches.epoch(0)]
     assert len(shapes) == len(batches) == 3 and all(s[0][2] == 40 for s in shapes)
+
+
+# -- the recogniser and the commands ----------------------------------------------------------
+TINY = ["--epochs", "2", "--strings", "32", "--hidden-size", "8", "--num-layers", "1",
+        "--batch-size", "16", "--test-strings", "6", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory):
+    """Twenty synthetic 'digits' (two tones each) by two speakers, in FSDD's name pattern."""
+    import soundfile
+
+    folder = tmp_path_factory.mktemp("recordings")
+    t = np.arange(1600) / 8000
+    for digit in range(10):
+        for speaker, shift in (("ann", 1.0), ("bob", 1.1)):
+            for index in (0, 5, 6):
+                f = shift * (300 + 150 * digit)
+                tone = 0.3 * np.sin(2 * np.pi * f * t) * np.hanning(len(t))
+                soundfile.write(folder / f"{digit}_{speaker}_{index}.wav", tone, 8000)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def trained(recordings, tmp_path_factory):
+    from rnnkit.cli.app import main
+
+    out = tmp_path_factory.mktemp("speech")
+    assert main(["speech", "train", "--data", str(recordings), "--out", str(out), *TINY]) == 0
+    return out
+
+
+def test_speech_train_writes_its_model_scores_and_figures(trained):
+    import json
+
+    import pandas as pd
+
+    metrics = json.loads((trained / "metrics.json").read_text())
+    assert metrics["recordings"] == {"train": 40, "test": 20}
+    assert metrics["isolated"]["count"] == 20 and metrics["connected"]["count"] == 6
+    transcripts = pd.read_csv(trained / "transcripts.csv", dtype=str)
+    assert list(transcripts.columns) == ["kind", "file", "reference", "hypothesis", "errors"]
+    assert (trained / "alignment.png").stat().st_size > 5_000
+    assert (trained / "model" / "weights.safetensors").is_file()
+
+
+def test_transcribe_prints_a_line_per_file_as_the_saved_model_decodes(trained, recordings,
+                                                                      capsys):
+    from rnnkit.cli.app import main
+    from rnnkit.io.audio import read_audio
+    from rnnkit.speech import SpeechRecognizer
+
+    files = [str(recordings / "3_ann_0.wav"), str(recordings / "7_bob_5.wav")]
+    assert main(["speech", "transcribe", "--model", str(trained / "model"), *files]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    model = SpeechRecognizer.load(trained / "model")
+    texts = model.transcribe([read_audio(f).samples for f in files])
+    assert lines == [f"{f}\t{t}" for f, t in zip(files, texts, strict=True)]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["speech", "transcribe", "--model", "{out}/model", "{folder}/none.wav"], "no such file"),
+    (["speech", "transcribe", "--model", "{folder}"], "at least one recording"),
+    (["speech", "transcribe", "--model", "{folder}", "{folder}/3_ann_0.wav"],
+     "holds no rnnkit model"),
+    (["speech", "train", "--data", "{folder}", "--labels", "0123", *TINY], "not among"),
+])
+def test_speech_bad_input_is_one_line(trained, recordings, capsys, args, message):
+    from rnnkit.cli.app import main
+
+    argv = [a.format(out=trained, folder=recordings) for a in args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_classify_reads_a_folder_of_recordings_as_log_mel_sequences(recordings, tmp_path):
+    import json
+
+    from rnnkit.cli.app import main
+
+    out = tmp_path / "out"
+    assert main(["classify", "--data", str(recordings), "--out", str(out), "--epochs", "2",
+                 "--hidden-size", "8", "--ensemble", "1", "--choose", "none",
+                 "--no-progress"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["train"]["sequences"] == 40 and metrics["test"]["sequences"] == 20
+    assert metrics["train"]["features"] == [f"mel{k}" for k in range(40)]

@@ -14,10 +14,11 @@ from rnnkit._checks import InputError
 
 
 def opt(default: Any, help: str, choices: tuple[str, ...] | None = None,
-        positional: bool = False, group: str = "") -> Any:
+        positional: bool | str = False, group: str = "") -> Any:
     """A dataclass field with ``default``, its ``help`` text and its allowed values.
 
-    ``positional=True`` makes it a positional command-line argument instead of a flag;
+    ``positional=True`` makes it a positional command-line argument instead of a flag
+    (``"many"``: any number of them, a tuple);
     ``group`` files its flag under another heading of ``--help`` than its config's.
     """
     return field(default=default, metadata={"help": help, "choices": choices,

@@ -35,6 +35,9 @@ SUMMARIES: dict[tuple[str, ...], str] = {
     ("layers",): "check rnnkit.nn against torch.nn here: agreement and speed",
     ("esn",): "fit an echo state network; score one-step and closed-loop NRMSE",
     ("detect",): "score streams for anomalies online; NAB's score report with its windows",
+    ("speech", "train"): "train a recogniser of spoken digits (bidirectional RNN, CTC) and "
+                         "score it on isolated and connected test recordings",
+    ("speech", "transcribe"): "transcribe recordings with a trained recogniser",
     ("tune", "forecast"): "search the settings of `rnnkit forecast` with an Optuna study "
                           "(validation part only)",
     ("tune", "text"): "search the settings of `rnnkit text train` with an Optuna study "

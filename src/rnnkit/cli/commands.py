@@ -18,6 +18,7 @@ from rnnkit.cli.jobs import (
     forecast,
     layers,
     predict,
+    speech,
     task,
     text,
     tune,
@@ -45,6 +46,8 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("layers",): Command(config.LayersJob, layers.run),
     ("esn",): Command(config.EsnJob, esn.run),
     ("detect",): Command(config.DetectJob, detect.run),
+    ("speech", "train"): Command(config.SpeechTrainJob, speech.train),
+    ("speech", "transcribe"): Command(config.SpeechTranscribeJob, speech.transcribe),
     ("tune", "forecast"): Command(config.ForecastJob, tune.forecast, tunes=True),
     ("tune", "text"): Command(config.TextTrainJob, tune.text, tunes=True),
 }

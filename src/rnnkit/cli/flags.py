@@ -18,6 +18,7 @@ from rnnkit.cli.config import DataConfig
 from rnnkit.forecast.hybrid.config import HybridConfig
 from rnnkit.nn.models import ModelConfig
 from rnnkit.reservoir import ReservoirConfig
+from rnnkit.speech.recognizer import SpeechConfig
 from rnnkit.training.loop import TrainConfig
 from rnnkit.training.runtime import RuntimeConfig
 
@@ -32,7 +33,8 @@ def _default(f: Any, defaults: Any) -> Any:
 # The --help headings: a section's flags go under its config's, the job's own under its name
 SECTION_GROUPS = {DataConfig: "data", ModelConfig: "model", TrainConfig: "training",
                   ReservoirConfig: "reservoir", HybridConfig: "hybrid",
-                  DetectorConfig: "detector", RuntimeConfig: "runtime"}
+                  DetectorConfig: "detector", SpeechConfig: "recogniser",
+                  RuntimeConfig: "runtime"}
 GROUPS = {
     "data": "where the series comes from and how its file is read",
     "model": "the recurrent network (rnnkit.nn.ModelConfig)",
@@ -44,6 +46,8 @@ GROUPS = {
               "(rnnkit.forecast.hybrid.HybridConfig)",
     "detector": "the anomaly detector: its forecaster, how it adapts, how surprise becomes a "
                 "score (rnnkit.anomaly.DetectorConfig)",
+    "recogniser": "the recogniser: its network and its training on connected strings "
+                  "(rnnkit.speech.SpeechConfig)",
     "runtime": "threads, device and processes (rnnkit.training.runtime)",
     "output": "where the results go, resuming, and progress",
     "the study": "the Optuna study: trials, storage, search space (rnnkit tune)",
@@ -99,7 +103,10 @@ def add_job_arguments(parser: argparse.ArgumentParser, job_cls: type,
                 heading, GROUPS.get(heading, "this command's own settings"))
         group, flag = groups[heading], "--" + f.name.replace("_", "-")
         text = help_text(f, default).replace("%", "%%")  # argparse formats help with %
-        if f.metadata.get("positional"):
+        if f.metadata.get("positional") == "many":  # FILE ...: a tuple of one or more
+            group.add_argument(f.name, nargs="*", default=None, help=text,
+                               metavar=f.name.upper().rstrip("S"))
+        elif f.metadata.get("positional"):
             group.add_argument(f.name, nargs="?", default=None, help=text,
                                choices=f.metadata.get("choices"))
         elif f.type is bool:

@@ -173,7 +173,7 @@ WEIGHTS = "weights.safetensors"
 MODEL_KINDS = {  # kind: what writes it, as the messages name it
     "Forecaster": "rnnkit forecast", "HybridForecaster": "rnnkit forecast --model hybrid",
     "ESN": "rnnkit esn", "CharLM": "rnnkit text train",
-    "SequenceClassifier": "rnnkit classify",
+    "SequenceClassifier": "rnnkit classify", "SpeechRecognizer": "rnnkit speech train",
     "checkpoint": "a training run (its checkpoints/ folder)",
 }
 

@@ -7,11 +7,16 @@ epoch of lowest CTC loss on a fixed set of strings joined from the kept-aside re
 the one kept. ``transcribe`` decodes greedily or by prefix beam search (:mod:`.decoding`).
 """
 
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
 import numpy as np
 import torch
 
-from rnnkit._checks import InputError
+from rnnkit._checks import InputError, check_choice, check_in_range, check_positive_int
+from rnnkit._fields import opt
 from rnnkit.base import Estimator
+from rnnkit.io.files import load_model, rebuilding, save_model
 from rnnkit.speech.data import StringBatches
 from rnnkit.speech.decoding import beam_search, greedy
 from rnnkit.speech.features import FeatureConfig, log_mel, mel_filterbank
@@ -21,16 +26,43 @@ from rnnkit.training.loop import TrainConfig, train
 VALIDATION_STRINGS = 200
 
 
+@dataclass(frozen=True)
+class SpeechConfig:
+    """The settings of :class:`SpeechRecognizer` (its parameters, with their checks and help)."""
+
+    labels: str = opt("0123456789", "the characters a transcript may hold, in the order of "
+                      "the network's outputs (after CTC's blank)")
+    hidden_size: int = opt(128, "hidden units per direction of each recurrent layer")
+    num_layers: int = opt(2, "stacked bidirectional layers")
+    cell: str = opt("gru", "the recurrent cell", ("gru", "lstm"))
+    strings: int = opt(800, "connected strings (1-7 recordings) drawn afresh every epoch")
+    epochs: int = opt(25, "passes, each over freshly drawn strings")
+    batch_size: int = opt(32, "strings per optimizer step")
+    learning_rate: float = opt(3e-3, "peak learning rate (Adam, cosine schedule)")
+    beam: int = opt(8, "prefix beam search width when transcribing; 1 = greedy")
+    seed: int = opt(0, "seeds the weights, the strings and the masks")
+
+    def __post_init__(self) -> None:
+        if not self.labels or len(set(self.labels)) != len(self.labels):
+            raise InputError(f"labels must be distinct characters, got {self.labels!r}")
+        for name in ("hidden_size", "num_layers", "strings", "epochs", "batch_size", "beam"):
+            check_positive_int(name, getattr(self, name))
+        check_choice("cell", self.cell, ("gru", "lstm"))
+        check_in_range("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
+
+
 class SpeechRecognizer(Estimator):
     """Recordings in, transcripts out (module docstring); scikit-learn's habits.
 
-    Learned: ``module_`` (the :class:`~rnnkit.speech.model.AcousticModel`), ``history_``.
+    Parameters: the fields of :class:`SpeechConfig`. Learned: ``module_`` (the
+    :class:`~rnnkit.speech.model.AcousticModel`), ``config_`` (the features' settings),
+    ``history_``.
     """
 
     fitted_attribute = "module_"
 
     def __init__(self, labels: str = "0123456789", hidden_size: int = 128, num_layers: int = 2,
-                 cell: str = "gru", strings: int = 1600, epochs: int = 12,
+                 cell: str = "gru", strings: int = 800, epochs: int = 25,
                  batch_size: int = 32, learning_rate: float = 3e-3, beam: int = 8,
                  seed: int = 0) -> None:
         self.labels = labels
@@ -46,6 +78,9 @@ class SpeechRecognizer(Estimator):
 
     def fit(self, recordings: list[np.ndarray], transcripts: list[str],
             on_epoch=None) -> "SpeechRecognizer":
+        """Learn from isolated ``recordings`` (mono samples at 8 kHz) and their
+        ``transcripts``; ``on_epoch`` sees each epoch's record (module docstring)."""
+        SpeechConfig(**self.get_params())  # checks every parameter
         unknown = sorted({c for t in transcripts for c in t} - set(self.labels))
         if unknown:
             raise InputError(f"transcripts hold {unknown[0]!r}, which is not among the labels "
@@ -102,4 +137,28 @@ class SpeechRecognizer(Estimator):
         return texts
 
 
-__all__ = ["SpeechRecognizer"]
+    def save(self, folder: str | Path, run: dict | None = None) -> None:
+        """Write the model folder (safetensors + JSON: the parameters, the features' settings
+        and ``run``, e.g. the command that trained it)."""
+        self.check_fitted()
+        save_model(folder, "SpeechRecognizer", self.module_.state_dict(),
+                   {"params": self.get_params(), "features": asdict(self.config_),
+                    "run": run or {}})
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "SpeechRecognizer":
+        """The fitted recognizer of a folder written by :meth:`save` (``history_`` is None)."""
+        tensors, config = load_model(folder, "SpeechRecognizer")
+        with rebuilding(folder):
+            recognizer = cls(**config["params"])
+            features = FeatureConfig(**config["features"])
+            module = AcousticModel(features.n_mels, len(recognizer.labels),
+                                   recognizer.hidden_size, recognizer.num_layers,
+                                   recognizer.cell)
+            module.load_state_dict(tensors)
+        recognizer.config_, recognizer.history_ = features, None
+        recognizer.module_ = module.eval()
+        return recognizer
+
+
+__all__ = ["SpeechConfig", "SpeechRecognizer"]

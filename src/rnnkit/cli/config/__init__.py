@@ -7,6 +7,7 @@
 - ``experiments``: the commands that study the cells: ``DiagnoseJob``, ``TaskJob``, ``LayersJob``,
   ``EsnJob``
 - ``detect``: ``DetectJob``
+- ``speech``: ``SpeechTrainJob``, ``SpeechTranscribeJob``
 - ``tune``: ``TuneJob``
 
 Every name is re-exported here: ``from rnnkit.cli.config import ForecastJob``.
@@ -30,13 +31,14 @@ from rnnkit.cli.config.forecast import (
     ForecastJob,
     PredictJob,
 )
+from rnnkit.cli.config.speech import SpeechTrainJob, SpeechTranscribeJob
 from rnnkit.cli.config.text import TEXT_SPACE, TextGenerateJob, TextTrainJob
 from rnnkit.cli.config.tune import TuneJob
 
 __all__ = [
     "AUTO_EPOCHS", "AUTO_EPOCH_BATCHES", "CHOSEN_NOISE", "HYBRID_UNUSED", "NETWORK_SPACE",
     "RESERVOIR_SPACE", "TEXT_SPACE", "UNSET_THRESHOLD", "ClassifyJob", "DataConfig", "DetectJob",
-    "DiagnoseJob", "EsnJob",
+    "DiagnoseJob", "EsnJob", "SpeechTrainJob", "SpeechTranscribeJob",
     "ForecastJob", "Job", "LayersJob", "PredictJob", "TaskJob", "TextGenerateJob", "TextTrainJob",
     "TuneJob", "network_or_reservoir", "section",
 ]

@@ -29,7 +29,10 @@ class ClassifyJob(Job):
     data: str = opt("ecg200", f"the training sequences: {described('sequences')}, a file in "
                     "the UCR archive's format (one sequence per "
                     "line, label first; tab, comma or spaces; shorter ones end in NaN) or in "
-                    "long format (a header; a row per step: id, time, value column(s), label)")
+                    "long format (a header; a row per step: id, time, value column(s), label); "
+                    f"or recordings: {described('recordings')} or a folder of WAV/FLAC/OGG "
+                    "files labelled by name ({label}_{speaker}_{index}.wav, index 0-4 the test "
+                    "part) or by a transcripts.csv, each read as 40 log-mel bands every 10 ms")
     test_data: str = opt("", "the test sequences, in the same format; empty = ecg200's own test "
                          "file, or for a file a stratified --test-fraction of it")
     test_fraction: float = opt(0.25, "without --test-data: share of each class held out of "
