@@ -114,6 +114,17 @@ def bundled(name: str, *kinds: str) -> Dataset:
     return data
 
 
+@contextmanager
+def data_path(data: str, kind: str) -> Iterator[Path]:
+    """The bundled data set ``data`` of ``kind`` as a path on disk while the block runs, or
+    ``data`` itself as a path (a user's file or folder)."""
+    if is_bundled(data, kind):
+        with bundled(data).path() as path:
+            yield Path(path)
+    else:
+        yield Path(data)
+
+
 def described(*kinds: str) -> str:
     """The bundled data sets of ``kinds`` as a help text names them: 'aapl' (bundled ...)."""
     return ", ".join(f"{name!r} ({DATASETS[name].description})" for name in dataset_names(*kinds))

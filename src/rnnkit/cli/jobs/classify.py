@@ -10,7 +10,6 @@ predictions.csv, confusion.png, loss.png and, with attention pooling, attention.
 """
 
 import time
-from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from rnnkit.cli.config import CHOSEN_NOISE, ClassifyJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, start_runtime
 from rnnkit.io.audio import read_audio
-from rnnkit.io.datasets import bundled, is_bundled
+from rnnkit.io.datasets import data_path, is_bundled
 from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.plots import plot_attention, plot_confusion, plot_loss
 from rnnkit.io.recordings import AUDIO_SUFFIXES, labelled_recordings
@@ -90,8 +89,7 @@ def recordings_split(data: str) -> tuple[LabelledSeries, LabelledSeries, str]:
     config = FeatureConfig()
     bank = mel_filterbank(config)
     names = tuple(f"mel{k}" for k in range(config.n_mels))
-    with bundled(data).path() if is_bundled(data, "recordings") else nullcontext(
-            Path(data)) as folder:
+    with data_path(data, "recordings") as folder:
         labelled = labelled_recordings(folder)
         waves = [read_audio(r.path, config.rate).samples for r in labelled]
     parts = {}

@@ -22,7 +22,7 @@ from rnnkit.anomaly.report import LabelledScores, comparable_times, read_windows
 from rnnkit.cli.config import UNSET_THRESHOLD, DetectJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import JobResult, optional_outputs, start_runtime
-from rnnkit.io.datasets import bundled, is_bundled
+from rnnkit.io.datasets import data_path
 from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.streams import Stream, read_stream
 
@@ -43,10 +43,8 @@ class ScoredFile:
 
 def run(job: DetectJob) -> JobResult:
     start_runtime(job.runtime)
-    if is_bundled(job.data, "streams"):
-        with bundled(job.data).path() as folder:
-            return _run(job, Path(folder))
-    return _run(job, Path(job.data))
+    with data_path(job.data, "streams") as data:
+        return _run(job, data)
 
 
 def _run(job: DetectJob, data: Path) -> JobResult:

@@ -24,7 +24,7 @@ from rnnkit.cli.config import SpeechTrainJob, SpeechTranscribeJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, start_runtime
 from rnnkit.io.audio import read_audio
-from rnnkit.io.datasets import bundled, is_bundled
+from rnnkit.io.datasets import data_path
 from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.recordings import labelled_recordings
 from rnnkit.speech.data import draw_strings, join
@@ -37,10 +37,8 @@ CONNECTED = (3, 7)  # digits per connected test string
 
 def train(job: SpeechTrainJob) -> JobResult:
     start_runtime(job.runtime)
-    if is_bundled(job.data, "recordings"):
-        with bundled(job.data).path() as folder:
-            return _train(job, Path(folder))
-    return _train(job, Path(job.data))
+    with data_path(job.data, "recordings") as folder:
+        return _train(job, folder)
 
 
 def _train(job: SpeechTrainJob, folder: Path) -> JobResult:
