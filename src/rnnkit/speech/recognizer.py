@@ -1,10 +1,10 @@
 """SpeechRecognizer: transcribe recordings with a bidirectional recurrent acoustic model trained
 by CTC on connected strings joined from isolated recordings (:mod:`.data`, :mod:`.model`).
 
-``fit(recordings, transcripts)`` keeps every tenth recording of each transcript aside; the
-network learns on fresh connected strings of the rest every epoch (SpecAugment on), and the
-epoch of lowest CTC loss on a fixed set of strings joined from the kept-aside recordings is
-the one kept. ``transcribe`` decodes greedily or by prefix beam search (:mod:`.decoding`).
+``fit(recordings, transcripts)`` keeps every tenth recording of each transcript aside
+(:func:`validation_rows`); the network learns on fresh connected strings of the rest every
+epoch (SpecAugment on), and the epoch of lowest CTC loss on a fixed set of strings joined from
+the kept-aside recordings is the one kept. ``transcribe`` decodes greedily or by prefix beam search (:mod:`.decoding`).
 """
 
 from dataclasses import asdict, dataclass
@@ -51,6 +51,21 @@ class SpeechConfig:
         check_in_range("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
 
 
+def validation_rows(transcripts: list[str]) -> list[int]:
+    """Every tenth recording of each transcript; the last of each when there are fewer.
+
+    >>> validation_rows(["1"] * 12 + ["2", "2"])
+    [9, 13]
+    """
+    rows, seen, last = [], {}, {}
+    for k, text in enumerate(transcripts):
+        seen[text] = seen.get(text, 0) + 1
+        last[text] = k
+        if seen[text] % 10 == 0:
+            rows.append(k)
+    return sorted(rows + [last[t] for t, count in seen.items() if count < 10])
+
+
 class SpeechRecognizer(Estimator):
     """Recordings in, transcripts out (module docstring); scikit-learn's habits.
 
@@ -86,16 +101,8 @@ class SpeechRecognizer(Estimator):
             raise InputError(f"transcripts hold {unknown[0]!r}, which is not among the labels "
                              f"{self.labels!r}")
         pool = list(zip(recordings, transcripts, strict=True))
-        kept = {t: k for k, (_, t) in enumerate(pool)}  # any recording per transcript
-        seen: dict[str, int] = {}
-        aside = []
-        for k, (_, t) in enumerate(pool):
-            seen[t] = seen.get(t, 0) + 1
-            if seen[t] % 10 == 0:
-                aside.append(k)
-        if not aside:
-            aside = list(kept.values())
-        learn = [p for k, p in enumerate(pool) if k not in set(aside)]
+        aside = set(validation_rows(transcripts))
+        learn = [p for k, p in enumerate(pool) if k not in aside]
         config = FeatureConfig()
         with torch.random.fork_rng():
             torch.manual_seed(self.seed)
@@ -103,7 +110,7 @@ class SpeechRecognizer(Estimator):
                                    self.num_layers, self.cell)
         batches = StringBatches(learn, self.labels, self.strings, self.batch_size, self.seed,
                                 config)
-        val = StringBatches([pool[k] for k in aside], self.labels, VALIDATION_STRINGS,
+        val = StringBatches([pool[k] for k in sorted(aside)], self.labels, VALIDATION_STRINGS,
                             self.batch_size, self.seed + 1, config, augment=False,
                             fixed=True)
         history = train(module, batches, TrainConfig(
@@ -161,4 +168,4 @@ class SpeechRecognizer(Estimator):
         return recognizer
 
 
-__all__ = ["SpeechConfig", "SpeechRecognizer"]
+__all__ = ["SpeechConfig", "SpeechRecognizer", "validation_rows"]
