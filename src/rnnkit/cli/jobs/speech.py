@@ -12,7 +12,6 @@ transcribe: one line per file, ``file<TAB>transcript``.
 
 import time
 import warnings
-from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from rnnkit.speech.recognizer import SpeechRecognizer
 
 RATE = 8000
 CONNECTED = (3, 7)  # digits per connected test string
+STEPS = ("mixed down", "resampled", "clipped")  # what read_audio notes, by kind
 
 
 def train(job: SpeechTrainJob) -> JobResult:
@@ -104,12 +104,16 @@ def transcribe(job: SpeechTranscribeJob) -> JobResult:
 
 
 def _read_all(paths: list[Path]) -> list[np.ndarray]:
-    """Every file at 8 kHz, mono; what was done to them, one warning per kind of step."""
+    """Every file at 8 kHz, mono; what was done to them, one warning per kind of step (the
+    note itself for one file, else a count and the first)."""
     recordings = [read_audio(p, RATE) for p in paths]
-    steps = Counter(note.split(": ", 1)[1].split(" from ")[0].split(" to ")[0]
-                    for r in recordings for note in r.notes)
-    for step, count in steps.items():
-        warnings.warn(f"{count} of {len(paths)} recordings: {step}", stacklevel=2)
+    for step in STEPS:
+        notes = [note for r in recordings for note in r.notes if step in note]
+        if len(notes) == 1:
+            warnings.warn(notes[0], stacklevel=2)
+        elif notes:
+            warnings.warn(f"{len(notes)} of {len(paths)} recordings {step} (the first: "
+                          f"{notes[0]})", stacklevel=2)
     return [r.samples for r in recordings]
 
 
