@@ -26,6 +26,7 @@ from rnnkit.io.audio import read_audio
 from rnnkit.io.datasets import data_path
 from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.recordings import labelled_recordings
+from rnnkit.nn.models import ModelConfig
 from rnnkit.speech.data import draw_strings, join
 from rnnkit.speech.decoding import digit_error_rate, edit_distance
 from rnnkit.speech.recognizer import SpeechRecognizer
@@ -36,7 +37,9 @@ STEPS = ("mixed down", "resampled", "clipped")  # what read_audio notes, by kind
 
 
 def train(job: SpeechTrainJob) -> JobResult:
-    start_runtime(job.runtime)
+    network = ModelConfig(cell=job.speech.cell, hidden_size=job.speech.hidden_size,
+                          num_layers=job.speech.num_layers, bidirectional=True)
+    start_runtime(job.runtime, network, job.speech.batch_size)  # threads by the work
     with data_path(job.data, "recordings") as folder:
         return _train(job, folder)
 
