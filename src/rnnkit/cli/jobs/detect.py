@@ -33,10 +33,12 @@ UNLABELLED_THRESHOLD = 0.5  # a tail probability of 10^-5 (rnnkit.anomaly.detect
 
 @dataclass(frozen=True)
 class ScoredFile:
-    """One file's stream, its NAB key (category/file.csv), its scores and its detector."""
+    """One file's stream, its NAB key (category/file.csv), its times as comparable text
+    (:func:`~rnnkit.anomaly.report.comparable_times`), its scores and its detector."""
 
     key: str
     stream: Stream
+    times: list[str]
     scores: np.ndarray
     detector: StreamDetector
 
@@ -58,7 +60,7 @@ def _run(job: DetectJob, data: Path) -> JobResult:
     if windows is not None:
         given = None if job.threshold == UNSET_THRESHOLD else dict.fromkeys(PROFILES,
                                                                             job.threshold)
-        report = score_report([LabelledScores(f.key, comparable_times(f.stream.time), f.scores,
+        report = score_report([LabelledScores(f.key, f.times, f.scores,
                                               windows[f.key]) for f in scored], given)
         threshold = float(report.corpus.loc["standard", "threshold"])
     else:
@@ -135,7 +137,8 @@ def _score(job: DetectJob, key: str, path: Path, out: Path) -> ScoredFile:
                             "anomaly_score": detector.anomaly_score_})
     write_text_atomic(out / "results" / "rnnkit" / category / f"rnnkit_{name}",
                       results.to_csv(index=False))
-    return ScoredFile(key, stream, detector.anomaly_score_, detector)
+    return ScoredFile(key, stream, comparable_times(stream.time), detector.anomaly_score_,
+                      detector)
 
 
 def _detections(scored: list[ScoredFile], threshold: float,
@@ -157,7 +160,7 @@ def _detections(scored: list[ScoredFile], threshold: float,
 def _window_rows(f: ScoredFile, windows: list[tuple[str, str]]) -> list[tuple[int, int]]:
     """Each window's first and last row (the first row of its start and end times)."""
     first = {}
-    for row, stamp in enumerate(comparable_times(f.stream.time)):
+    for row, stamp in enumerate(f.times):
         first.setdefault(stamp, row)
     return [(first[a], first[b]) for a, b in windows if a in first and b in first]
 
