@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rnnkit._checks import InputError
-from rnnkit.speech.data import StringBatches, draw_strings, join, padded
+from rnnkit.speech.data import StringBatches, draw_strings, join, padded, play_at
 from rnnkit.speech.decoding import beam_search, digit_error_rate, edit_distance
 from rnnkit.speech.features import FeatureConfig, log_mel, mel, mel_filterbank, spec_augment
 from rnnkit.speech.model import AcousticModel
@@ -105,6 +105,27 @@ def test_connected_strings_are_seeded_and_transcribed_in_order():
     assert len(shapes) == len(batches) == 3 and all(s[0][2] == 40 for s in shapes)
 
 
+@pytest.mark.parametrize("speed", [0.9, 1.1])
+def test_speed_perturbation_moves_a_tones_pitch_and_length_together(speed):
+    rate, hz = 8000, 500.0
+    tone = np.sin(2 * np.pi * hz * np.arange(rate) / rate).astype(np.float32)
+    played = play_at(tone, speed)
+    assert abs(len(played) - rate / speed) <= 1
+    assert abs(_peak_hz(played) - hz * speed) < 2
+
+
+def _peak_hz(x: np.ndarray, rate: int = 8000) -> float:
+    return float(np.fft.rfftfreq(len(x), 1 / rate)[np.abs(np.fft.rfft(x)).argmax()])
+
+
+def test_strings_play_each_recording_at_one_of_three_speeds():
+    tone = np.sin(2 * np.pi * 500 * np.arange(8000) / 8000).astype(np.float32)
+    plain = draw_strings([(tone, "1")], 30, seed=3, lengths=(1, 1))
+    varied = draw_strings([(tone, "1")], 30, seed=3, lengths=(1, 1), perturb=0.1)
+    assert {round(_peak_hz(x)) for x, _ in plain} == {500}
+    assert {round(_peak_hz(x) / 50) * 50 for x, _ in varied} == {450, 500, 550}
+
+
 # -- the recogniser and the commands ----------------------------------------------------------
 TINY = ["--epochs", "2", "--strings", "32", "--hidden-size", "8", "--num-layers", "1",
         "--batch-size", "16", "--test-strings", "6", "--no-progress"]
@@ -191,3 +212,21 @@ def test_classify_reads_a_folder_of_recordings_as_log_mel_sequences(recordings, 
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["train"]["sequences"] == 40 and metrics["test"]["sequences"] == 20
     assert metrics["train"]["features"] == [f"mel{k}" for k in range(40)]
+    import pandas as pd
+
+    predicted = pd.read_csv(out / "predictions.csv", dtype=str)
+    assert main(["predict", "--model", str(out / "model"), "--out", str(tmp_path / "a.csv")]) == 0
+    again = pd.read_csv(tmp_path / "a.csv", dtype=str)
+    assert again["id"].tolist() == predicted["id"].tolist()
+    assert again["predicted"].tolist() == predicted["predicted"].tolist()
+    unnamed = tmp_path / "calls"
+    unnamed.mkdir()
+    for k, name in enumerate(("3_ann_0.wav", "7_bob_5.wav")):
+        (unnamed / f"call{k}.wav").write_bytes((recordings / name).read_bytes())
+    for data, rows in ((unnamed, 2), (recordings / "3_ann_0.wav", 1)):
+        assert main(["predict", "--model", str(out / "model"), "--data", str(data), "--out",
+                     str(tmp_path / "b.csv")]) == 0
+        frame = pd.read_csv(tmp_path / "b.csv", dtype=str)
+        assert len(frame) == rows and "true" not in frame
+    expected = dict(zip(predicted["id"], predicted["predicted"], strict=True))
+    assert frame["predicted"].tolist() == [expected["3_ann_0.wav"]]

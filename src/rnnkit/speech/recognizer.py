@@ -3,9 +3,9 @@ by CTC on connected strings joined from isolated recordings (:mod:`.data`, :mod:
 
 ``fit(recordings, transcripts)`` keeps every tenth recording of each transcript aside
 (:func:`validation_rows`); the network learns on fresh connected strings of the rest every
-epoch (SpecAugment on), and the epoch of lowest CTC loss on a fixed set of strings joined from
-the kept-aside recordings is the one kept. ``transcribe`` decodes greedily or by prefix beam
-search (:mod:`.decoding`).
+epoch (SpecAugment and speed perturbation on), and the epoch of lowest CTC loss on a fixed set
+of strings joined from the kept-aside recordings is the one kept. ``transcribe`` decodes
+greedily or by prefix beam search (:mod:`.decoding`).
 """
 
 from dataclasses import asdict, dataclass
@@ -40,6 +40,8 @@ class SpeechConfig:
     epochs: int = opt(25, "passes, each over freshly drawn strings")
     batch_size: int = opt(32, "strings per optimizer step")
     learning_rate: float = opt(3e-3, "peak learning rate (Adam, cosine schedule)")
+    perturb: float = opt(0.1, "speed perturbation: each training recording played at 1 - p, "
+                         "1 or 1 + p times its speed, drawn afresh; 0 = off")
     beam: int = opt(8, "prefix beam search width when transcribing; 1 = greedy")
     seed: int = opt(0, "seeds the weights, the strings and the masks")
 
@@ -50,6 +52,7 @@ class SpeechConfig:
             check_positive_int(name, getattr(self, name))
         check_choice("cell", self.cell, ("gru", "lstm"))
         check_in_range("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
+        check_in_range("perturb", self.perturb, 0.0, 0.5)
 
 
 def validation_rows(transcripts: list[str]) -> list[int]:
@@ -79,8 +82,8 @@ class SpeechRecognizer(Estimator):
 
     def __init__(self, labels: str = "0123456789", hidden_size: int = 128, num_layers: int = 2,
                  cell: str = "gru", strings: int = 800, epochs: int = 25,
-                 batch_size: int = 32, learning_rate: float = 3e-3, beam: int = 8,
-                 seed: int = 0) -> None:
+                 batch_size: int = 32, learning_rate: float = 3e-3, perturb: float = 0.1,
+                 beam: int = 8, seed: int = 0) -> None:
         self.labels = labels
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -89,6 +92,7 @@ class SpeechRecognizer(Estimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.perturb = perturb
         self.beam = beam
         self.seed = seed
 
@@ -110,7 +114,7 @@ class SpeechRecognizer(Estimator):
             module = AcousticModel(config.n_mels, len(self.labels), self.hidden_size,
                                    self.num_layers, self.cell)
         batches = StringBatches(learn, self.labels, self.strings, self.batch_size, self.seed,
-                                config)
+                                config, perturb=self.perturb)
         val = StringBatches([pool[k] for k in sorted(aside)], self.labels, VALIDATION_STRINGS,
                             self.batch_size, self.seed + 1, config, augment=False,
                             fixed=True)

@@ -11,7 +11,6 @@ predictions.csv, confusion.png, loss.png and, with attention pooling, attention.
 
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,11 +22,10 @@ from rnnkit.classify.selection import cross_validate, default_candidates
 from rnnkit.cli.config import CHOSEN_NOISE, ClassifyJob
 from rnnkit.cli.flags import job_record
 from rnnkit.cli.jobs import EpochBar, JobResult, optional_outputs, split_names, start_runtime
-from rnnkit.io.audio import read_audio
-from rnnkit.io.datasets import data_path, is_bundled
+from rnnkit.cli.jobs.recordings import READING, holds_recordings, recordings_split
+from rnnkit.io.datasets import is_bundled
 from rnnkit.io.files import prepare_out, write_json_atomic, write_text_atomic
 from rnnkit.io.plots import plot_attention, plot_confusion, plot_loss
-from rnnkit.io.recordings import AUDIO_SUFFIXES, labelled_recordings
 from rnnkit.io.sequences import (
     LabelledSeries,
     check_classes,
@@ -53,7 +51,7 @@ def reading(job) -> dict:
 
 def load_split(job: ClassifyJob) -> tuple[LabelledSeries, LabelledSeries, str]:
     """The training and test sequences, checked, and where the test ones came from."""
-    if is_bundled(job.data, "recordings") or holds_recordings(job.data):
+    if holds_recordings(job.data):
         return recordings_split(job.data)
     options = reading(job)
     train = load_sequences(job.data, "train", **options)
@@ -72,37 +70,6 @@ def load_split(job: ClassifyJob) -> tuple[LabelledSeries, LabelledSeries, str]:
     for part in (train, test):
         check_min_length(part, MIN_LENGTH, why)
     return train, test, origin
-
-
-def holds_recordings(data: str) -> bool:
-    """Whether ``data`` is a folder of recordings (rather than a file of sequences)."""
-    folder = Path(data)
-    return folder.is_dir() and any(p.suffix.lower() in AUDIO_SUFFIXES for p in folder.iterdir())
-
-
-def recordings_split(data: str) -> tuple[LabelledSeries, LabelledSeries, str]:
-    """A folder of labelled recordings as sequences of log-mel frames (T, 40), one per
-    recording, its label its transcript: the training and the test part
-    (:func:`rnnkit.io.recordings.labelled_recordings`)."""
-    from rnnkit.speech.features import FeatureConfig, log_mel, mel_filterbank
-
-    config = FeatureConfig()
-    bank = mel_filterbank(config)
-    names = tuple(f"mel{k}" for k in range(config.n_mels))
-    with data_path(data, "recordings") as folder:
-        labelled = labelled_recordings(folder)
-        waves = [read_audio(r.path, config.rate).samples for r in labelled]
-    parts = {}
-    for part in ("train", "test"):
-        chosen = [(r, w) for r, w in zip(labelled, waves, strict=True) if r.part == part]
-        parts[part] = LabelledSeries(
-            tuple(r.path.name for r, _ in chosen),
-            tuple(log_mel(w, config, bank).numpy().astype(np.float64) for _, w in chosen),
-            tuple(r.text for r, _ in chosen), names, f"{data} ({part})")
-    train, test = parts["train"], parts["test"]
-    check_classes(train)
-    check_test_labels(train, test)
-    return train, test, f"{data}'s test recordings"
 
 
 def build(job: ClassifyJob, settings: dict | None = None) -> SequenceClassifier:
@@ -190,8 +157,9 @@ def run(job: ClassifyJob) -> JobResult:
               "seconds": seconds, "selection": selection, "config": job_record(job),
               "runtime": runtime.record(),
               "history": [h.records for h in clf.history_]}
-    clf.save(out / "model", data={"data": job.test_data or job.data,
-                                  "part": "test"} | reading(job), run=runtime.record())
+    data = ({"data": job.data, "part": "test", "format": READING} if holds_recordings(job.data)
+            else {"data": job.test_data or job.data, "part": "test"} | reading(job))
+    clf.save(out / "model", data=data, run=runtime.record())
     write_json_atomic(out / "metrics.json", result)
     lines = [chosen] if chosen else []
     lines.append(_line(name, scores, train, test, origin, seconds))

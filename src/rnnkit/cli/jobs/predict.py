@@ -4,8 +4,9 @@ The model folder says which. A Forecaster (``rnnkit forecast``): without ``--dat
 model's own training data is read again, as the training run read it (one series, a
 long-format file's series, or the M4 files); many series give a long frame. A
 SequenceClassifier (``rnnkit classify``): without ``--data`` its run's test sequences, read as
-that run read them; the output is one row per sequence (id, true when the file has labels,
-predicted, p_<class>).
+that run read them (a classifier of recordings reads ``--data`` as one recording or a folder of
+them: :mod:`rnnkit.cli.jobs.recordings`); the output is one row per sequence (id, true when the
+file has labels, predicted, p_<class>).
 """
 
 import numpy as np
@@ -16,6 +17,7 @@ from rnnkit.cli.config import DataConfig, PredictJob
 from rnnkit.cli.jobs import JobResult, start_runtime
 from rnnkit.cli.jobs.classify import predictions_frame
 from rnnkit.cli.jobs.forecast_files import load_data, read_future
+from rnnkit.cli.jobs.recordings import READING, recordings_to_classify
 from rnnkit.forecast.forecaster import Forecaster
 from rnnkit.forecast.hybrid.estimator import HybridForecaster
 from rnnkit.io.files import model_kind, write_text_atomic
@@ -50,9 +52,12 @@ def classify(job: PredictJob, device: str) -> JobResult:
     clf = SequenceClassifier.load(job.model).to(device)
     recipe = dict(clf.data_)
     name, part = recipe.pop("data"), recipe.pop("part")
-    recipe["columns"] = tuple(recipe["columns"])
-    data = load_sequences(job.data or name, part, labelled=False,
-                          classes=tuple(map(str, clf.classes_)), **recipe)
+    if recipe.get("format") == READING:
+        data = recordings_to_classify(job.data or name, None if job.data else part)
+    else:
+        recipe["columns"] = tuple(recipe["columns"])
+        data = load_sequences(job.data or name, part, labelled=False,
+                              classes=tuple(map(str, clf.classes_)), **recipe)
     proba = clf.predict_proba(data)
     frame = predictions_frame(data, clf, proba)
     lines = []
