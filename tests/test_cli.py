@@ -61,7 +61,7 @@ def test_every_flag_has_help_with_its_allowed_values_under_a_described_heading(c
                                                                    "positional arguments")]
         titles = {title for title, _ in headings}
         assert "output" in titles or argv in (["layers"], ["predict"], ["text", "generate"],
-                                              ["speech", "transcribe"])
+                                              ["speech", "transcribe"], ["translate"])
         assert "runtime" in titles, argv
         assert all(first != "-" for _, first in headings), argv  # every heading is described
 

@@ -22,6 +22,7 @@ from rnnkit.nn.models import ModelConfig
 from rnnkit.reservoir import ESN, ReservoirConfig
 from rnnkit.text import CharModel
 from rnnkit.training.loop import TrainConfig
+from rnnkit.translate import Translator
 
 TINY_TRAIN = TrainConfig(epochs=2, batch_size=8, patience=0)
 
@@ -47,6 +48,13 @@ def _wave(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _text(seed: int) -> str:
     return ("the cat sat on the mat. " if seed == 0 else "a dog ran to the log. ") * 8
+
+
+def _pairs(seed: int) -> tuple[list[str], list[str]]:
+    animals = {"cats": "chats", "dogs": "chiens", "birds": "oiseaux", "fish": "poissons"}
+    rows = [(f"I see {n + seed} {a}.", f"Je vois {n + seed} {f}.") for n in range(50)
+            for a, f in animals.items()]
+    return [e for e, _ in rows], [f for _, f in rows]
 
 
 @dataclass
@@ -91,6 +99,10 @@ CASES = {
         lambda seed: (np.sin(np.arange(400) / 5) + 0.1 * np.random.default_rng(seed)
                       .standard_normal(400),),
         lambda est, data: (est.check_fitted(), est.anomaly_score_)[1]),
+    "translator": Case(
+        lambda: Translator(vocab_size=40, embedding_size=8, hidden_size=8, epochs=1,
+                           batch_size=32, beam=2),
+        _pairs, lambda est, data: np.array(est.translate(data[0][:20]))),
     "char-model": Case(
         lambda: CharModel(ModelConfig(hidden_size=8), TrainConfig(epochs=2, batch_size=2),
                           seq_len=8, val_fraction=0.0),
@@ -111,7 +123,7 @@ def _same(a: dict, b: dict) -> bool:
 
 def _fit(case: Case, est: Estimator, seed: int) -> Estimator:
     data = case.data(seed)
-    if isinstance(est, ReservoirClassifier | SequenceClassifier | ESN):
+    if isinstance(est, ReservoirClassifier | SequenceClassifier | ESN | Translator):
         return est.fit(*data)
     return est.fit(data[0])
 
@@ -170,7 +182,7 @@ SKLEARN_CHECKS = [
 ]
 # Defaults of plain types only: the others' defaults are frozen configs (ModelConfig,
 # TrainConfig) or an unfitted member, which the check refuses by type
-PLAIN_DEFAULTS = ["esn", "reservoir-classifier", "stream-detector"]
+PLAIN_DEFAULTS = ["esn", "reservoir-classifier", "stream-detector", "translator"]
 
 
 @PARAMS

@@ -55,7 +55,8 @@ def test_registry_lookups_by_kind():
 
 def test_an_unknown_name_is_refused_listing_the_names():
     with pytest.raises(InputError, match="^no bundled data set 'ecg2000'; the bundled ones are "
-                                         "aapl, m4-hourly, ecg200, nab, fsdd, shakespeare$"):
+                                         "aapl, m4-hourly, ecg200, nab, fsdd, eng-fra, "
+                                         "shakespeare$"):
         bundled("ecg2000")
     with pytest.raises(InputError, match="^ecg200 is labelled sequences, not a time series or "
                                          "many time series; the bundled ones of that kind are "

@@ -22,7 +22,8 @@ MAX_CODE_TOKENS = 3500
 # The packages from the bottom up: a package imports only from those below it or its own rank,
 # never from a sibling of its rank (forecast, classify and text know nothing of each other).
 RANKS = [{"_checks", "_fields", "_exports", "base"}, {"io", "datasets"}, {"nn"}, {"training"},
-         {"reservoir"}, {"forecast", "classify", "text", "speech"}, {"anomaly"}, {"cli"},
+         {"reservoir", "seq2seq"}, {"forecast", "classify", "text", "speech", "translate"},
+         {"anomaly"}, {"cli"},
          {"__main__"}]
 RANK = {name: k for k, names in enumerate(RANKS) for name in names}
 

@@ -38,6 +38,9 @@ SUMMARIES: dict[tuple[str, ...], str] = {
     ("speech", "train"): "train a recogniser of spoken digits (bidirectional RNN, CTC) and "
                          "score it on isolated and connected test recordings",
     ("speech", "transcribe"): "transcribe recordings with a trained recogniser",
+    ("translate", "train"): "train an encoder-decoder with attention on sentence pairs and "
+                            "score it (BLEU, chrF) beside copying and a word-by-word dictionary",
+    ("translate",): "translate sentences with a trained translator",
     ("tune", "forecast"): "search the settings of `rnnkit forecast` with an Optuna study "
                           "(validation part only)",
     ("tune", "text"): "search the settings of `rnnkit text train` with an Optuna study "
@@ -83,24 +86,28 @@ def overview_parser() -> argparse.ArgumentParser:
     groups: dict[str, argparse._SubParsersAction] = {}
     for words, summary in SUMMARIES.items():
         if len(words) == 1:
-            sub.add_parser(words[0], help=summary)
+            if not any(len(w) == 2 and w[0] == words[0] for w in SUMMARIES):
+                sub.add_parser(words[0], help=summary)  # else its group's parser tells it
             continue
         group, inner = words
         if group not in groups:
             inner_words = [w[1] for w in SUMMARIES if w[0] == group and len(w) == 2]
+            own = [f"rnnkit {group}: {SUMMARIES[(group,)]}"] if (group,) in SUMMARIES else []
             parser_of_group = sub.add_parser(
-                group, help=f"{group} commands: {', '.join(inner_words)}",
-                description="; ".join(f"rnnkit {group} {w}: {SUMMARIES[(group, w)]}"
-                                      for w in inner_words))
+                group, help=f"{SUMMARIES[(group,)]}; or {group} {', '.join(inner_words)}"
+                if own else f"{group} commands: {', '.join(inner_words)}",
+                description="; ".join(own + [f"rnnkit {group} {w}: {SUMMARIES[(group, w)]}"
+                                             for w in inner_words]))
             groups[group] = parser_of_group.add_subparsers(
-                dest="subcommand", metavar="SUBCOMMAND", required=True)
+                dest="subcommand", metavar="SUBCOMMAND", required=not own)
         groups[group].add_parser(inner, help=summary)
     return parser
 
 
 def command_words(argv: list[str]) -> tuple[str, ...] | None:
-    """The words at the start of ``argv`` that name a command, if they do."""
-    for words in SUMMARIES:
+    """The words at the start of ``argv`` that name a command, if they do (the longest:
+    ``translate train`` before ``translate``)."""
+    for words in sorted(SUMMARIES, key=len, reverse=True):
         if tuple(argv[:len(words)]) == words:
             return words
     return None

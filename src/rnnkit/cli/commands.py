@@ -21,6 +21,7 @@ from rnnkit.cli.jobs import (
     speech,
     task,
     text,
+    translate,
     tune,
 )
 
@@ -48,6 +49,8 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("detect",): Command(config.DetectJob, detect.run),
     ("speech", "train"): Command(config.SpeechTrainJob, speech.train),
     ("speech", "transcribe"): Command(config.SpeechTranscribeJob, speech.transcribe),
+    ("translate", "train"): Command(config.TranslateTrainJob, translate.train),
+    ("translate",): Command(config.TranslateJob, translate.translate),
     ("tune", "forecast"): Command(config.ForecastJob, tune.forecast, tunes=True),
     ("tune", "text"): Command(config.TextTrainJob, tune.text, tunes=True),
 }

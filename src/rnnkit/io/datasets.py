@@ -28,6 +28,7 @@ KINDS = {  # kind: what it holds, as the messages name it
     "corpus": "a text corpus",
     "streams": "streams with anomaly windows",
     "recordings": "spoken recordings",
+    "pairs": "sentence pairs",
 }
 AAPL_PROVENANCE = (
     "Aky9821/Apple-Stock-Prediction-LSTM AAPL.csv @ 5f7cd73cdb74205ffbb45be65b10b53f2c56d51e: "
@@ -79,6 +80,11 @@ DATASETS = {data.name: data for data in (
             "recordings of the digits by five speakers",
             "Jakobovski/free-spoken-digit-dataset recordings/ @ "
             "26eb9aaf76e81b692f806f9140c2d2777410d7a1: five speakers, 8 kHz WAV, byte for byte"),
+    Dataset("eng-fra", "pairs", ("eng-fra.tsv.gz",), "bundled: 72,364 English-French "
+            "sentence pairs from Tatoeba",
+            "Soubhagya264/Language_Translator-Encoder-Decoder- fra.txt @ "
+            "f6c89651306aa93d2f0f0447ce15b553a530abb0: Tatoeba's English-French pairs (Anki "
+            "export), 1-9 English words, gzipped"),
     Dataset("shakespeare", "corpus", ("tinyshakespeare.txt",), "bundled Tiny Shakespeare",
             "karpathy/char-rnn data/tinyshakespeare/input.txt @ "
             "6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e: Tiny Shakespeare, 1,115,394 bytes"),

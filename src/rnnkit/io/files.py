@@ -26,7 +26,7 @@ RESULTS = (  # what the jobs write into --out, removed there when the next run s
     "loss.png", "error_by_step.png", "series.png", "prediction.png", "search.csv", "search.png",
     "samples.txt", "gradients.json", "gradients.png", "learning_curve.png", "trials.csv",
     "best.toml", "history.png", "importance.png", "confusion.png", "attention.png",
-    "detections.csv", "report.csv")
+    "detections.csv", "report.csv", "transcripts.csv", "alignment.png", "translations.csv")
 
 
 def prepare_out(out: PathLike) -> Path:
@@ -174,6 +174,7 @@ MODEL_KINDS = {  # kind: what writes it, as the messages name it
     "Forecaster": "rnnkit forecast", "HybridForecaster": "rnnkit forecast --model hybrid",
     "ESN": "rnnkit esn", "CharLM": "rnnkit text train",
     "SequenceClassifier": "rnnkit classify", "SpeechRecognizer": "rnnkit speech train",
+    "Translator": "rnnkit translate train",
     "checkpoint": "a training run (its checkpoints/ folder)",
 }
 

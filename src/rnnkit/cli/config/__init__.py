@@ -8,6 +8,7 @@
   ``EsnJob``
 - ``detect``: ``DetectJob``
 - ``speech``: ``SpeechTrainJob``, ``SpeechTranscribeJob``
+- ``translate``: ``TranslateTrainJob``, ``TranslateJob``
 - ``tune``: ``TuneJob``
 
 Every name is re-exported here: ``from rnnkit.cli.config import ForecastJob``.
@@ -33,6 +34,7 @@ from rnnkit.cli.config.forecast import (
 )
 from rnnkit.cli.config.speech import SpeechTrainJob, SpeechTranscribeJob
 from rnnkit.cli.config.text import TEXT_SPACE, TextGenerateJob, TextTrainJob
+from rnnkit.cli.config.translate import TranslateJob, TranslateTrainJob
 from rnnkit.cli.config.tune import TuneJob
 
 __all__ = [
@@ -40,5 +42,5 @@ __all__ = [
     "RESERVOIR_SPACE", "TEXT_SPACE", "UNSET_THRESHOLD", "ClassifyJob", "DataConfig", "DetectJob",
     "DiagnoseJob", "EsnJob", "SpeechTrainJob", "SpeechTranscribeJob",
     "ForecastJob", "Job", "LayersJob", "PredictJob", "TaskJob", "TextGenerateJob", "TextTrainJob",
-    "TuneJob", "network_or_reservoir", "section",
+    "TranslateJob", "TranslateTrainJob", "TuneJob", "network_or_reservoir", "section",
 ]
