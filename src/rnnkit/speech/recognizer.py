@@ -3,8 +3,8 @@ by CTC on connected strings joined from isolated recordings (:mod:`.data`, :mod:
 
 ``fit(recordings, transcripts)`` keeps every tenth recording of each transcript aside
 (:func:`validation_rows`); the network learns on fresh connected strings of the rest every
-epoch (SpecAugment and speed perturbation on), and the epoch of lowest CTC loss on a fixed set
-of strings joined from the kept-aside recordings is the one kept. ``transcribe`` decodes
+epoch (SpecAugment on, and speed perturbation when asked), and the epoch of lowest CTC loss
+on a fixed set of strings joined from the kept-aside recordings is the one kept. ``transcribe`` decodes
 greedily or by prefix beam search (:mod:`.decoding`).
 """
 
@@ -40,7 +40,7 @@ class SpeechConfig:
     epochs: int = opt(25, "passes, each over freshly drawn strings")
     batch_size: int = opt(32, "strings per optimizer step")
     learning_rate: float = opt(3e-3, "peak learning rate (Adam, cosine schedule)")
-    perturb: float = opt(0.1, "speed perturbation: each training recording played at 1 - p, "
+    perturb: float = opt(0.0, "speed perturbation: each training recording played at 1 - p, "
                          "1 or 1 + p times its speed, drawn afresh; 0 = off")
     beam: int = opt(8, "prefix beam search width when transcribing; 1 = greedy")
     seed: int = opt(0, "seeds the weights, the strings and the masks")
@@ -82,7 +82,7 @@ class SpeechRecognizer(Estimator):
 
     def __init__(self, labels: str = "0123456789", hidden_size: int = 128, num_layers: int = 2,
                  cell: str = "gru", strings: int = 800, epochs: int = 25,
-                 batch_size: int = 32, learning_rate: float = 3e-3, perturb: float = 0.1,
+                 batch_size: int = 32, learning_rate: float = 3e-3, perturb: float = 0.0,
                  beam: int = 8, seed: int = 0) -> None:
         self.labels = labels
         self.hidden_size = hidden_size
