@@ -175,3 +175,26 @@ def test_a_model_folder_of_another_kind_is_refused(trained, tmp_path, capsys):
     assert main(["translate", "--model", str(tmp_path / "model"), "Hi."]) == 2
     err = capsys.readouterr().err
     assert "CharLM" in err or "rnnkit text train" in err
+
+
+def test_the_test_sentences_are_cut_before_anything_learns(pairs_file, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from rnnkit.cli.jobs import translate as job
+
+    seen: list[str] = []
+    for owner in (job.Translator, job.WordByWord):
+        original = owner.fit
+
+        def spy(*args, _original=original, **kwargs):
+            sources = args[1] if isinstance(args[0], job.Translator) else args[0]
+            seen.extend(sources)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, "fit", spy if owner is job.Translator else classmethod(
+            lambda cls, *args, _spy=spy, **kwargs: _spy(*args, **kwargs)))
+    out = tmp_path / "out"
+    assert main(["translate", "train", "--data", str(pairs_file), "--out", str(out),
+                 *TINY[:-1], "--epochs", "1", "--no-progress"]) == 0
+    tested = set(pd.read_csv(out / "translations.csv")["source"])
+    assert seen and tested and not tested & set(seen)

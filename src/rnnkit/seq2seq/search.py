@@ -29,7 +29,7 @@ def length_penalty(length: Tensor | int, alpha: float = ALPHA) -> Tensor:
     """lp = ((5 + length) / 6)^α.
 
     >>> round(float(length_penalty(7, 0.6)), 4), float(length_penalty(7, 0.0))
-    (1.1487, 1.0)
+    (1.5157, 1.0)
     """
     return ((5.0 + torch.as_tensor(length, dtype=torch.float32)) / 6.0) ** alpha
 

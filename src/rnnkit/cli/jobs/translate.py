@@ -16,6 +16,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rnnkit._checks import InputError
@@ -74,7 +75,8 @@ def train(job: TranslateTrainJob) -> JobResult:
                        ["model/", "metrics.json", "translations.csv"])
     return optional_outputs(result, {
         "loss.png": lambda: _plot_loss(out, translator),
-        "attention.png": lambda: _plot_attention(out, translator, sources[: job.examples])})
+        "attention.png": lambda: _plot_attention(out, translator,
+                                                 spread_by_length(sources, job.examples))})
 
 
 def translate(job: TranslateJob) -> JobResult:
@@ -102,6 +104,17 @@ def _read_lines(path: str) -> list[str]:
         if not line.strip():
             raise InputError(f"{path} line {number}: an empty line (one sentence a line)")
     return lines
+
+
+def spread_by_length(sentences: list[str], count: int) -> list[str]:
+    """``count`` sentences from short to long: evenly spaced in the order of their lengths.
+
+    >>> spread_by_length(["a", "bb bb", "c c", "dddd d d", "e"], 2)
+    ['e', 'bb bb']
+    """
+    ranked = sorted(sentences, key=lambda s: (len(s.split()), len(s)))
+    picks = np.linspace(0, len(ranked) - 1, count + 2)[1:-1].round().astype(int)
+    return [ranked[k] for k in dict.fromkeys(picks.tolist())]
 
 
 def _plot_loss(out: Path, translator: Translator) -> None:
