@@ -4,8 +4,8 @@ by CTC on connected strings joined from isolated recordings (:mod:`.data`, :mod:
 ``fit(recordings, transcripts)`` keeps every tenth recording of each transcript aside
 (:func:`validation_rows`); the network learns on fresh connected strings of the rest every
 epoch (SpecAugment on, and speed perturbation when asked), and the epoch of lowest CTC loss
-on a fixed set of strings joined from the kept-aside recordings is the one kept. ``transcribe`` decodes
-greedily or by prefix beam search (:mod:`.decoding`).
+on a fixed set of strings joined from the kept-aside recordings is the one kept.
+``transcribe`` decodes greedily or by prefix beam search (:mod:`.decoding`).
 """
 
 from dataclasses import asdict, dataclass
