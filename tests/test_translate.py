@@ -155,7 +155,8 @@ def test_translate_prints_a_line_per_sentence_as_the_saved_model_translates(trai
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["translate", "--model", "{out}/model", "\u65e5\u672c\u8a9e"], "no character of"),
+    (["translate", "--model", "{out}/model", "Hi.", "\u65e5\u672c\u8a9e"],
+     "sentence 2: no character"),
     (["translate", "--model", "{out}", "Hello."], "pass its model"),
     (["translate", "--model", "{out}/model"], "give the sentences to translate"),
     (["translate", "--model", "{out}/model", "--input", "{out}/none.txt"], "no such file"),
@@ -198,3 +199,11 @@ def test_the_test_sentences_are_cut_before_anything_learns(pairs_file, tmp_path,
                  *TINY[:-1], "--epochs", "1", "--no-progress"]) == 0
     tested = set(pd.read_csv(out / "translations.csv")["source"])
     assert seen and tested and not tested & set(seen)
+
+
+def test_a_bad_line_of_an_input_file_is_named(trained, tmp_path, capsys):
+    lines = tmp_path / "in.txt"
+    lines.write_text("I see the dog.\n\u65e5\u672c\u8a9e\n", encoding="utf-8")
+    assert main(["translate", "--model", str(trained / "model"), "--input", str(lines)]) == 2
+    err = capsys.readouterr().err
+    assert f"{lines} line 2: no character of" in err and len(err.strip().splitlines()) == 1

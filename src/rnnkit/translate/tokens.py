@@ -129,15 +129,16 @@ class Subwords:
         return cls(bytes(np.asarray(tensor, dtype=np.uint8)), set(record["capitalised"]))
 
 
-def check_known(subwords: Subwords, sentences: list[str], name: str) -> None:
-    """Refuse a sentence none of whose characters the vocabulary knows (e.g. another script);
-    one naming its line."""
+def check_known(subwords: Subwords, sentences: list[str], name: str = "sentence") -> None:
+    """Refuse an empty sentence, or one none of whose characters the vocabulary knows (e.g.
+    another script): one line naming it as ``{name} {number}`` ("sentence 2", "in.txt line
+    2")."""
     for number, sentence in enumerate(sentences, start=1):
-        if not normalise(sentence):
-            raise InputError(f"{name} line {number}: an empty sentence")
         text = normalise(sentence).replace(" ", "")
-        if len(subwords.unknown(sentence)) and all(c in subwords.unknown(sentence) for c in text):
-            raise InputError(f"{name} line {number}: no character of {sentence!r} was seen in "
+        if not text:
+            raise InputError(f"{name} {number}: an empty sentence")
+        if set(text) <= subwords.unknown(sentence):
+            raise InputError(f"{name} {number}: no character of {sentence!r} was seen in "
                              "training; is it in the source language?")
 
 

@@ -166,12 +166,15 @@ class Translator(Estimator):
 
     # -- translating ---------------------------------------------------------------------------
     def translate(self, sentences: list[str], beam: int | None = None,
-                  name: str = "the input") -> list[str]:
+                  name: str | None = "sentence") -> list[str]:
         """Each sentence's translation, in order: beam search of ``beam`` (default the
-        translator's; 1 = greedy). A sentence none of whose characters were seen in training
-        is refused (``name`` and its line); some unseen characters, one warning."""
+        translator's; 1 = greedy). An empty sentence, or one none of whose characters were
+        seen in training, is refused, named ``{name} {number}``; ``name=None`` translates
+        every sentence as it comes (unknown characters read as the unknown piece). Some
+        unseen characters: one warning."""
         self.check_fitted()
-        check_known(self.source_, sentences, name)
+        if name is not None:
+            check_known(self.source_, sentences, name)
         odd = [s for s in sentences if self.source_.unknown(s)]
         if odd:
             warnings.warn(f"{len(odd)} of {len(sentences)} sentences hold characters never "

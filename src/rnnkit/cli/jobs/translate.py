@@ -53,7 +53,7 @@ def train(job: TranslateTrainJob) -> JobResult:
     translator.save(out / "model", run=runtime.record() | {"job": job_record(job)})
     sources, refs = references(test)
     started = time.perf_counter()
-    hypotheses = translator.translate(sources, name=f"{job.data} (test)")
+    hypotheses = translator.translate(sources, name=None)  # the test part, whatever it holds
     translate_seconds = time.perf_counter() - started
     dictionary = WordByWord.fit(list(rest.sources), list(rest.targets))
     scores = {"model": corpus_scores(hypotheses, refs),
@@ -83,7 +83,7 @@ def translate(job: TranslateJob) -> JobResult:
     start_runtime(job.runtime)
     translator = Translator.load(job.model)
     sentences, name = (list(job.sentences), "sentence") if job.sentences else (
-        _read_lines(job.input), job.input)
+        _read_lines(job.input), f"{job.input} line")
     texts = translator.translate(sentences, beam=job.beam or None, name=name)
     return JobResult({"translations": texts}, texts)
 
