@@ -132,27 +132,23 @@ class Translator(Estimator):
         with torch.random.fork_rng():
             torch.manual_seed(self.seed)
             module = self._network(len(source), len(target))
-        ids = lambda side, subwords: [subwords.encode(s) for s in side]  # noqa: E731
 
         def schedule(epoch: int) -> None:
             share = epoch / max(1, self.epochs - 1)
             module.teacher_forcing = (self.teacher_forcing + share
                                       * (self.teacher_forcing_final - self.teacher_forcing))
 
-        batches = PairBatches(ids(learn.sources, source), ids(learn.targets, target),
+        batches = PairBatches(_encoded(learn.sources, source), _encoded(learn.targets, target),
                               self.batch_size, self.seed, before_epoch=schedule)
-        val = PairBatches(ids(aside.sources, source), ids(aside.targets, target),
+        val = PairBatches(_encoded(aside.sources, source), _encoded(aside.targets, target),
                           self.batch_size, self.seed, fixed=True)
         val_sources, val_references = references(aside)
         val_sources = val_sources[:VALIDATION_BLEU_SENTENCES]
         self.source_, self.target_ = source, target
 
         def scored(entry: dict) -> None:
-            self.module_ = module
-            found = self._decode(val_sources, beam=1)
+            found = self._decode(val_sources, beam=1, module=module)
             entry["val_bleu"] = corpus_scores(found, val_references[: len(found)])["bleu"]
-            module.train()
-            del self.module_
             if on_epoch is not None:
                 on_epoch(entry)
 
@@ -182,17 +178,22 @@ class Translator(Estimator):
                           stacklevel=2)
         return self._decode(sentences, self.beam if beam is None else beam)
 
-    def _decode(self, sentences: list[str], beam: int) -> list[str]:
+    def _decode(self, sentences: list[str], beam: int, module: Seq2Seq | None = None
+                ) -> list[str]:
+        """Translations by ``module`` (default the fitted one), sentences of like length
+        decoded together; the module is left in the mode it was in."""
+        module = self.module_ if module is None else module
         encoded = [self.source_.encode(s) or [0] for s in sentences]
         order = np.argsort([len(e) for e in encoded], kind="stable")
         out: list[str] = [""] * len(sentences)
-        self.module_.eval()
+        was_training = module.training
         for start in range(0, len(order), CHUNK):
             rows = order[start: start + CHUNK]
             source = padded([encoded[k] for k in rows])
-            found = beam_search(self.module_, source, beam, self.alpha)
+            found = beam_search(module, source, beam, self.alpha)
             for k, tokens in zip(rows, found, strict=True):
                 out[k] = self.target_.decode(tokens)
+        module.train(was_training)
         return out
 
     def attention_maps(self, sentences: list[str]
@@ -235,6 +236,10 @@ class Translator(Estimator):
         translator.history_ = None
         translator.module_ = module.eval()
         return translator
+
+
+def _encoded(sentences: tuple[str, ...], subwords: Subwords) -> list[list[int]]:
+    return [subwords.encode(s) for s in sentences]
 
 
 __all__ = ["TranslateConfig", "Translator"]
