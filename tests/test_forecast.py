@@ -10,6 +10,7 @@ import pytest
 from rnnkit._checks import InputError
 from rnnkit.forecast.backtesting import backtest, walk_forward
 from rnnkit.forecast.forecaster import Forecaster
+from rnnkit.forecast.series_inputs import series_inputs
 from rnnkit.forecast.window_models import NetworkRegressor, ReservoirRegressor
 from rnnkit.nn.models import ModelConfig
 from rnnkit.reservoir import ReservoirConfig
@@ -176,7 +177,7 @@ def test_esn_member_is_its_ridge_readout_on_the_last_window_state(tmp_path):
     assert esn.washout == f.lookback - 1 and esn.units == 40 and f.models_[1].esn_.seed == 1
     windows = f.predict_windows(frame)
     # member 0 by hand: its reservoir run over one window, the readout, the target decoding
-    x = f.input_scalers_[""].transform(f._inputs(frame)[0].to_numpy(float))[:20]
+    x = f.input_scalers_[""].transform(series_inputs(f, frame)[0].to_numpy(float))[:20]
     h = esn.reservoir_.run(x[None])[0, -1]
     scaled = h @ esn.weight_out_.T + esn.bias_out_
     member0 = f.target_scalers_[""].inverse_transform(scaled[None])[0]

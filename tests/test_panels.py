@@ -9,6 +9,7 @@ import pytest
 from rnnkit._checks import InputError
 from rnnkit.forecast.backtesting import backtest, walk_forward
 from rnnkit.forecast.forecaster import Forecaster
+from rnnkit.forecast.series_inputs import constant_inputs
 from rnnkit.forecast.window_models import NetworkRegressor
 from rnnkit.nn.models import ModelConfig
 from rnnkit.training.loop import TrainConfig
@@ -117,7 +118,7 @@ def test_series_embedding_and_static_covariates_are_constant_inputs_per_series()
     static = pd.DataFrame({"size": [1.0, 2.0, 4.0]}, index=["s0", "s1", "s2"])
     f = _forecaster(series_embedding=True).fit(panel, static=static)
     assert f.num_features_in_ == 1 + 3 + 1  # the level, the one-hot id, the static covariate
-    np.testing.assert_allclose(f._extra("s1")[:3], [0.0, 1.0, 0.0])
+    np.testing.assert_allclose(constant_inputs(f, "s1")[:3], [0.0, 1.0, 0.0])
     sizes = np.array([f.static_[key][0] for key in f.series_])
     assert sizes.mean() == pytest.approx(0.0) and sizes.std() == pytest.approx(1.0)
     windows = f.predict_windows(panel)

@@ -42,8 +42,6 @@ from rnnkit.forecast.combine import (
 from rnnkit.forecast.features import (
     Encoding,
     choose_encoding,
-    derive_features,
-    known_leads,
     panel_encoding,
 )
 from rnnkit.forecast.forecaster_files import (
@@ -56,16 +54,23 @@ from rnnkit.forecast.future import roll_forward
 from rnnkit.forecast.linear import fit_linear
 from rnnkit.forecast.metrics import infer_season, mase_scale
 from rnnkit.forecast.panels import (
-    check_target_values,
     standardised_static,
     test_split,
     to_panel,
     usable,
 )
+from rnnkit.forecast.series_inputs import (
+    constant_inputs,
+    known_inputs,
+    level_columns,
+    per_piece,
+    scaled_windows,
+    series_inputs,
+    training_rows,
+)
 from rnnkit.forecast.targets import (
     TARGET_KINDS,
     decode_targets,
-    encode_targets,
     last_values,
     target_base,
 )
@@ -74,8 +79,6 @@ from rnnkit.forecast.windows import (
     WINDOW_NORMS,
     PanelWindows,
     Split,
-    chronological_split,
-    input_windows,
     window_parts,
 )
 from rnnkit.io.files import load_members, rebuilding, save_members
@@ -214,8 +217,8 @@ class Forecaster(Estimator):
             warnings.simplefilter("ignore", UserWarning)
             keep = usable(probe, {k: f.iloc[: ends[k]] for k, f in panel.items()})
         for key in keep:
-            probe._targets(panel[key].iloc[: ends[key]])
-            rows = len(probe._inputs(panel[key])[1])
+            training_rows(probe, panel[key].iloc[: ends[key]])
+            rows = len(series_inputs(probe, panel[key])[1])
             train_end = ends[key] - (len(panel[key]) - rows)
             window_parts(Split(rows, train_end, train_end), self.lookback, self.horizon)
         return probe.encoding_
@@ -243,55 +246,6 @@ class Forecaster(Estimator):
             same = (features, kind) == (auto.features, auto.target_kind)
             reason = "set by the caller" + ("" if same else f" (auto would have chosen: {reason})")
         self.encoding_ = Encoding(features, kind, norm, reason, auto.selection)
-
-    def _inputs(self, frame: pd.DataFrame, future: pd.DataFrame | None = None
-                ) -> tuple[pd.DataFrame, pd.Series]:
-        """The model's input columns and the target, computed causally (first rows dropped);
-        with ``known`` columns, their values 1 .. H steps ahead too (:func:`known_leads`, read
-        on past the data from ``future``)."""
-        features = self.encoding_.features
-        derived = [f for f in features if f != "level"]
-        table = derive_features(frame, self.target, [*self.covariates, *self.known], derived)
-        if self.known:
-            table = table.join(known_leads(frame, future, self.known, self.horizon))
-        inputs = table if "level" in features else table.drop(columns=self.target)
-        return inputs, table[self.target]
-
-    def _known_inputs(self, inputs: pd.DataFrame) -> np.ndarray | None:
-        """The known columns' values at the H target times of every row (N, K·H), or None."""
-        if not self.known:
-            return None
-        return inputs[[f"{name}+{h}" for name in self.known
-                       for h in range(1, self.horizon + 1)]].to_numpy(float)
-
-    def _level_columns(self, inputs: pd.DataFrame) -> list[int]:
-        levels = {self.target, *self.covariates, *self.known}
-        return [i for i, c in enumerate(inputs.columns) if c in levels]
-
-    def _scaled_windows(self, key: str, inputs: pd.DataFrame) -> np.ndarray:
-        """Every input window of one series, scaled by its own scaler (a view): (N-L+1, L, F)."""
-        return input_windows(self.input_scalers_[key].transform(inputs.to_numpy(float)),
-                             self.lookback)
-
-    def _targets(self, frame: pd.DataFrame):
-        """One series' training rows cut: (inputs, split, window parts, y)."""
-        inputs, series = self._inputs(frame)
-        check_target_values(series, self.target)
-        split = chronological_split(len(inputs), test_fraction=0.0,
-                                    val_fraction=self.val_fraction, min_val_rows=self.horizon)
-        parts = window_parts(split, self.lookback, self.horizon)
-        y = encode_targets(series.to_numpy(float), self.lookback, self.horizon,
-                           self.encoding_.target_kind, self.season_)
-        return inputs, split, parts, y
-
-    def _extra(self, key: str) -> np.ndarray | None:
-        """The constant inputs of one series: its one-hot id and its static covariates."""
-        parts = []
-        if self.series_embedding:
-            parts.append(np.eye(len(self.series_))[self.series_.index(key)])
-        if self.static_:
-            parts.append(np.asarray(self.static_[key]))
-        return np.concatenate(parts) if parts else None
 
     def fit(self, data, *, static: pd.DataFrame | None = None,
             checkpoint_dir: str | Path | None = None, resume: bool = False,
@@ -321,28 +275,28 @@ class Forecaster(Estimator):
         pieces = {"fit": ([], [], []), "val": ([], [], [])}
         linear, val_origins = [], {}
         for key, frame in panel.items():
-            inputs, split, parts, y = self._targets(frame)
+            inputs, split, parts, y = training_rows(self, frame)
             self.input_scalers_[key] = Scaler(self.scaler).fit(
                 inputs.to_numpy(float)[: split.fit_end])
             self.target_scalers_[key] = Scaler("standard").fit(y[parts["fit"]])
-            x = self._scaled_windows(key, inputs)[: len(y)]
+            x = scaled_windows(self, key, inputs)[: len(y)]
             y = self.target_scalers_[key].transform(y)
             for part, (xs, ys, extras) in pieces.items():
                 if parts[part].stop > parts[part].start:
                     xs.append(x[parts[part]])
                     ys.append(y[parts[part]].astype(np.float32))
-                    extras.append(self._extra(key))
+                    extras.append(constant_inputs(self, key))
             self.mase_scales_[key] = mase_scale(frame[self.target].to_numpy(float), self.season_)
             self.train_ends_[key] = frame.index[-1]
             values = frame[self.target].to_numpy(float)[len(frame) - len(inputs):]
             linear.append((values, series_scale(self, key), parts["fit"], parts["val"],
-                           self._known_inputs(inputs)))
+                           known_inputs(self, inputs)))
             origin = len(frame) - len(inputs) + self.lookback - 1  # window 0's row in frame
             val_origins[key] = slice(origin + parts["val"].start, origin + parts["val"].stop)
-        columns, norm = self._level_columns(inputs), self.encoding_.window_norm
-        x_fit = PanelWindows(pieces["fit"][0], columns, norm, _extras(pieces["fit"][2]))
+        columns, norm = level_columns(self, inputs), self.encoding_.window_norm
+        x_fit = PanelWindows(pieces["fit"][0], columns, norm, per_piece(pieces["fit"][2]))
         y_fit = np.concatenate(pieces["fit"][1])
-        validation = (PanelWindows(pieces["val"][0], columns, norm, _extras(pieces["val"][2])),
+        validation = (PanelWindows(pieces["val"][0], columns, norm, per_piece(pieces["val"][2])),
                       np.concatenate(pieces["val"][1])) if pieces["val"][0] else None
         record = {"forecaster": params_record(self)}
         self.models_ = list(trained or [])[: self.ensemble]
@@ -385,20 +339,20 @@ class Forecaster(Estimator):
         for key, frame in panel.items():
             if key in fallback:
                 continue
-            inputs, series = self._inputs(frame, (futures or {}).get(key))
+            inputs, series = series_inputs(self, frame, (futures or {}).get(key))
             if len(inputs) < self.lookback:
                 raise InputError(f"need at least lookback={self.lookback} usable rows"
                                  f"{' of ' + key if key else ''}, got {len(inputs)}")
-            windows = self._scaled_windows(key, inputs)
+            windows = scaled_windows(self, key, inputs)
             first_origin = len(frame) - len(inputs) + self.lookback - 1  # window 0's, in frame
             skip = min(max(origins_from.get(key, 0) - first_origin, 0), len(windows) - 1)
             prepared[key] = (frame, series.to_numpy(float), first_origin, skip,
-                             self._known_inputs(inputs))
+                             known_inputs(self, inputs))
             pieces.append(windows[skip:])
         if not prepared:
             return forecasts
-        x = PanelWindows(pieces, self._level_columns(inputs), self.encoding_.window_norm,
-                         _extras([self._extra(key) for key in prepared]))
+        x = PanelWindows(pieces, level_columns(self, inputs), self.encoding_.window_norm,
+                         per_piece([constant_inputs(self, key) for key in prepared]))
         scaled = [m.predict(x) for m in self.models_]  # (M_all, H) per member
         kind = self.encoding_.target_kind
         for k, (key, (frame, values, first_origin, skip, known)) in enumerate(prepared.items()):
@@ -471,11 +425,6 @@ class Forecaster(Estimator):
             forecaster = cls(**params_from_record(config["forecaster"], model))
             restore_fitted(forecaster, config, members)
         return forecaster
-
-
-def _extras(extras: list) -> list[np.ndarray] | None:
-    """The constant inputs of each piece, or None when the series have none."""
-    return None if extras[0] is None else extras
 
 
 __all__ = ["Forecaster", "WindowForecasts"]
