@@ -250,6 +250,7 @@ def train(
     on_epoch: Callable[[dict], None] | None = None,
     on_step: Callable[[int, dict], None] | None = None,
     record: dict | None = None,
+    val_scores: Callable[[nn.Module], dict] | None = None,
 ) -> History:
     """Train ``model`` (``model(x, y, state) -> (prediction, loss, state)``); return its History.
 
@@ -258,6 +259,8 @@ def train(
     (model and optimizer tensors; config, epoch and history in the record) and
     ``history.jsonl`` are rewritten atomically after every epoch; ``resume=True`` continues from
     ``last/`` when it exists. ``record`` (e.g. the job) is stored in the checkpoints.
+    ``val_scores(model)`` adds figures of its own to each epoch's record (e.g. a validation
+    BLEU) before the record is checkpointed; ``on_epoch`` sees the record after.
 
     Streamed batches (``stateful = True``, e.g. StreamBatches) train by truncated BPTT: the
     model's state is carried from chunk to chunk within an epoch and detached every
@@ -324,6 +327,8 @@ def train(
                     raise KeyboardInterrupt
             val_loss = validation_loss(model, val_batches) if val_batches is not None else None
             entry = sums.record(run, val_loss, lr, len(batches), time.perf_counter() - started)
+            if val_scores is not None:
+                entry |= val_scores(model)
             improved = _end_epoch(run, entry, model, cfg, val_batches is not None)
             save(improved)
             if stop.requested:

@@ -146,16 +146,14 @@ class Translator(Estimator):
         val_sources = val_sources[:VALIDATION_BLEU_SENTENCES]
         self.source_, self.target_ = source, target
 
-        def scored(entry: dict) -> None:
-            found = self._decode(val_sources, beam=1, module=module)
-            entry["val_bleu"] = corpus_scores(found, val_references[: len(found)])["bleu"]
-            if on_epoch is not None:
-                on_epoch(entry)
+        def bleu(network: Seq2Seq) -> dict:
+            found = self._decode(val_sources, beam=1, module=network)
+            return {"val_bleu": corpus_scores(found, val_references[: len(found)])["bleu"]}
 
         history = train(module, batches, TrainConfig(
             epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
             grad_clip=5.0, patience=0, seed=self.seed), val_batches=val,
-            checkpoint_dir=checkpoint_dir, resume=resume, on_epoch=scored)
+            checkpoint_dir=checkpoint_dir, resume=resume, on_epoch=on_epoch, val_scores=bleu)
         self.history_ = history
         self.module_ = module.eval()
         return self

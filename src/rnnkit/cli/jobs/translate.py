@@ -122,7 +122,8 @@ def _plot_loss(out: Path, translator: Translator) -> None:
 
     plot_loss(out / "loss.png", [translator.history_], "cross-entropy per target piece",
               title="loss; validation BLEU per epoch: " + ", ".join(
-                  f"{r['val_bleu']:.1f}" for r in translator.history_.records))
+                  f"{r['val_bleu']:.1f}" if "val_bleu" in r else "?"
+                  for r in translator.history_.records))
 
 
 def _plot_attention(out: Path, translator: Translator, sentences: list[str]) -> None:
