@@ -57,7 +57,7 @@ class TranslateConfig:
     teacher_forcing: float = opt(1.0, "probability of feeding the reference's previous token "
                                  "(else the model's guess) at the first epoch")
     teacher_forcing_final: float = opt(1.0, "the same at the last epoch; linear in between")
-    epochs: int = opt(6, "passes over the training pairs")
+    epochs: int = opt(8, "passes over the training pairs")
     batch_size: int = opt(64, "pairs per optimizer step")
     learning_rate: float = opt(2e-3, "peak learning rate (Adam, cosine schedule)")
     beam: int = opt(5, "beam width when translating; 1 = greedy")
@@ -94,7 +94,7 @@ class Translator(Estimator):
                  hidden_size: int = 256, num_layers: int = 1, cell: str = "gru",
                  attention: str = "multiplicative", dropout: float = 0.2, tie: bool = True,
                  label_smoothing: float = 0.1, teacher_forcing: float = 1.0,
-                 teacher_forcing_final: float = 1.0, epochs: int = 6, batch_size: int = 64,
+                 teacher_forcing_final: float = 1.0, epochs: int = 8, batch_size: int = 64,
                  learning_rate: float = 2e-3, beam: int = 5, alpha: float = 0.6,
                  seed: int = 0) -> None:
         self.vocab_size = vocab_size
