@@ -26,6 +26,7 @@ from rnnkit._checks import InputError
 SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2010": "-"})
 UNKNOWN = 3  # the id SentencePiece gives a piece it does not know
+EDGE_PUNCTUATION = ".,!?;:\"'«»()"  # stripped from a word's ends to find the word
 
 
 def normalise(text: str) -> str:
@@ -56,13 +57,13 @@ class Truecaser:
         forms: Counter = Counter()
         for sentence in sentences:
             for word in sentence.split()[1:]:
-                forms[word.strip(".,!?;:\"'«»()")] += 1
+                forms[word.strip(EDGE_PUNCTUATION)] += 1
         upper = Counter({w.lower(): n for w, n in forms.items() if w[:1].isupper()})
         lower = Counter({w: n for w, n in forms.items() if w[:1].islower()})
         return cls({w for w, n in upper.items() if n > lower.get(w, 0)})
 
     def lower(self, sentence: str) -> str:
-        first = sentence.split(" ", 1)[0].strip(".,!?;:\"'«»()").lower()
+        first = sentence.split(" ", 1)[0].strip(EDGE_PUNCTUATION).lower()
         if not sentence[:1].isupper() or first in self.capitalised or first == "i":
             return sentence
         return sentence[0].lower() + sentence[1:]
@@ -81,8 +82,8 @@ class Subwords:
 
         self.model, self.truecaser = model, Truecaser(capitalised)
         self.processor = sentencepiece.SentencePieceProcessor(model_proto=model)
-        self.known = {piece for k in range(self.processor.get_piece_size())
-                      for piece in self.processor.id_to_piece(k)}
+        self.known = {char for k in range(self.processor.get_piece_size())
+                      for char in self.processor.id_to_piece(k)}  # every character of a piece
 
     @classmethod
     def learn(cls, sentences: list[str], vocab_size: int) -> "Subwords":
@@ -129,17 +130,22 @@ class Subwords:
         return cls(bytes(np.asarray(tensor, dtype=np.uint8)), set(record["capitalised"]))
 
 
-def check_known(subwords: Subwords, sentences: list[str], name: str = "sentence") -> None:
+def check_known(subwords: Subwords, sentences: list[str], name: str = "sentence"
+                ) -> list[str]:
     """Refuse an empty sentence, or one none of whose characters the vocabulary knows (e.g.
     another script): one line naming it as ``{name} {number}`` ("sentence 2", "in.txt line
-    2")."""
+    2"). Returns the sentences that hold some unseen characters."""
+    partly = []
     for number, sentence in enumerate(sentences, start=1):
-        text = normalise(sentence).replace(" ", "")
+        text, unseen = normalise(sentence).replace(" ", ""), subwords.unknown(sentence)
         if not text:
             raise InputError(f"{name} {number}: an empty sentence")
-        if set(text) <= subwords.unknown(sentence):
+        if set(text) <= unseen:
             raise InputError(f"{name} {number}: no character of {sentence!r} was seen in "
                              "training; is it in the source language?")
+        if unseen:
+            partly.append(sentence)
+    return partly
 
 
 __all__ = ["Subwords", "Truecaser", "check_known", "normalise"]

@@ -167,9 +167,8 @@ class Translator(Estimator):
         every sentence as it comes (unknown characters read as the unknown piece). Some
         unseen characters: one warning."""
         self.check_fitted()
-        if name is not None:
-            check_known(self.source_, sentences, name)
-        odd = [s for s in sentences if self.source_.unknown(s)]
+        odd = (check_known(self.source_, sentences, name) if name is not None
+               else [s for s in sentences if self.source_.unknown(s)])
         if odd:
             warnings.warn(f"{len(odd)} of {len(sentences)} sentences hold characters never "
                           f"seen in training (the first: {odd[0]!r}); they are read as unknown",
